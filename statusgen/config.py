@@ -1,0 +1,186 @@
+"""components.yaml: the site, its component groups, and (later) SLA policies."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import SourceError, SourceRef
+from .model import Component, Group, SiteInfo
+from .source import ID_PATTERN, Located, check_keys, located_text, parse_yaml, suggest
+
+CONFIG_FILE = "components.yaml"
+TOP_KEYS = ("site", "groups")
+SITE_KEYS = ("title", "url", "timezone", "description", "language")
+GROUP_KEYS = ("name", "components")
+COMPONENT_KEYS = ("id", "name", "description", "tier")
+_LANGUAGE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+_UTC = ZoneInfo("UTC")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    info: SiteInfo
+    groups: tuple[Group, ...]
+
+
+def read_file_text(path: Path, rel: str) -> str:
+    """The file's text, or a SourceError naming the first line that is not UTF-8."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        byte = raw[exc.start]
+        raise SourceError(
+            SourceRef(rel, line), f"file is not UTF-8 (byte 0x{byte:02x}); save it as UTF-8"
+        ) from None
+
+
+def load_config(project: Path, errors: list[SourceError]) -> Config:
+    """Read components.yaml, appending every mistake to `errors`.
+
+    Returns the best configuration it could read, so incidents can still be checked."""
+    fallback = Config(SiteInfo("Status", "https://example.invalid/", _UTC, "", "en"), ())
+    path = project / CONFIG_FILE
+    if not path.is_file():
+        errors.append(SourceError(SourceRef(CONFIG_FILE, 1), "file not found"))
+        return fallback
+    try:
+        doc = parse_yaml(read_file_text(path, CONFIG_FILE), CONFIG_FILE, 1)
+    except SourceError as exc:
+        errors.append(exc)
+        return fallback
+    if doc is None or not doc.is_mapping:
+        errors.append(SourceError(SourceRef(CONFIG_FILE, 1), "expected a mapping with 'site' and 'groups'"))
+        return fallback
+    errors.extend(check_keys(doc, TOP_KEYS, "top-level"))
+    fields = doc.fields()
+    info = _site_info(doc, fields.get("site"), errors) or fallback.info
+    groups = _groups(doc, fields.get("groups"), errors)
+    return Config(info, groups)
+
+
+def _site_info(doc: Located, site: Located | None, errors: list[SourceError]) -> SiteInfo | None:
+    if site is None:
+        errors.append(doc.error("missing 'site' (title, url, timezone)"))
+        return None
+    if not site.is_mapping:
+        errors.append(site.error("'site' must be a mapping of title, url, timezone, ..."))
+        return None
+    errors.extend(check_keys(site, SITE_KEYS, "site"))
+    fields = site.fields()
+    before = len(errors)
+    values: dict[str, str] = {}
+    for name in ("title", "url", "timezone"):
+        if name not in fields:
+            errors.append(site.error(f"site: missing '{name}'"))
+            continue
+        try:
+            values[name] = located_text(fields[name], name)
+        except SourceError as exc:
+            errors.append(exc)
+    for name in ("description", "language"):
+        if name in fields:
+            try:
+                values[name] = located_text(fields[name], name)
+            except SourceError as exc:
+                errors.append(exc)
+    url = values.get("url", "")
+    if url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+        errors.append(fields["url"].error(f"site url '{url}' must be absolute (https://host/path/)"))
+    timezone = _UTC
+    if "timezone" in values:
+        try:
+            timezone = ZoneInfo(values["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            errors.append(
+                fields["timezone"].error(
+                    f"unknown time zone '{values['timezone']}' (an IANA name such as "
+                    "'Europe/Lisbon', 'America/Sao_Paulo' or 'UTC')"
+                )
+            )
+    language = values.get("language", "en")
+    if not _LANGUAGE.fullmatch(language):
+        errors.append(fields["language"].error(f"language '{language}' is not a tag like 'en' or 'pt-BR'"))
+    if len(errors) > before:
+        return None
+    return SiteInfo(
+        title=values["title"],
+        url=url if url.endswith("/") else url + "/",
+        timezone=timezone,
+        description=values.get("description", ""),
+        language=language,
+    )
+
+
+def _groups(doc: Located, groups: Located | None, errors: list[SourceError]) -> tuple[Group, ...]:
+    if groups is None:
+        errors.append(doc.error("missing 'groups' (a list of component groups)"))
+        return ()
+    if not groups.is_sequence:
+        errors.append(groups.error("'groups' must be a list of {name, components}"))
+        return ()
+    seen: dict[str, SourceRef] = {}
+    result = []
+    for group in groups.elements():
+        if not group.is_mapping:
+            errors.append(group.error("a group must be a mapping with 'name' and 'components'"))
+            continue
+        errors.extend(check_keys(group, GROUP_KEYS, "group"))
+        fields = group.fields()
+        try:
+            name = located_text(fields["name"], "name") if "name" in fields else ""
+        except SourceError as exc:
+            errors.append(exc)
+            continue
+        if not name:
+            errors.append(group.error("group: missing 'name'"))
+            continue
+        members = fields.get("components")
+        if members is None or not members.is_sequence or not members.elements():
+            errors.append((members or group).error(f"group '{name}': 'components' must be a non-empty list"))
+            continue
+        components = []
+        for entry in members.elements():
+            component = _component(entry, name, seen, errors)
+            if component:
+                components.append(component)
+        result.append(Group(name, tuple(components)))
+    return tuple(result)
+
+
+def _component(
+    entry: Located, group: str, seen: dict[str, SourceRef], errors: list[SourceError]
+) -> Component | None:
+    if not entry.is_mapping:
+        errors.append(entry.error("a component must be a mapping with 'id' and 'name'"))
+        return None
+    errors.extend(check_keys(entry, COMPONENT_KEYS, "component"))
+    fields = entry.fields()
+    for name in ("id", "name"):
+        if name not in fields:
+            errors.append(entry.error(f"component: missing '{name}'"))
+            return None
+    try:
+        cid = located_text(fields["id"], "id")
+        name = located_text(fields["name"], "name")
+        description = located_text(fields["description"], "description") if "description" in fields else ""
+        tier = located_text(fields["tier"], "tier") if "tier" in fields else "default"
+    except SourceError as exc:
+        errors.append(exc)
+        return None
+    if not ID_PATTERN.fullmatch(cid):
+        errors.append(fields["id"].error(f"component id '{cid}' may use only a-z, 0-9 and '-'"))
+        return None
+    if cid in seen:
+        errors.append(fields["id"].error(f"duplicate component id '{cid}' (first at line {seen[cid].line})"))
+        return None
+    seen[cid] = fields["id"].where
+    return Component(cid, name, description, tier, group)
+
+
+def unknown_component(field: Located, cid: str, known: dict[str, Component]) -> SourceError:
+    return field.error(f"unknown component '{cid}'{suggest(cid, known)}")

@@ -1,0 +1,43 @@
+"""The errors statusgen raises; only the CLI turns them into messages and exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class StatusgenError(Exception):
+    """Base class of every error meant for a statusgen user."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """A place in a content file: the path relative to the project, and a 1-based line."""
+
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+class SourceError(StatusgenError):
+    """One mistake in a content or configuration file."""
+
+    def __init__(self, where: SourceRef, message: str) -> None:
+        super().__init__(f"{where}: {message}")
+        self.where = where
+        self.message = message
+
+
+class BuildFailed(StatusgenError):
+    """Every content error found in one run; the build wrote nothing."""
+
+    def __init__(self, errors: Sequence[SourceError]) -> None:
+        self.errors = sorted(errors, key=lambda e: (e.where.path, e.where.line, e.message))
+        count = len(self.errors)
+        super().__init__(f"{count} error{'s' if count != 1 else ''} found")
+
+
+class OutputError(StatusgenError):
+    """The site could not be written (for example two pages claim the same path)."""

@@ -1,0 +1,308 @@
+"""incidents/**/*.md and components.yaml → Site, with every content mistake collected."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from .config import load_config, read_file_text, unknown_component
+from .errors import BuildFailed, SourceError, SourceRef
+from .model import (
+    IMPLIED_STATUS,
+    INCIDENT_STATUSES,
+    MAINTENANCE_STATUSES,
+    Component,
+    ComponentStatus,
+    Impact,
+    Incident,
+    Kind,
+    Site,
+    Update,
+    UpdateStatus,
+)
+from .source import (
+    ID_PATTERN,
+    TIMESTAMP_FORMS,
+    Located,
+    check_keys,
+    located_choice,
+    located_text,
+    located_timestamp,
+    parse_timestamp,
+    parse_yaml,
+)
+
+INCIDENTS_DIR = "incidents"
+INCIDENT_KEYS = ("type", "title", "impact", "components", "started", "eta")
+MAINTENANCE_KEYS = ("type", "title", "components", "scheduled_start", "scheduled_end")
+COMPONENT_STATUSES = tuple(
+    s.value for s in ComponentStatus if s not in (ComponentStatus.OPERATIONAL, ComponentStatus.UNDER_MAINTENANCE)
+)
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_HEADING = re.compile(r"^##(?!#)\s*(.*?)\s*#*\s*$")
+_UPDATE_HEADING = re.compile(
+    r"(?P<status>[A-Za-z][A-Za-z _-]*?)\s+(?P<at>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}\S*(?:\s*[+-]\d{2}:?\d{2})?)"
+)
+_ETA_LINE = re.compile(r"^\s*eta\s*:\s*(.+?)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    tz: ZoneInfo
+    components: dict[str, Component]
+
+
+def load_site(project: Path) -> Site:
+    """Read and validate all content; raise BuildFailed listing every error found."""
+    errors: list[SourceError] = []
+    config = load_config(project, errors)
+    context = _Context(config.info.timezone, {c.id: c for g in config.groups for c in g.components})
+    incidents: list[Incident] = []
+    first_seen: dict[str, str] = {}
+    for path in incident_files(project):
+        rel = path.relative_to(project).as_posix()
+        incident_id = path.stem
+        if not ID_PATTERN.fullmatch(incident_id):
+            errors.append(
+                SourceError(
+                    SourceRef(rel, 1),
+                    f"file name '{path.name}' is not a valid id (use a-z, 0-9 and '-', then .md)",
+                )
+            )
+            continue
+        if incident_id in first_seen:
+            errors.append(
+                SourceError(SourceRef(rel, 1), f"duplicate id '{incident_id}' (also {first_seen[incident_id]})")
+            )
+            continue
+        first_seen[incident_id] = rel
+        incident = read_incident(path, rel, context, errors)
+        if incident is not None:
+            incidents.append(incident)
+    if errors:
+        raise BuildFailed(errors)
+    incidents.sort(key=lambda i: (i.id))
+    return Site(config.info, config.groups, tuple(incidents))
+
+
+def incident_files(project: Path) -> list[Path]:
+    """Every incident file, in a stable order."""
+    root = project / INCIDENTS_DIR
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob("*.md") if p.is_file() and not p.name.startswith("."))
+
+
+def read_incident(path: Path, rel: str, context: _Context, errors: list[SourceError]) -> Incident | None:
+    """Parse one incident file; append its mistakes to `errors` and return None if any."""
+    before = len(errors)
+    try:
+        text = read_file_text(path, rel)
+        front, body, body_line = split_front_matter(text, rel)
+    except SourceError as exc:
+        errors.append(exc)
+        return None
+    if not front.is_mapping:
+        errors.append(front.error("front matter must be a mapping of keys such as title, impact, components"))
+        return None
+    fields = front.fields()
+    kind = Kind.INCIDENT
+    if "type" in fields:
+        try:
+            kind = Kind(located_choice(fields["type"], "type", [k.value for k in Kind]))
+        except SourceError as exc:
+            errors.append(exc)
+    if kind is Kind.INCIDENT:
+        for key in ("scheduled_start", "scheduled_end"):
+            if key in fields:
+                errors.append(fields[key].error(f"'{key}' is for maintenance (add 'type: maintenance')"))
+                del fields[key]
+        errors.extend(e for e in check_keys(front, INCIDENT_KEYS, "front-matter") if "scheduled_" not in e.message)
+    else:
+        errors.extend(check_keys(front, MAINTENANCE_KEYS, "front-matter"))
+
+    def field(name: str, parse, required: bool = False):  # type: ignore[no-untyped-def]
+        if name not in fields:
+            if required:
+                errors.append(front.error(f"missing '{name}'"))
+            return None
+        try:
+            return parse(fields[name])
+        except SourceError as exc:
+            errors.append(exc)
+            return None
+
+    def timestamp(f: Located) -> datetime:
+        return located_timestamp(f, context.tz)
+
+    title = field("title", lambda f: located_text(f, "title"), required=True)
+    impact = Impact.NONE
+    if kind is Kind.INCIDENT:
+        impact = field("impact", lambda f: Impact(located_choice(f, "impact", [i.value for i in Impact])), True)
+    components = field("components", lambda f: _components(f, kind, impact or Impact.NONE, context)) or ()
+    started = field("started", timestamp)
+    eta = field("eta", timestamp)
+    start = field("scheduled_start", timestamp, required=kind is Kind.MAINTENANCE)
+    end = field("scheduled_end", timestamp, required=kind is Kind.MAINTENANCE)
+    if start and end and end <= start:
+        errors.append(fields["scheduled_end"].error("scheduled_end must be after scheduled_start"))
+    summary, updates = parse_updates(body, body_line, rel, kind, context.tz, errors)
+    if kind is Kind.INCIDENT and not updates and len(errors) == before:
+        errors.append(
+            SourceError(
+                SourceRef(rel, body_line),
+                "no updates: add a heading such as '## Investigating 2026-11-20 14:10' after the front matter",
+            )
+        )
+    if started is not None:
+        for update in updates:
+            if update.at < started:
+                errors.append(
+                    SourceError(
+                        SourceRef(rel, update.line),
+                        f"update at {update.at:%Y-%m-%d %H:%M} is before 'started' ({started:%Y-%m-%d %H:%M})",
+                    )
+                )
+    if len(errors) > before:
+        return None
+    return Incident(
+        id=path.stem,
+        path=rel,
+        kind=kind,
+        title=title,
+        impact=impact,
+        components=components,
+        summary=summary,
+        updates=tuple(updates),
+        started=started,
+        eta=eta,
+        scheduled_start=start,
+        scheduled_end=end,
+    )
+
+
+def split_front_matter(text: str, rel: str) -> tuple[Located, str, int]:
+    """(front matter, body, the body's first line number)."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        raise SourceError(
+            SourceRef(rel, 1), "missing front matter: the file must start with a '---' line, then YAML, then '---'"
+        )
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            break
+    else:
+        raise SourceError(SourceRef(rel, 1), "front matter is not closed: add a '---' line after it")
+    front = parse_yaml("\n".join(lines[1:index]), rel, 2)
+    if front is None:
+        raise SourceError(SourceRef(rel, 2), "front matter is empty (title, impact and components are expected)")
+    return front, "\n".join(lines[index + 1 :]), index + 2
+
+
+def _components(
+    field: Located, kind: Kind, impact: Impact, context: _Context
+) -> tuple[tuple[str, ComponentStatus], ...]:
+    result: dict[str, ComponentStatus] = {}
+    entries: list[tuple[Located, Located | None]]
+    if field.is_sequence:
+        entries = [(element, None) for element in field.elements()]
+    elif field.is_mapping and kind is Kind.INCIDENT:
+        entries = list(field.items())
+    elif kind is Kind.MAINTENANCE:
+        raise field.error("maintenance 'components' must be a list of component ids")
+    else:
+        raise field.error("'components' must be a list of ids or a mapping of id: status")
+    for key, status_field in entries:
+        cid = str(key.value)
+        if cid not in context.components:
+            raise unknown_component(key, cid, context.components)
+        if cid in result:
+            raise key.error(f"component '{cid}' is listed twice")
+        if kind is Kind.MAINTENANCE:
+            status = ComponentStatus.UNDER_MAINTENANCE
+        elif status_field is None or status_field.value is None:
+            status = IMPLIED_STATUS[impact]
+        else:
+            status = ComponentStatus(located_choice(status_field, f"status for component '{cid}'", COMPONENT_STATUSES))
+        result[cid] = status
+    return tuple(result.items())
+
+
+def parse_updates(
+    body: str, first_line: int, rel: str, kind: Kind, tz: ZoneInfo, errors: list[SourceError]
+) -> tuple[str, list[Update]]:
+    """Split the body into its summary and its `## <Status> <timestamp>` updates."""
+    allowed = INCIDENT_STATUSES if kind is Kind.INCIDENT else MAINTENANCE_STATUSES
+    summary: list[str] = []
+    current: list[str] = summary
+    heads: list[tuple[UpdateStatus, datetime, int, list[str]]] = []
+    fence: str | None = None
+    for offset, line in enumerate(body.split("\n")):
+        opening = _FENCE.match(line)
+        if opening:
+            marker = opening.group(1)
+            if fence is None:
+                fence = marker[0] * 3
+            elif marker.startswith(fence):
+                fence = None
+        heading = _HEADING.match(line) if fence is None else None
+        if heading is None:
+            current.append(line)
+            continue
+        lineno = first_line + offset
+        current = []
+        parsed = _parse_heading(heading.group(1), tz, allowed, kind)
+        if isinstance(parsed, str):
+            errors.append(SourceError(SourceRef(rel, lineno), parsed))
+            continue
+        heads.append((parsed[0], parsed[1], lineno, current))
+    updates = []
+    for status, at, lineno, lines in heads:
+        eta, text, eta_offset = _split_eta(lines, tz)
+        if eta == "malformed":
+            errors.append(
+                SourceError(
+                    SourceRef(rel, lineno + 1 + eta_offset),
+                    f"malformed ETA line (expected 'ETA: {TIMESTAMP_FORMS}')",
+                )
+            )
+            continue
+        updates.append(Update(status, at, text, eta if isinstance(eta, datetime) else None, lineno))
+    return "\n".join(summary).strip(), updates
+
+
+def _parse_heading(
+    text: str, tz: ZoneInfo, allowed: tuple[UpdateStatus, ...], kind: Kind
+) -> tuple[UpdateStatus, datetime] | str:
+    names = ", ".join(s.value for s in allowed)
+    match = _UPDATE_HEADING.fullmatch(text)
+    if match is None:
+        return f"update heading '## {text}' does not parse (expected '## <Status> YYYY-MM-DD HH:MM'; statuses: {names})"
+    raw_status = re.sub(r"[\s-]+", "_", match.group("status").strip().lower())
+    status = next((s for s in UpdateStatus if s.value == raw_status), None)
+    if status is None or status not in allowed:
+        hint = f" ({kind.value} statuses: {names})"
+        if status is not None:
+            hint = f" is not a {kind.value} status{hint}"
+        return f"unknown status '{match.group('status').strip()}'{hint}"
+    at = parse_timestamp(match.group("at"), tz)
+    if at is None:
+        return f"malformed timestamp '{match.group('at')}' in update heading (expected {TIMESTAMP_FORMS})"
+    return status, at
+
+
+def _split_eta(lines: list[str], tz: ZoneInfo) -> tuple[datetime | str | None, str, int]:
+    """An `ETA: <timestamp>` first line sets a new estimate; the rest is the update's text."""
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        match = _ETA_LINE.match(line)
+        if match is None:
+            break
+        eta = parse_timestamp(match.group(1), tz)
+        rest = lines[:index] + lines[index + 1 :]
+        return (eta or "malformed"), "\n".join(rest).strip(), index
+    return None, "\n".join(lines).strip(), 0

@@ -1,0 +1,212 @@
+"""The content model: what load.py reads and what status.py derives. Plain data, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import Enum
+from functools import total_ordering
+from zoneinfo import ZoneInfo
+
+
+@total_ordering
+class Ranked(Enum):
+    """An enum whose members are ordered by declaration, so the worst is `max(...)`."""
+
+    @property
+    def rank(self) -> int:
+        return list(type(self)).index(self)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, type(self)):
+            return NotImplemented
+        return self.rank < other.rank
+
+
+class Impact(Ranked):
+    NONE = "none"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+
+class ComponentStatus(Ranked):
+    OPERATIONAL = "operational"
+    UNDER_MAINTENANCE = "under_maintenance"
+    DEGRADED_PERFORMANCE = "degraded_performance"
+    PARTIAL_OUTAGE = "partial_outage"
+    MAJOR_OUTAGE = "major_outage"
+
+
+class Indicator(Ranked):
+    """The overall status, in Atlassian Statuspage's vocabulary."""
+
+    NONE = "none"
+    MAINTENANCE = "maintenance"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+
+class Kind(Enum):
+    INCIDENT = "incident"
+    MAINTENANCE = "maintenance"
+
+
+class UpdateStatus(Enum):
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+    POSTMORTEM = "postmortem"
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    VERIFYING = "verifying"
+    COMPLETED = "completed"
+
+
+INCIDENT_STATUSES = (
+    UpdateStatus.INVESTIGATING,
+    UpdateStatus.IDENTIFIED,
+    UpdateStatus.MONITORING,
+    UpdateStatus.RESOLVED,
+    UpdateStatus.POSTMORTEM,
+)
+MAINTENANCE_STATUSES = (
+    UpdateStatus.SCHEDULED,
+    UpdateStatus.IN_PROGRESS,
+    UpdateStatus.VERIFYING,
+    UpdateStatus.COMPLETED,
+)
+CLOSED_STATUSES = frozenset(
+    {UpdateStatus.RESOLVED, UpdateStatus.POSTMORTEM, UpdateStatus.COMPLETED}
+)
+
+# A component listed without a status takes the one its incident's impact implies.
+IMPLIED_STATUS = {
+    Impact.NONE: ComponentStatus.OPERATIONAL,
+    Impact.MINOR: ComponentStatus.DEGRADED_PERFORMANCE,
+    Impact.MAJOR: ComponentStatus.PARTIAL_OUTAGE,
+    Impact.CRITICAL: ComponentStatus.MAJOR_OUTAGE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SiteInfo:
+    title: str
+    url: str
+    timezone: ZoneInfo
+    description: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    id: str
+    name: str
+    description: str
+    tier: str
+    group: str
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    name: str
+    components: tuple[Component, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    status: UpdateStatus
+    at: datetime
+    body: str
+    eta: datetime | None = None
+    line: int = 0
+    automatic: bool = False
+
+    @property
+    def anchor(self) -> str:
+        """A fragment id that stays the same when other updates are added."""
+        return f"update-{self.at.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%M%SZ}-{self.status.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    id: str
+    path: str
+    kind: Kind
+    title: str
+    impact: Impact
+    components: tuple[tuple[str, ComponentStatus], ...]
+    summary: str
+    updates: tuple[Update, ...]
+    started: datetime | None = None
+    eta: datetime | None = None
+    scheduled_start: datetime | None = None
+    scheduled_end: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    info: SiteInfo
+    groups: tuple[Group, ...]
+    incidents: tuple[Incident, ...]
+
+    @property
+    def components(self) -> dict[str, Component]:
+        return {c.id: c for g in self.groups for c in g.components}
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentState:
+    """An incident as it stands at build time."""
+
+    incident: Incident
+    updates: tuple[Update, ...]  # newest first, including automatic maintenance transitions
+    status: UpdateStatus
+    is_open: bool
+    started: datetime
+    ended: datetime | None
+    duration: timedelta
+    eta: datetime | None
+    eta_passed: bool
+    affected: tuple[tuple[Component, ComponentStatus], ...]
+
+    @property
+    def latest(self) -> Update | None:
+        return self.updates[0] if self.updates else None
+
+    @property
+    def id(self) -> str:
+        return self.incident.id
+
+    @property
+    def is_maintenance(self) -> bool:
+        return self.incident.kind is Kind.MAINTENANCE
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentState:
+    component: Component
+    status: ComponentStatus
+    incidents: tuple[IncidentState, ...]  # every incident touching it, newest first
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    date: date
+    incidents: tuple[IncidentState, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything the outputs show, computed once from the content and the build time."""
+
+    now: datetime
+    indicator: Indicator
+    components: dict[str, ComponentState]
+    incidents: tuple[IncidentState, ...]  # newest first
+    open_incidents: tuple[IncidentState, ...]
+    active_maintenance: tuple[IncidentState, ...]
+    upcoming_maintenance: tuple[IncidentState, ...]
+    recent_days: tuple[Day, ...]  # the last 7 days, today first

@@ -1,0 +1,256 @@
+"""Jinja environment, filters, Markdown → safe HTML, and the HTML pages of the site."""
+
+from __future__ import annotations
+
+import gettext
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypedDict, TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import jinja2
+import markdown
+import nh3
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+from markupsafe import Markup
+
+from .model import Group, IncidentState, Site, SiteInfo, Snapshot
+from .output import Output
+
+HISTORY_PAGE_SIZE = 50
+_UTC = ZoneInfo("UTC")
+_ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h3", "h4", "h5",
+    "h6", "hr", "i", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody",
+    "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+T = TypeVar("T")
+
+
+class PageContext(TypedDict):
+    """What every template receives (pages add their own keys)."""
+
+    site: SiteInfo
+    groups: tuple[Group, ...]
+    snapshot: Snapshot
+    root: str  # relative path from the page to the site root, "" or "../"
+    page_path: str
+    canonical_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One slice of a paginated list."""
+
+    number: int
+    count: int
+    items: tuple[Any, ...]
+    path: str
+    previous_path: str | None
+    next_path: str | None
+
+
+def make_env(project: Path, site: SiteInfo) -> jinja2.Environment:
+    """The template environment: the site's templates/ first, then the bundled default theme."""
+    theme = jinja2.FileSystemLoader(str(resources.files("statusgen") / "theme" / "templates"))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(str(project / "templates")),
+                theme,
+                jinja2.PrefixLoader({"default": theme}),
+            ]
+        ),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    translations = gettext.translation(
+        "statusgen",
+        localedir=str(resources.files("statusgen") / "locale"),
+        languages=[site.language.replace("-", "_"), site.language.split("-")[0]],
+        fallback=True,
+    )
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    register_filters(env, site, translations)
+    return env
+
+
+def register_filters(env: jinja2.Environment, site: SiteInfo, translations: gettext.NullTranslations) -> None:
+    """The one place where templates get their helpers."""
+    locale = _locale(site.language)
+    tz = site.timezone
+
+    def zone_label(moment: datetime) -> str:
+        abbreviation = moment.strftime("%Z")
+        if abbreviation[:1] in "+-":
+            offset = moment.strftime("%z")
+            return f"UTC{offset[:3]}:{offset[3:]}"
+        return abbreviation
+
+    def local_time(moment: datetime, pattern: str = "medium") -> Markup:
+        local = moment.astimezone(tz)
+        shown = format_datetime(local, _pattern(pattern), tzinfo=tz, locale=locale)
+        utc = moment.astimezone(_UTC)
+        return Markup('<time datetime="{iso}" title="{utc} UTC">{shown} {zone}</time>').format(
+            iso=utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            utc=utc.strftime("%Y-%m-%d %H:%M"),
+            shown=shown,
+            zone=zone_label(local),
+        )
+
+    def utc_time(moment: datetime) -> str:
+        return moment.astimezone(_UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+    def local_date(moment: Any, pattern: str = "long") -> str:
+        if isinstance(moment, datetime):
+            moment = moment.astimezone(tz).date()
+        return format_date(moment, pattern, locale=locale)
+
+    def duration(value: timedelta) -> str:
+        return format_duration(value, translations)
+
+    env.filters.update(
+        local_time=local_time,
+        utc_time=utc_time,
+        local_date=local_date,
+        duration=duration,
+        markdown=render_markdown,
+    )
+    env.globals.update(zone_name=str(tz))
+
+
+def _pattern(name: str) -> str:
+    return {"medium": "d MMM y, HH:mm", "short": "d MMM, HH:mm", "time": "HH:mm"}.get(name, name)
+
+
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def format_duration(value: timedelta, translations: gettext.NullTranslations) -> str:
+    """A compact, translated duration: '2 d 3 h', '1 h 20 min', '45 min', '< 1 min'."""
+    _ = translations.gettext
+    minutes = math.floor(value.total_seconds() / 60)
+    if minutes < 1:
+        return _("< 1 min")
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(_("%(n)d d") % {"n": days})
+    if hours:
+        parts.append(_("%(n)d h") % {"n": hours})
+    if minutes and not days:
+        parts.append(_("%(n)d min") % {"n": minutes})
+    return " ".join(parts)
+
+
+_markdown = markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
+
+
+def render_markdown(text: str) -> Markup:
+    """Markdown to HTML that is safe on a public page: no scripts, handlers or javascript: URLs."""
+    _markdown.reset()  # a Markdown instance keeps state between documents
+    html = _markdown.convert(text)
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return Markup(clean)
+
+
+def paginate(items: Sequence[T], size: int, path_of: Callable[[int], str]) -> Iterator[Page]:
+    """Split `items` into pages; page 1 always exists, even when empty."""
+    count = max(1, math.ceil(len(items) / size))
+    for number in range(1, count + 1):
+        yield Page(
+            number=number,
+            count=count,
+            items=tuple(items[(number - 1) * size : number * size]),
+            path=path_of(number),
+            previous_path=path_of(number - 1) if number > 1 else None,
+            next_path=path_of(number + 1) if number < count else None,
+        )
+
+
+def by_month(states: Sequence[IncidentState], tz: ZoneInfo) -> list[tuple[datetime, list[IncidentState]]]:
+    """Consecutive runs of incidents that started in the same month, in the given order."""
+    months: list[tuple[datetime, list[IncidentState]]] = []
+    for state in states:
+        local = state.started.astimezone(tz)
+        month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        if months and months[-1][0] == month:
+            months[-1][1].append(state)
+        else:
+            months.append((month, [state]))
+    return months
+
+
+def render_pages(env: jinja2.Environment, content: Site, snapshot: Snapshot) -> Iterator[Output]:
+    """Every HTML page of the site."""
+    site = content.info
+
+    def page(path: str, template: str, **extra: Any) -> Output:
+        depth = path.count("/")
+        context: dict[str, Any] = {
+            "site": site,
+            "groups": content.groups,
+            "snapshot": snapshot,
+            "root": "../" * depth,
+            "page_path": path,
+            "canonical_url": site.url + path.removesuffix("index.html"),
+            **extra,
+        }
+        html = env.get_template(template).render(context)
+        return Output(path, html.encode("utf-8"))
+
+    yield page("index.html", "index.html")
+    for state in snapshot.incidents:
+        yield page(f"incidents/{state.id}.html", "incident.html", incident=state)
+    for component_state in snapshot.components.values():
+        cid = component_state.component.id
+        for slice_ in paginate(
+            component_state.incidents,
+            HISTORY_PAGE_SIZE,
+            lambda n, cid=cid: f"components/{cid}.html" if n == 1 else f"components/{cid}-{n}.html",
+        ):
+            yield page(
+                slice_.path,
+                "component.html",
+                component=component_state,
+                pagination=slice_,
+                months=by_month(slice_.items, site.timezone),
+            )
+    for slice_ in paginate(
+        snapshot.incidents,
+        HISTORY_PAGE_SIZE,
+        lambda n: "history/index.html" if n == 1 else f"history/{n}.html",
+    ):
+        yield page(slice_.path, "history.html", pagination=slice_, months=by_month(slice_.items, site.timezone))
+    # GitHub Pages serves 404.html at any depth, so its links must be absolute.
+    yield page("404.html", "404.html", root=urlsplit(site.url).path)
+
+
+def render_static() -> Iterator[Output]:
+    """The theme's CSS and other static files."""
+    static = resources.files("statusgen") / "theme" / "static"
+    for entry in sorted(static.iterdir(), key=lambda e: e.name):
+        if entry.is_file():
+            yield Output(f"static/{entry.name}", entry.read_bytes())
+
+

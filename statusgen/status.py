@@ -1,0 +1,156 @@
+"""Derived state at build time: incident states, component statuses, the overall indicator."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from .model import (
+    CLOSED_STATUSES,
+    Component,
+    INCIDENT_STATUSES,
+    MAINTENANCE_STATUSES,
+    ComponentState,
+    ComponentStatus,
+    Day,
+    Impact,
+    Incident,
+    IncidentState,
+    Indicator,
+    Kind,
+    Site,
+    Snapshot,
+    Update,
+    UpdateStatus,
+)
+
+_PHASE = {status: rank for rank, status in enumerate(MAINTENANCE_STATUSES)}
+_ORDER = {status: rank for rank, status in enumerate(INCIDENT_STATUSES + MAINTENANCE_STATUSES)}
+_IMPACT_INDICATOR = {
+    Impact.NONE: Indicator.NONE,
+    Impact.MINOR: Indicator.MINOR,
+    Impact.MAJOR: Indicator.MAJOR,
+    Impact.CRITICAL: Indicator.CRITICAL,
+}
+_STATUS_INDICATOR = {
+    ComponentStatus.OPERATIONAL: Indicator.NONE,
+    ComponentStatus.UNDER_MAINTENANCE: Indicator.MAINTENANCE,
+    ComponentStatus.DEGRADED_PERFORMANCE: Indicator.MINOR,
+    ComponentStatus.PARTIAL_OUTAGE: Indicator.MAJOR,
+    ComponentStatus.MAJOR_OUTAGE: Indicator.CRITICAL,
+}
+ACTIVE_MAINTENANCE = frozenset({UpdateStatus.IN_PROGRESS, UpdateStatus.VERIFYING})
+RECENT_DAYS = 7
+
+
+def summarize(site: Site, now: datetime) -> Snapshot:
+    """Everything every output shows, computed once."""
+    components = site.components
+    states = [s for s in (incident_state(i, now, components) for i in site.incidents) if s is not None]
+    states.sort(key=lambda s: (s.started, s.id), reverse=True)
+    open_incidents = tuple(s for s in states if s.is_open and not s.is_maintenance)
+    active = tuple(s for s in states if s.is_maintenance and s.status in ACTIVE_MAINTENANCE)
+    upcoming = tuple(
+        sorted(
+            (s for s in states if s.is_maintenance and s.status is UpdateStatus.SCHEDULED),
+            key=lambda s: (s.started, s.id),
+        )
+    )
+    worst: dict[str, ComponentStatus] = {}
+    touching: dict[str, list[IncidentState]] = defaultdict(list)
+    for state in states:
+        for component, status in state.affected:
+            touching[component.id].append(state)
+            if state in active or (state.is_open and not state.is_maintenance):
+                worst[component.id] = max(worst.get(component.id, status), status)
+    component_states = {
+        cid: ComponentState(c, worst.get(cid, ComponentStatus.OPERATIONAL), tuple(touching[cid]))
+        for cid, c in components.items()
+    }
+    indicator = max(
+        [Indicator.NONE]
+        + [_IMPACT_INDICATOR[s.incident.impact] for s in open_incidents]
+        + [_STATUS_INDICATOR[s] for s in worst.values()]
+    )
+    return Snapshot(
+        now=now,
+        indicator=indicator,
+        components=component_states,
+        incidents=tuple(states),
+        open_incidents=open_incidents,
+        active_maintenance=active,
+        upcoming_maintenance=upcoming,
+        recent_days=recent_days(states, now, site.info.timezone),
+    )
+
+
+def incident_state(
+    incident: Incident, now: datetime, components: dict[str, Component]
+) -> IncidentState | None:
+    """The incident as it stands at `now`, or None if nothing of it had happened yet."""
+    updates = [u for u in incident.updates if u.at <= now]
+    if incident.kind is Kind.MAINTENANCE:
+        updates += automatic_updates(incident, updates, now)
+    elif not updates:
+        return None
+    updates.sort(key=lambda u: (u.at, _ORDER[u.status]), reverse=True)
+    if updates:
+        status = updates[0].status
+    else:
+        status = UpdateStatus.SCHEDULED
+    is_open = status not in CLOSED_STATUSES
+    if incident.kind is Kind.MAINTENANCE:
+        assert incident.scheduled_start and incident.scheduled_end
+        began = [u.at for u in updates if u.status is UpdateStatus.IN_PROGRESS]
+        started = min(began) if began else incident.scheduled_start
+        eta: datetime | None = incident.scheduled_end
+    else:
+        started = incident.started or updates[-1].at
+        eta = next((u.eta for u in updates if u.eta), incident.eta)
+    ended = None
+    if not is_open:
+        ended = next(u.at for u in updates if u.status in CLOSED_STATUSES - {UpdateStatus.POSTMORTEM})
+    if incident.kind is Kind.MAINTENANCE and status is UpdateStatus.SCHEDULED:
+        duration = incident.scheduled_end - incident.scheduled_start  # planned length
+    else:
+        duration = max((ended or now) - started, timedelta(0))
+    return IncidentState(
+        incident=incident,
+        updates=tuple(updates),
+        status=status,
+        is_open=is_open,
+        started=started,
+        ended=ended,
+        duration=duration,
+        eta=eta,
+        eta_passed=bool(is_open and eta is not None and now > eta),
+        affected=tuple((components[cid], status) for cid, status in incident.components),
+    )
+
+
+def automatic_updates(incident: Incident, explicit: list[Update], now: datetime) -> list[Update]:
+    """Maintenance follows its schedule unless an update already moved it to that phase or beyond."""
+    reached = max((_PHASE[u.status] for u in explicit), default=-1)
+    automatic = []
+    for at, status in (
+        (incident.scheduled_start, UpdateStatus.IN_PROGRESS),
+        (incident.scheduled_end, UpdateStatus.COMPLETED),
+    ):
+        if at is not None and at <= now and _PHASE[status] > reached:
+            automatic.append(Update(status, at, "", automatic=True))
+    return automatic
+
+
+def recent_days(states: list[IncidentState], now: datetime, tz: ZoneInfo) -> tuple[Day, ...]:
+    """The last seven days in the site's time zone, today first, with what started on each."""
+    today = now.astimezone(tz).date()
+    days = [today - timedelta(days=n) for n in range(RECENT_DAYS)]
+    by_day: dict[date, list[IncidentState]] = {d: [] for d in days}
+    for state in states:
+        if state.is_maintenance and state.status is UpdateStatus.SCHEDULED:
+            continue
+        day = state.started.astimezone(tz).date()
+        if day in by_day:
+            by_day[day].append(state)
+    return tuple(Day(d, tuple(by_day[d])) for d in days)
