@@ -54,7 +54,9 @@ def load_config(project: Path, errors: list[SourceError]) -> Config:
         errors.append(exc)
         return fallback
     if doc is None or not doc.is_mapping:
-        errors.append(SourceError(SourceRef(CONFIG_FILE, 1), "expected a mapping with 'site' and 'groups'"))
+        errors.append(
+            SourceError(SourceRef(CONFIG_FILE, 1), "expected a mapping with 'site' and 'groups'")
+        )
         return fallback
     errors.extend(check_keys(doc, TOP_KEYS, "top-level"))
     fields = doc.fields()
@@ -90,7 +92,9 @@ def _site_info(doc: Located, site: Located | None, errors: list[SourceError]) ->
                 errors.append(exc)
     url = values.get("url", "")
     if url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
-        errors.append(fields["url"].error(f"site url '{url}' must be absolute (https://host/path/)"))
+        errors.append(
+            fields["url"].error(f"site url '{url}' must be absolute (https://host/path/)")
+        )
     timezone = _UTC
     if "timezone" in values:
         try:
@@ -104,7 +108,9 @@ def _site_info(doc: Located, site: Located | None, errors: list[SourceError]) ->
             )
     language = values.get("language", "en")
     if not _LANGUAGE.fullmatch(language):
-        errors.append(fields["language"].error(f"language '{language}' is not a tag like 'en' or 'pt-BR'"))
+        errors.append(
+            fields["language"].error(f"language '{language}' is not a tag like 'en' or 'pt-BR'")
+        )
     if len(errors) > before:
         return None
     return SiteInfo(
@@ -141,7 +147,9 @@ def _groups(doc: Located, groups: Located | None, errors: list[SourceError]) -> 
             continue
         members = fields.get("components")
         if members is None or not members.is_sequence or not members.elements():
-            errors.append((members or group).error(f"group '{name}': 'components' must be a non-empty list"))
+            errors.append(
+                (members or group).error(f"group '{name}': 'components' must be a non-empty list")
+            )
             continue
         components = []
         for entry in members.elements():
@@ -167,7 +175,9 @@ def _component(
     try:
         cid = located_text(fields["id"], "id")
         name = located_text(fields["name"], "name")
-        description = located_text(fields["description"], "description") if "description" in fields else ""
+        description = (
+            located_text(fields["description"], "description") if "description" in fields else ""
+        )
         tier = located_text(fields["tier"], "tier") if "tier" in fields else "default"
     except SourceError as exc:
         errors.append(exc)
@@ -176,7 +186,9 @@ def _component(
         errors.append(fields["id"].error(f"component id '{cid}' may use only a-z, 0-9 and '-'"))
         return None
     if cid in seen:
-        errors.append(fields["id"].error(f"duplicate component id '{cid}' (first at line {seen[cid].line})"))
+        errors.append(
+            fields["id"].error(f"duplicate component id '{cid}' (first at line {seen[cid].line})")
+        )
         return None
     seen[cid] = fields["id"].where
     return Component(cid, name, description, tier, group)

@@ -39,7 +39,9 @@ INCIDENTS_DIR = "incidents"
 INCIDENT_KEYS = ("type", "title", "impact", "components", "started", "eta")
 MAINTENANCE_KEYS = ("type", "title", "components", "scheduled_start", "scheduled_end")
 COMPONENT_STATUSES = tuple(
-    s.value for s in ComponentStatus if s not in (ComponentStatus.OPERATIONAL, ComponentStatus.UNDER_MAINTENANCE)
+    s.value
+    for s in ComponentStatus
+    if s not in (ComponentStatus.OPERATIONAL, ComponentStatus.UNDER_MAINTENANCE)
 )
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^##(?!#)\s*(.*?)\s*#*\s*$")
@@ -75,7 +77,10 @@ def load_site(project: Path) -> Site:
             continue
         if incident_id in first_seen:
             errors.append(
-                SourceError(SourceRef(rel, 1), f"duplicate id '{incident_id}' (also {first_seen[incident_id]})")
+                SourceError(
+                    SourceRef(rel, 1),
+                    f"duplicate id '{incident_id}' (also {first_seen[incident_id]})",
+                )
             )
             continue
         first_seen[incident_id] = rel
@@ -84,7 +89,7 @@ def load_site(project: Path) -> Site:
             incidents.append(incident)
     if errors:
         raise BuildFailed(errors)
-    incidents.sort(key=lambda i: (i.id))
+    incidents.sort(key=lambda i: i.id)
     return Site(config.info, config.groups, tuple(incidents))
 
 
@@ -96,7 +101,9 @@ def incident_files(project: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.md") if p.is_file() and not p.name.startswith("."))
 
 
-def read_incident(path: Path, rel: str, context: _Context, errors: list[SourceError]) -> Incident | None:
+def read_incident(
+    path: Path, rel: str, context: _Context, errors: list[SourceError]
+) -> Incident | None:
     """Parse one incident file; append its mistakes to `errors` and return None if any."""
     before = len(errors)
     try:
@@ -106,7 +113,9 @@ def read_incident(path: Path, rel: str, context: _Context, errors: list[SourceEr
         errors.append(exc)
         return None
     if not front.is_mapping:
-        errors.append(front.error("front matter must be a mapping of keys such as title, impact, components"))
+        errors.append(
+            front.error("front matter must be a mapping of keys such as title, impact, components")
+        )
         return None
     fields = front.fields()
     kind = Kind.INCIDENT
@@ -118,9 +127,15 @@ def read_incident(path: Path, rel: str, context: _Context, errors: list[SourceEr
     if kind is Kind.INCIDENT:
         for key in ("scheduled_start", "scheduled_end"):
             if key in fields:
-                errors.append(fields[key].error(f"'{key}' is for maintenance (add 'type: maintenance')"))
+                errors.append(
+                    fields[key].error(f"'{key}' is for maintenance (add 'type: maintenance')")
+                )
                 del fields[key]
-        errors.extend(e for e in check_keys(front, INCIDENT_KEYS, "front-matter") if "scheduled_" not in e.message)
+        errors.extend(
+            e
+            for e in check_keys(front, INCIDENT_KEYS, "front-matter")
+            if "scheduled_" not in e.message
+        )
     else:
         errors.extend(check_keys(front, MAINTENANCE_KEYS, "front-matter"))
 
@@ -141,8 +156,12 @@ def read_incident(path: Path, rel: str, context: _Context, errors: list[SourceEr
     title = field("title", lambda f: located_text(f, "title"), required=True)
     impact = Impact.NONE
     if kind is Kind.INCIDENT:
-        impact = field("impact", lambda f: Impact(located_choice(f, "impact", [i.value for i in Impact])), True)
-    components = field("components", lambda f: _components(f, kind, impact or Impact.NONE, context)) or ()
+        impact = field(
+            "impact", lambda f: Impact(located_choice(f, "impact", [i.value for i in Impact])), True
+        )
+    components = (
+        field("components", lambda f: _components(f, kind, impact or Impact.NONE, context)) or ()
+    )
     started = field("started", timestamp)
     eta = field("eta", timestamp)
     start = field("scheduled_start", timestamp, required=kind is Kind.MAINTENANCE)
@@ -189,16 +208,21 @@ def split_front_matter(text: str, rel: str) -> tuple[Located, str, int]:
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != "---":
         raise SourceError(
-            SourceRef(rel, 1), "missing front matter: the file must start with a '---' line, then YAML, then '---'"
+            SourceRef(rel, 1),
+            "missing front matter: the file must start with a '---' line, then YAML, then '---'",
         )
     for index in range(1, len(lines)):
         if lines[index].rstrip() in ("---", "..."):
             break
     else:
-        raise SourceError(SourceRef(rel, 1), "front matter is not closed: add a '---' line after it")
+        raise SourceError(
+            SourceRef(rel, 1), "front matter is not closed: add a '---' line after it"
+        )
     front = parse_yaml("\n".join(lines[1:index]), rel, 2)
     if front is None:
-        raise SourceError(SourceRef(rel, 2), "front matter is empty (title, impact and components are expected)")
+        raise SourceError(
+            SourceRef(rel, 2), "front matter is empty (title, impact and components are expected)"
+        )
     return front, "\n".join(lines[index + 1 :]), index + 2
 
 
@@ -226,7 +250,13 @@ def _components(
         elif status_field is None or status_field.value is None:
             status = IMPLIED_STATUS[impact]
         else:
-            status = ComponentStatus(located_choice(status_field, f"status for component '{cid}'", COMPONENT_STATUSES))
+            raw = str(status_field.value).strip().lower()
+            if raw not in COMPONENT_STATUSES:
+                raise status_field.error(
+                    f"unknown status '{status_field.value}' for component '{cid}' "
+                    f"(allowed: {', '.join(COMPONENT_STATUSES)})"
+                )
+            status = ComponentStatus(raw)
         result[cid] = status
     return tuple(result.items())
 

@@ -84,7 +84,9 @@ def make_env(project: Path, site: SiteInfo) -> jinja2.Environment:
     return env
 
 
-def register_filters(env: jinja2.Environment, site: SiteInfo, translations: gettext.NullTranslations) -> None:
+def register_filters(
+    env: jinja2.Environment, site: SiteInfo, translations: gettext.NullTranslations
+) -> None:
     """The one place where templates get their helpers."""
     locale = _locale(site.language)
     tz = site.timezone
@@ -157,7 +159,9 @@ def format_duration(value: timedelta, translations: gettext.NullTranslations) ->
     return " ".join(parts)
 
 
-_markdown = markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
+_markdown = markdown.Markdown(
+    extensions=["fenced_code", "tables", "sane_lists"], output_format="html"
+)
 
 
 def render_markdown(text: str) -> Markup:
@@ -188,7 +192,9 @@ def paginate(items: Sequence[T], size: int, path_of: Callable[[int], str]) -> It
         )
 
 
-def by_month(states: Sequence[IncidentState], tz: ZoneInfo) -> list[tuple[datetime, list[IncidentState]]]:
+def by_month(
+    states: Sequence[IncidentState], tz: ZoneInfo
+) -> list[tuple[datetime, list[IncidentState]]]:
     """Consecutive runs of incidents that started in the same month, in the given order."""
     months: list[tuple[datetime, list[IncidentState]]] = []
     for state in states:
@@ -241,7 +247,12 @@ def render_pages(env: jinja2.Environment, content: Site, snapshot: Snapshot) -> 
         HISTORY_PAGE_SIZE,
         lambda n: "history/index.html" if n == 1 else f"history/{n}.html",
     ):
-        yield page(slice_.path, "history.html", pagination=slice_, months=by_month(slice_.items, site.timezone))
+        yield page(
+            slice_.path,
+            "history.html",
+            pagination=slice_,
+            months=by_month(slice_.items, site.timezone),
+        )
     # GitHub Pages serves 404.html at any depth, so its links must be absolute.
     yield page("404.html", "404.html", root=urlsplit(site.url).path)
 
@@ -252,5 +263,3 @@ def render_static() -> Iterator[Output]:
     for entry in sorted(static.iterdir(), key=lambda e: e.name):
         if entry.is_file():
             yield Output(f"static/{entry.name}", entry.read_bytes())
-
-

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from .model import (
     CLOSED_STATUSES,
-    Component,
     INCIDENT_STATUSES,
     MAINTENANCE_STATUSES,
+    Component,
     ComponentState,
     ComponentStatus,
     Day,
@@ -47,7 +47,9 @@ RECENT_DAYS = 7
 def summarize(site: Site, now: datetime) -> Snapshot:
     """Everything every output shows, computed once."""
     components = site.components
-    states = [s for s in (incident_state(i, now, components) for i in site.incidents) if s is not None]
+    states = [
+        s for s in (incident_state(i, now, components) for i in site.incidents) if s is not None
+    ]
     states.sort(key=lambda s: (s.started, s.id), reverse=True)
     open_incidents = tuple(s for s in states if s.is_open and not s.is_maintenance)
     active = tuple(s for s in states if s.is_maintenance and s.status in ACTIVE_MAINTENANCE)
@@ -110,7 +112,9 @@ def incident_state(
         eta = next((u.eta for u in updates if u.eta), incident.eta)
     ended = None
     if not is_open:
-        ended = next(u.at for u in updates if u.status in CLOSED_STATUSES - {UpdateStatus.POSTMORTEM})
+        ended = next(
+            u.at for u in updates if u.status in CLOSED_STATUSES - {UpdateStatus.POSTMORTEM}
+        )
     if incident.kind is Kind.MAINTENANCE and status is UpdateStatus.SCHEDULED:
         duration = incident.scheduled_end - incident.scheduled_start  # planned length
     else:
@@ -130,15 +134,20 @@ def incident_state(
 
 
 def automatic_updates(incident: Incident, explicit: list[Update], now: datetime) -> list[Update]:
-    """Maintenance follows its schedule unless an update already moved it to that phase or beyond."""
-    reached = max((_PHASE[u.status] for u in explicit), default=-1)
+    """Maintenance starts and ends on schedule unless its updates already said otherwise.
+
+    A transition is skipped when an update names that phase, or reached it (or a later one) first."""
+    named = {u.status for u in explicit}
     automatic = []
     for at, status in (
         (incident.scheduled_start, UpdateStatus.IN_PROGRESS),
         (incident.scheduled_end, UpdateStatus.COMPLETED),
     ):
-        if at is not None and at <= now and _PHASE[status] > reached:
-            automatic.append(Update(status, at, "", automatic=True))
+        if at is None or at > now or status in named:
+            continue
+        if any(u.at <= at and _PHASE[u.status] >= _PHASE[status] for u in explicit):
+            continue
+        automatic.append(Update(status, at, "", automatic=True))
     return automatic
 
 

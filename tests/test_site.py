@@ -1,0 +1,368 @@
+"""Build real sites and read them as a customer would."""
+
+from __future__ import annotations
+
+import filecmp
+import itertools
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from statusgen.build import build
+from statusgen.errors import BuildFailed
+from tests.conftest import NOW, REPO, TZ, BuiltSite, MakeProject, incident
+
+Build = Callable[..., BuiltSite]
+
+OPEN_INCIDENT = incident(
+    """
+    title: Elevated error rates on the public API
+    impact: major
+    components:
+      api: partial_outage
+      web: degraded_performance
+    started: 2026-11-22 09:00
+    eta: 2026-11-22 11:00
+    """,
+    """
+    ## Monitoring 2026-11-22 11:30
+    A fix is deployed; we are watching error rates.
+
+    ## Identified 2026-11-22 10:00
+    ETA: 2026-11-22 13:00
+    A bad deploy. Rolling back.
+
+    ## Investigating 2026-11-22 09:10
+    We are investigating.
+    """,
+)
+RESOLVED_INCIDENT = incident(
+    "title: Database slow\nimpact: minor\ncomponents: [db]",
+    """
+    ## Resolved 2026-11-18 16:30
+    All good.
+
+    ## Investigating 2026-11-18 14:00
+    Queries are slow.
+    """,
+)
+MAINTENANCE = incident(
+    """
+    type: maintenance
+    title: Database upgrade
+    components: [db]
+    scheduled_start: 2026-11-25 02:00
+    scheduled_end: 2026-11-25 05:00
+    """,
+    """
+    We upgrade the database.
+
+    ## Scheduled 2026-11-20 10:00
+    Announced a week ahead.
+    """,
+)
+
+
+def component_status(site: BuiltSite, page: str, name: str) -> str:
+    (row,) = site.page(page).xpath(f"//ul[@class='components']/li[a[normalize-space()='{name}']]")
+    return " ".join(row.xpath(".//span[starts-with(@class, 'status ')]")[0].text_content().split())
+
+
+def banner(site: BuiltSite) -> str:
+    return site.text("index.html", "//section[contains(@class, 'banner')]//h1")
+
+
+def test_home_page_shows_open_incident_with_eta_and_component_statuses(
+    make_project: MakeProject, build_site: Build
+) -> None:
+    project = make_project(
+        {"incidents/api-errors.md": OPEN_INCIDENT, "incidents/db-slow.md": RESOLVED_INCIDENT}
+    )
+    site = build_site(project, now=datetime(2026, 11, 22, 12, 0, tzinfo=TZ))
+    assert banner(site) == "Partial System Outage"
+    assert component_status(site, "index.html", "Public API") == "Partial outage"
+    assert component_status(site, "index.html", "Web app") == "Degraded performance"
+    assert component_status(site, "index.html", "Database") == "Operational"
+    (card,) = site.page("index.html").xpath("//article[contains(@class, 'incident-card')]")
+    text = " ".join(card.text_content().split())
+    assert "Elevated error rates on the public API" in text
+    assert "Monitoring" in text and "A fix is deployed" in text  # the latest update
+    assert "ongoing for 3 h" in text
+    assert (
+        "Estimated resolution: 22 Nov 2026, 13:00 UTC-03:00" in text
+    )  # the ETA of the update wins
+    # The resolved incident is listed among the past days, not as active.
+    recent = site.text("index.html", "//section[@aria-labelledby='recent']")
+    assert "Database slow" in recent and "lasted 2 h 30 min" in recent
+
+
+def test_overdue_eta_is_said(make_project: MakeProject, build_site: Build) -> None:
+    project = make_project({"incidents/api-errors.md": OPEN_INCIDENT})
+    site = build_site(project, now=datetime(2026, 11, 22, 14, 0, tzinfo=TZ))
+    assert "Overdue: estimated resolution was 22 Nov 2026, 13:00" in site.text("index.html")
+    facts = site.text("incidents/api-errors.html", "//dl[@class='facts']")
+    assert "(overdue: this estimate has passed)" in facts
+
+
+def test_incident_page_timeline_newest_first_with_anchors(
+    make_project: MakeProject, build_site: Build
+) -> None:
+    project = make_project({"incidents/api-errors.md": OPEN_INCIDENT})
+    site = build_site(project)
+    page = site.page("incidents/api-errors.html")
+    items = page.xpath("//ol[@class='timeline']/li")
+    assert [i.xpath("string(h3)").strip() for i in items] == [
+        "Monitoring",
+        "Identified",
+        "Investigating",
+    ]
+    assert items[0].get("id") == "update-20261122T143000Z-monitoring"
+    assert items[0].xpath("string(.//time/@datetime)") == "2026-11-22T14:30:00Z"
+    facts = site.text("incidents/api-errors.html", "//dl[@class='facts']")
+    assert "Started 22 Nov 2026, 09:00 UTC-03:00" in facts
+    assert "Ongoing for 3 h" in facts
+    affected = site.text("incidents/api-errors.html", "//section[@aria-labelledby='affected']")
+    assert "Public API: Partial outage" in affected
+
+
+def test_updates_after_now_are_not_shown_yet(make_project: MakeProject, build_site: Build) -> None:
+    project = make_project({"incidents/api-errors.md": OPEN_INCIDENT})
+    site = build_site(project, now=datetime(2026, 11, 22, 9, 30, tzinfo=TZ))
+    items = site.page("incidents/api-errors.html").xpath("//ol[@class='timeline']/li/h3")
+    assert [" ".join(i.text_content().split()) for i in items] == ["Investigating"]
+    early = build_site(
+        project, now=datetime(2026, 11, 22, 8, 0, tzinfo=TZ), out=site.out.parent / "early"
+    )
+    assert not (early.out / "incidents/api-errors.html").exists()
+    assert banner(early) == "All Systems Operational"
+
+
+def test_resolved_incident_shows_resolution_and_duration(
+    make_project: MakeProject, build_site: Build
+) -> None:
+    site = build_site(make_project({"incidents/db-slow.md": RESOLVED_INCIDENT}))
+    facts = site.text("incidents/db-slow.html", "//dl[@class='facts']")
+    assert "Resolved 18 Nov 2026, 16:30 UTC-03:00" in facts
+    assert "Duration 2 h 30 min" in facts
+    assert banner(site) == "All Systems Operational"
+
+
+@pytest.mark.parametrize(
+    ("now", "state", "db_status", "overall", "listed"),
+    [
+        (
+            datetime(2026, 11, 24, 12, 0, tzinfo=TZ),
+            "Scheduled",
+            "Operational",
+            "All Systems Operational",
+            True,
+        ),
+        (
+            datetime(2026, 11, 25, 2, 0, tzinfo=TZ),
+            "In progress",
+            "Under maintenance",
+            "Service Under Maintenance",
+            True,
+        ),
+        (
+            datetime(2026, 11, 25, 4, 59, tzinfo=TZ),
+            "In progress",
+            "Under maintenance",
+            "Service Under Maintenance",
+            True,
+        ),
+        (
+            datetime(2026, 11, 25, 5, 0, tzinfo=TZ),
+            "Completed",
+            "Operational",
+            "All Systems Operational",
+            False,
+        ),
+    ],
+)
+def test_maintenance_follows_the_clock(
+    make_project: MakeProject,
+    build_site: Build,
+    now: datetime,
+    state: str,
+    db_status: str,
+    overall: str,
+    listed: bool,
+) -> None:
+    site = build_site(make_project({"incidents/db-upgrade.md": MAINTENANCE}), now=now)
+    assert component_status(site, "index.html", "Database") == db_status
+    assert banner(site) == overall
+    maintenance = site.text("index.html", "//section[@aria-labelledby='maintenance']")
+    assert ("Database upgrade" in maintenance) is listed
+    page_state = site.text("incidents/db-upgrade.html", "//span[starts-with(@class, 'state ')]")
+    assert page_state == state
+
+
+def test_explicit_maintenance_updates_win_over_the_clock(
+    make_project: MakeProject, build_site: Build
+) -> None:
+    early_end = MAINTENANCE + "\n## Completed 2026-11-25 03:15\nDone early.\n"
+    site = build_site(
+        make_project({"incidents/db-upgrade.md": early_end}),
+        now=datetime(2026, 11, 25, 3, 30, tzinfo=TZ),
+    )
+    assert component_status(site, "index.html", "Database") == "Operational"
+    timeline = site.page("incidents/db-upgrade.html").xpath("//ol[@class='timeline']/li/h3")
+    assert [" ".join(h.text_content().split()) for h in timeline] == [
+        "Completed",
+        "In progress",
+        "Scheduled",
+    ]
+    assert "Done early." in site.text("incidents/db-upgrade.html")
+    assert "automatic, from the schedule" in site.text("incidents/db-upgrade.html", "//ol/li[2]")
+
+
+def test_component_page_lists_its_history(make_project: MakeProject, build_site: Build) -> None:
+    project = make_project(
+        {"incidents/api-errors.md": OPEN_INCIDENT, "incidents/db-slow.md": RESOLVED_INCIDENT}
+    )
+    site = build_site(project)
+    assert "Current status: Partial outage" in site.text("components/api.html")
+    titles = site.page("components/db.html").xpath("//li[@class='incident-row']/a/text()")
+    assert titles == ["Database slow"]
+    assert site.page("components/web.html").xpath("//h2[starts-with(@id, 'month-')]/text()") == [
+        "November 2026"
+    ]
+
+
+def test_history_is_paginated_newest_first(make_project: MakeProject, build_site: Build) -> None:
+    files = {}
+    for n in range(120):
+        at = datetime(2026, 1, 1, 10, 0, tzinfo=TZ) + timedelta(days=2 * n)
+        files[f"incidents/i-{n:03d}.md"] = incident(
+            f"title: Incident {n:03d}\nimpact: minor\ncomponents: [web]",
+            f"## Resolved {at + timedelta(hours=1):%Y-%m-%d %H:%M}\nok\n## Investigating {at:%Y-%m-%d %H:%M}\nhm\n",
+        )
+    site = build_site(make_project(files), now=datetime(2026, 11, 30, tzinfo=TZ))
+    pages = ["history/index.html", "history/2.html", "history/3.html"]
+    titles = [site.page(p).xpath("//li[@class='incident-row']/a/text()") for p in pages]
+    assert [len(t) for t in titles] == [50, 50, 20]
+    flat = [t for page in titles for t in page]
+    assert flat == [f"Incident {n:03d}" for n in reversed(range(120))]
+    assert not (site.out / "history/4.html").exists()
+    second = site.page("history/2.html")
+    assert second.xpath("//a[@rel='prev']/@href") == ["../history/index.html"]
+    assert second.xpath("//a[@rel='next']/@href") == ["../history/3.html"]
+    assert "Page 2 of 3" in site.text("history/2.html")
+    assert (site.out / "components/web-3.html").exists()
+
+
+def test_every_relative_link_resolves_and_404_links_are_absolute(build_site: Build) -> None:
+    site = build_site(REPO, now=datetime(2026, 11, 22, 1, 0, tzinfo=TZ))
+    pages = sorted(site.out.rglob("*.html"))
+    assert len(pages) > 25
+    for page in pages:
+        rel = page.relative_to(site.out).as_posix()
+        tree = site.page(rel)
+        for link in tree.xpath("//a/@href | //link/@href"):
+            if link.startswith(("https://", "http://", "mailto:", "#")):
+                continue
+            if rel == "404.html":
+                assert link.startswith("/"), link  # served at any depth by static hosts
+                continue
+            target = (page.parent / link.split("#")[0]).resolve()
+            assert target.is_file(), f"{rel}: broken link {link}"
+
+
+def test_markdown_is_sanitized(make_project: MakeProject, build_site: Build) -> None:
+    body = """
+    ## Investigating 2026-11-22 09:10
+    Hello <script>alert(1)</script> <img src=x onerror="alert(2)">
+    [click](javascript:alert(3)) <a href="https://ok.example" onclick="alert(4)">ok</a>
+    <iframe src="https://evil.example"></iframe> **bold**
+    """
+    site = build_site(make_project({"incidents/xss.md": incident("title: X\nimpact: minor", body)}))
+    raw = (site.out / "incidents/xss.html").read_text()
+    tree = site.page("incidents/xss.html")
+    assert not tree.xpath("//script | //iframe | //img")
+    assert not [a for el in tree.iter() for a in el.attrib if a.startswith("on")]
+    assert not [h for h in tree.xpath("//@href") if h.strip().lower().startswith("javascript:")]
+    assert "alert(4)" not in raw and "alert(2)" not in raw
+    assert tree.xpath("//ol[@class='timeline']//strong/text()") == ["bold"]
+    assert tree.xpath("//a[text()='ok']/@href") == ["https://ok.example"]
+
+
+def test_same_content_and_now_give_identical_bytes(build_site: Build, tmp_path: Path) -> None:
+    first = build_site(REPO, now=NOW, out=tmp_path / "one")
+    second = build_site(REPO, now=NOW, out=tmp_path / "two")
+    comparison = filecmp.dircmp(first.out, second.out)
+    files = sorted(p.relative_to(first.out) for p in first.out.rglob("*") if p.is_file())
+    match, mismatch, errors = filecmp.cmpfiles(first.out, second.out, files, shallow=False)
+    assert not mismatch and not errors and not comparison.left_only and not comparison.right_only
+    assert len(match) == len(files) > 25
+
+
+def test_a_failed_build_leaves_the_previous_site_untouched(
+    make_project: MakeProject, tmp_path: Path
+) -> None:
+    project = make_project({"incidents/db-slow.md": RESOLVED_INCIDENT})
+    out = project / "site"
+    build(project, out, now=NOW)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    (project / "incidents/broken.md").write_text("---\ntitle: [\n---\n")
+    (project / "incidents/db-slow.md").write_text(
+        RESOLVED_INCIDENT.replace("Database slow", "Changed")
+    )
+    with pytest.raises(BuildFailed):
+        build(project, out, now=NOW)
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in project.iterdir()) == ["components.yaml", "incidents", "site"]
+
+
+def test_site_templates_override_and_extend_the_default_theme(
+    make_project: MakeProject, build_site: Build
+) -> None:
+    project = make_project(
+        {
+            "incidents/db-slow.md": RESOLVED_INCIDENT,
+            "templates/base.html": """\
+                {% extends "default/base.html" %}
+                {% block footer_extra %}<p class="contact">Call 555-0100</p>{% endblock %}
+            """,
+            "templates/partials/custom_head.html": '<meta name="theme-color" content="#123456">\n',
+        }
+    )
+    site = build_site(project)
+    for page in (
+        "index.html",
+        "incidents/db-slow.html",
+        "history/index.html",
+        "components/db.html",
+    ):
+        tree = site.page(page)
+        assert tree.xpath("//footer//p[@class='contact']/text()") == ["Call 555-0100"]
+        assert tree.xpath("//meta[@name='theme-color']/@content") == ["#123456"]
+        assert "Generated" in site.text(page, "//footer")  # the rest of the default footer stays
+
+
+def test_times_name_their_zone_and_offer_utc(make_project: MakeProject, build_site: Build) -> None:
+    site = build_site(make_project({"incidents/db-slow.md": RESOLVED_INCIDENT}))
+    (time,) = site.page("incidents/db-slow.html").xpath("//dl[@class='facts']/dd[1]/time")
+    assert time.text == "18 Nov 2026, 14:00 UTC-03:00"
+    assert time.get("datetime") == "2026-11-18T17:00:00Z"
+    assert time.get("title") == "2026-11-18 17:00 UTC"
+    footer = site.text("index.html", "//footer")
+    assert "Times are shown in America/Sao_Paulo" in footer
+    assert "Generated 22 Nov 2026, 12:00 UTC-03:00 (2026-11-22 15:00 UTC)" in footer
+
+
+def test_pages_are_accessible_by_structure(build_site: Build) -> None:
+    site = build_site(REPO, now=datetime(2026, 11, 22, 1, 0, tzinfo=TZ))
+    for page in sorted(site.out.rglob("*.html")):
+        tree = site.page(page.relative_to(site.out).as_posix())
+        assert tree.get("lang") == "en"
+        assert len(tree.xpath("//main")) == 1 and len(tree.xpath("//h1")) == 1
+        levels = [int(h.tag[1]) for h in tree.iter("h1", "h2", "h3", "h4")]
+        assert levels[0] == 1 or levels[0] == 2  # the footer's h2 may follow the h1 anywhere
+        assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), page
+        # Status is never told by colour alone: every status badge carries text.
+        for badge in tree.xpath("//span[starts-with(@class, 'status ')]"):
+            assert badge.text_content().strip()
