@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +24,10 @@ def _timestamp(text: str) -> datetime:
     return value
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="statusgen",
@@ -38,9 +43,17 @@ def make_parser() -> argparse.ArgumentParser:
         help="the site's folder (default: the current one)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    # The same options after the command name too (`statusgen build -q`).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-C", "--project", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
+    common.add_argument(
+        "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print errors only"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    build = commands.add_parser("build", help="build the site into site/")
+    build = commands.add_parser("build", parents=[common], help="build the site into site/")
     build.add_argument(
         "--now",
         type=_timestamp,
@@ -49,7 +62,9 @@ def make_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--out", type=Path, help="output folder (default: site/ in the project)")
 
-    commands.add_parser("check", help="validate all content and configuration; write nothing")
+    commands.add_parser(
+        "check", parents=[common], help="validate all content and configuration; write nothing"
+    )
     return parser
 
 
@@ -61,20 +76,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command == "check":
-            pipeline.check(project)
+            site = pipeline.check(project)
             if not args.quiet:
-                pass
+                print(
+                    f"ok: {_count(len(site.incidents), 'incident')}, {_count(len(site.components), 'component')}"
+                )
         else:
             out = args.out or project / "site"
-            pipeline.build(project, out, now=args.now)
+            report = pipeline.build(project, out, now=args.now)
             if not args.quiet:
-                pass
+                print(
+                    f"built {report.files} files into {out} (as of {report.snapshot.now.isoformat()})"
+                )
     except BuildFailed as failed:
-        for _error in failed.errors:
-            pass
+        for error in failed.errors:
+            print(error, file=sys.stderr)
+        kept = "; the previous site was left as it was" if args.command == "build" else ""
+        print(f"statusgen: {failed}{kept}", file=sys.stderr)
         return EXIT_CONTENT_ERROR
-    except StatusgenError:
+    except StatusgenError as error:
+        print(f"statusgen: {error}", file=sys.stderr)
         return EXIT_CONTENT_ERROR
-    except OSError:
+    except OSError as error:
+        where = f": {error.filename}" if error.filename else ""
+        print(f"statusgen: {error.strerror or error}{where}", file=sys.stderr)
         return EXIT_CONTENT_ERROR
     return EXIT_OK

