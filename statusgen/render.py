@@ -73,15 +73,23 @@ def make_env(project: Path, site: SiteInfo) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    translations = gettext.translation(
-        "statusgen",
-        localedir=str(resources.files("statusgen") / "locale"),
-        languages=[site.language.replace("-", "_"), site.language.split("-")[0]],
-        fallback=True,
-    )
+    translations = load_translations(project, site.language)
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     register_filters(env, site, translations)
     return env
+
+
+def load_translations(project: Path, language: str) -> gettext.NullTranslations:
+    """The catalog for `language`: the site's own locale/ first, then the one shipped with statusgen."""
+    languages = [language.replace("-", "_"), language.split("-")[0]]
+    shipped = gettext.translation(
+        "statusgen", str(resources.files("statusgen") / "locale"), languages, fallback=True
+    )
+    own = gettext.translation("statusgen", str(project / "locale"), languages, fallback=True)
+    if own is shipped or type(own) is gettext.NullTranslations:
+        return shipped
+    own.add_fallback(shipped)
+    return own
 
 
 def register_filters(

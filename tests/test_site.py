@@ -12,7 +12,11 @@ import pytest
 
 from statusgen.build import build
 from statusgen.errors import BuildFailed
-from tests.conftest import NOW, REPO, TZ, BuiltSite, MakeProject, incident
+from tests.conftest import COMPONENTS, NOW, REPO, TZ, BuiltSite, MakeProject, incident
+
+COMPONENTS_PT = COMPONENTS.replace(
+    "timezone: America/Sao_Paulo", "timezone: America/Sao_Paulo\n  language: pt-BR"
+)
 
 Build = Callable[..., BuiltSite]
 
@@ -366,3 +370,45 @@ def test_pages_are_accessible_by_structure(build_site: Build) -> None:
         # Status is never told by colour alone: every status badge carries text.
         for badge in tree.xpath("//span[starts-with(@class, 'status ')]"):
             assert badge.text_content().strip()
+
+
+def test_a_translation_catalog_translates_the_site_without_touching_templates(
+    make_project: MakeProject, build_site: Build
+) -> None:
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    catalog = Catalog(locale="pt_BR")
+    for english, portuguese in {
+        "All Systems Operational": "Todos os sistemas operacionais",
+        "Operational": "Operacional",
+        "Past incidents": "Incidentes anteriores",
+        "%(n)d h": "%(n)d h",
+        "%(n)d min": "%(n)d min",
+        "lasted %(d)s": "durou %(d)s",
+    }.items():
+        catalog.add(english, portuguese)
+    project = make_project(
+        {"incidents/db-slow.md": RESOLVED_INCIDENT},
+        components=COMPONENTS_PT,
+    )
+    mo = project / "locale/pt_BR/LC_MESSAGES/statusgen.mo"
+    mo.parent.mkdir(parents=True)
+    with mo.open("wb") as handle:
+        write_mo(handle, catalog)
+    site = build_site(project)
+    assert site.page("index.html").get("lang") == "pt-BR"
+    assert banner(site) == "Todos os sistemas operacionais"
+    assert component_status(site, "index.html", "Database") == "Operacional"
+    recent = site.text("index.html", "//section[@aria-labelledby='recent']")
+    assert recent.startswith("Incidentes anteriores")
+    assert "durou 2 h 30 min" in recent
+    assert "18 de novembro de 2026" in recent  # dates follow the language too
+
+
+def test_the_shipped_message_catalog_is_current() -> None:
+    from statusgen import catalog
+
+    assert catalog.template_path().read_bytes() == catalog.render_template(), (
+        "a translatable string changed: run `python -m statusgen.catalog`"
+    )

@@ -1,0 +1,53 @@
+"""The translation catalog: every user-visible string of the theme and of the Python code.
+
+Regenerate the template after changing a string: `python -m statusgen.catalog`.
+"""
+
+from __future__ import annotations
+
+import io
+from importlib import resources
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import write_po
+
+from . import __version__
+
+DOMAIN = "statusgen"
+_METHODS = [("theme/templates/**.html", "jinja2"), ("*.py", "python")]
+_OPTIONS = {"theme/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+
+
+def package_dir() -> Path:
+    return Path(str(resources.files("statusgen")))
+
+
+def template_path() -> Path:
+    return package_dir() / "locale" / f"{DOMAIN}.pot"
+
+
+def extract() -> Catalog:
+    """Every translatable string, with where it is used."""
+    catalog = Catalog(project="statusgen", version=__version__, fuzzy=False)
+    root = package_dir()
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(root), _METHODS, _OPTIONS, keywords={"_": None, "gettext": None, "ngettext": (1, 2)}
+    ):
+        catalog.add(
+            message, locations=[(filename, lineno)], auto_comments=comments, context=context
+        )
+    return catalog
+
+
+def render_template() -> bytes:
+    """The .pot file's bytes, without volatile dates so it can be compared and committed."""
+    out = io.BytesIO()
+    write_po(out, extract(), omit_header=True, sort_output=True, no_location=True, width=100)
+    return out.getvalue()
+
+
+if __name__ == "__main__":
+    template_path().parent.mkdir(parents=True, exist_ok=True)
+    template_path().write_bytes(render_template())
