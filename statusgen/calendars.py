@@ -1,0 +1,156 @@
+"""Working-time arithmetic on SLA calendars: 24x7, or business hours with holidays. Pure, no I/O.
+
+All arithmetic happens in UTC: two aware datetimes that share a tzinfo subtract by wall clock in
+Python, which is wrong across a DST change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+MINUTES_PER_DAY = 24 * 60
+# A calendar with no working time in this many days is a configuration mistake, not a long wait.
+_SEARCH_LIMIT_DAYS = 3 * 366
+
+Hours = tuple[tuple[int, int], ...]  # (start, end) minutes after local midnight; end may be 1440
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """When an SLA clock runs: always, or during working hours on working days."""
+
+    name: str
+    timezone: ZoneInfo
+    always: bool = False
+    week: tuple[Hours, ...] = ((),) * 7  # Monday first
+    special_days: Mapping[date, Hours] = field(default_factory=dict)  # closed () or other hours
+    public_holidays: Mapping[date, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def business_day(self) -> timedelta:
+        """One business day: the working time of the calendar's longest regular day."""
+        if self.always:
+            return timedelta(days=1)
+        return timedelta(minutes=max(sum(e - s for s, e in day) for day in self.week))
+
+    def hours_on(self, day: date) -> Hours:
+        if day in self.special_days:
+            return self.special_days[day]
+        if day in self.public_holidays:
+            return ()
+        return self.week[day.weekday()]
+
+    def periods(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """Working periods in UTC, in order, from the one containing `start` onwards."""
+        if self.always:
+            yield start.astimezone(UTC), datetime.max.replace(tzinfo=UTC)
+            return
+        day = start.astimezone(self.timezone).date() - timedelta(days=1)
+        idle = 0
+        while idle < _SEARCH_LIMIT_DAYS:
+            hours = self.hours_on(day)
+            idle = 0 if hours else idle + 1
+            for begin, end in hours:
+                yield self._instant(day, begin), self._instant(day, end)
+            day += timedelta(days=1)
+        raise ValueError(f"calendar '{self.name}' has no working time after {start:%Y-%m-%d}")
+
+    def _instant(self, day: date, minutes: int) -> datetime:
+        if minutes >= MINUTES_PER_DAY:
+            day, minutes = day + timedelta(days=1), minutes - MINUTES_PER_DAY
+        local = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=self.timezone)
+        return local.astimezone(UTC)
+
+    def clock_start(self, start: datetime) -> datetime:
+        """The first working instant at or after `start`."""
+        for begin, end in self.periods(start):
+            if end > start:
+                return max(begin, start.astimezone(UTC))
+        raise AssertionError("unreachable: periods() never ends without raising")
+
+    def add(self, start: datetime, amount: timedelta) -> datetime:
+        """The instant when `amount` of working time has passed since `start`."""
+        remaining = amount
+        cursor = start.astimezone(UTC)
+        if remaining <= timedelta(0):
+            return cursor
+        for begin, end in self.periods(cursor):
+            if end <= cursor:
+                continue
+            begin = max(begin, cursor)
+            if remaining <= end - begin:
+                return begin + remaining
+            remaining -= end - begin
+        raise AssertionError("unreachable: periods() never ends without raising")
+
+    def between(self, start: datetime, end: datetime) -> timedelta:
+        """Working time from `start` to `end` (zero if `end` is not after `start`)."""
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
+        if end <= start:
+            return timedelta(0)
+        if self.always:
+            return end - start
+        total = timedelta(0)
+        for begin, finish in self.periods(start):
+            if begin >= end:
+                break
+            overlap = min(finish, end) - max(begin, start)
+            if overlap > timedelta(0):
+                total += overlap
+        return total
+
+
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(bd|d|h|m)\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """An SLA target: working time on the target's calendar, or whole calendar days.
+
+    `30m`, `2h`: working minutes and hours; `2bd`: business days (each one full working day of the
+    calendar); `7d`: calendar days of wall-clock time, whatever the calendar."""
+
+    text: str
+    working: timedelta = timedelta(0)
+    business_days: float = 0
+    calendar_days: float = 0
+
+    def due(self, calendar: Calendar, start: datetime) -> datetime:
+        if self.calendar_days:
+            return start.astimezone(UTC) + timedelta(days=self.calendar_days)
+        return calendar.add(start, self.working + self.business_days * calendar.business_day)
+
+    def spent(self, calendar: Calendar, start: datetime, end: datetime) -> timedelta:
+        """The time this target counts between two instants."""
+        if self.calendar_days:
+            return max(end.astimezone(UTC) - start.astimezone(UTC), timedelta(0))
+        return calendar.between(start, end)
+
+
+def parse_duration(text: str) -> Duration | None:
+    """A Duration from `30m`, `2h`, `1h30m`, `2bd` or `7d`; None if malformed."""
+    raw = str(text).strip().lower()
+    parts = _DURATION.findall(raw)
+    if not parts or "".join(f"{n}{u}" for n, u in parts) != re.sub(r"\s+", "", raw):
+        return None
+    units = [u for _, u in parts]
+    if len(set(units)) != len(units) or ("d" in units and len(units) > 1):
+        return None
+    working, business, days = timedelta(0), 0.0, 0.0
+    for number, unit in parts:
+        value = float(number)
+        if unit == "m":
+            working += timedelta(minutes=value)
+        elif unit == "h":
+            working += timedelta(hours=value)
+        elif unit == "bd":
+            business += value
+        else:
+            days += value
+    if not (working or business or days):
+        return None
+    return Duration(raw, working, business, days)
