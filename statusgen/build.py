@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import load, render, status
+from . import api, load, render, sla, status
 from .model import Site, Snapshot
 from .output import write_site
 
@@ -40,7 +40,12 @@ def build(project: Path, out: Path, *, now: datetime | None = None) -> Report:
     if now.tzinfo is None:  # a --now without an offset is read in the site's time zone
         now = now.replace(tzinfo=site.info.timezone)
     snapshot = status.summarize(site, now)
+    annotations = sla.annotate_all(snapshot, site.sla)
     env = render.make_env(project, site.info)
-    outputs = [*render.render_pages(env, site, snapshot), *render.render_static()]
+    outputs = [
+        *render.render_pages(env, site, snapshot, annotations),
+        *render.render_static(),
+        *api.render_api(annotations),
+    ]
     files = write_site(outputs, out)
     return Report(site, snapshot, files)

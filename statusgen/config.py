@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import SourceError, SourceRef
 from .model import Component, Group, SiteInfo
+from .policy import SlaConfig, load_sla
 from .source import ID_PATTERN, Located, check_keys, located_text, parse_yaml, suggest
 
 CONFIG_FILE = "components.yaml"
-TOP_KEYS = ("site", "groups")
+TOP_KEYS = ("site", "groups", "calendars", "priorities", "policies")
 SITE_KEYS = ("title", "url", "timezone", "description", "language")
 GROUP_KEYS = ("name", "components")
 COMPONENT_KEYS = ("id", "name", "description", "tier")
@@ -24,6 +25,7 @@ _UTC = ZoneInfo("UTC")
 class Config:
     info: SiteInfo
     groups: tuple[Group, ...]
+    sla: SlaConfig
 
 
 def read_file_text(path: Path, rel: str) -> str:
@@ -43,7 +45,9 @@ def load_config(project: Path, errors: list[SourceError]) -> Config:
     """Read components.yaml, appending every mistake to `errors`.
 
     Returns the best configuration it could read, so incidents can still be checked."""
-    fallback = Config(SiteInfo("Status", "https://example.invalid/", _UTC, "", "en"), ())
+    fallback = Config(
+        SiteInfo("Status", "https://example.invalid/", _UTC, "", "en"), (), SlaConfig()
+    )
     path = project / CONFIG_FILE
     if not path.is_file():
         errors.append(SourceError(SourceRef(CONFIG_FILE, 1), "file not found"))
@@ -62,7 +66,7 @@ def load_config(project: Path, errors: list[SourceError]) -> Config:
     fields = doc.fields()
     info = _site_info(doc, fields.get("site"), errors) or fallback.info
     groups = _groups(doc, fields.get("groups"), errors)
-    return Config(info, groups)
+    return Config(info, groups, load_sla(fields, info.timezone, errors))
 
 
 def _site_info(doc: Located, site: Located | None, errors: list[SourceError]) -> SiteInfo | None:

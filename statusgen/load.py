@@ -23,6 +23,7 @@ from .model import (
     Update,
     UpdateStatus,
 )
+from .policy import URGENCIES
 from .source import (
     ID_PATTERN,
     TIMESTAMP_FORMS,
@@ -36,7 +37,7 @@ from .source import (
 )
 
 INCIDENTS_DIR = "incidents"
-INCIDENT_KEYS = ("type", "title", "impact", "components", "started", "eta")
+INCIDENT_KEYS = ("type", "title", "impact", "components", "started", "eta", "priority", "urgency")
 MAINTENANCE_KEYS = ("type", "title", "components", "scheduled_start", "scheduled_end")
 COMPONENT_STATUSES = tuple(
     s.value
@@ -55,13 +56,18 @@ _ETA_LINE = re.compile(r"^\s*eta\s*:\s*(.+?)\s*$", re.IGNORECASE)
 class _Context:
     tz: ZoneInfo
     components: dict[str, Component]
+    priorities: list[str]
 
 
 def load_site(project: Path) -> Site:
     """Read and validate all content; raise BuildFailed listing every error found."""
     errors: list[SourceError] = []
     config = load_config(project, errors)
-    context = _Context(config.info.timezone, {c.id: c for g in config.groups for c in g.components})
+    context = _Context(
+        config.info.timezone,
+        {c.id: c for g in config.groups for c in g.components},
+        config.sla.priorities,
+    )
     incidents: list[Incident] = []
     first_seen: dict[str, str] = {}
     for path in incident_files(project):
@@ -90,7 +96,7 @@ def load_site(project: Path) -> Site:
     if errors:
         raise BuildFailed(errors)
     incidents.sort(key=lambda i: i.id)
-    return Site(config.info, config.groups, tuple(incidents))
+    return Site(config.info, config.groups, tuple(incidents), config.sla)
 
 
 def incident_files(project: Path) -> list[Path]:
@@ -163,6 +169,12 @@ def read_incident(
         field("components", lambda f: _components(f, kind, impact or Impact.NONE, context)) or ()
     )
     started = field("started", timestamp)
+    priority = field(
+        "priority", lambda f: located_choice(f, "priority", [p.lower() for p in context.priorities])
+    )
+    if priority is not None:
+        priority = next(p for p in context.priorities if p.lower() == priority)
+    urgency = field("urgency", lambda f: located_choice(f, "urgency", URGENCIES))
     eta = field("eta", timestamp)
     start = field("scheduled_start", timestamp, required=kind is Kind.MAINTENANCE)
     end = field("scheduled_end", timestamp, required=kind is Kind.MAINTENANCE)
@@ -200,6 +212,8 @@ def read_incident(
         eta=eta,
         scheduled_start=start,
         scheduled_end=end,
+        priority=priority,
+        urgency=urgency,
     )
 
 

@@ -6,7 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
 from functools import total_ordering
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from .policy import SlaConfig
 
 
 @total_ordering
@@ -144,6 +148,8 @@ class Incident:
     eta: datetime | None = None
     scheduled_start: datetime | None = None
     scheduled_end: datetime | None = None
+    priority: str | None = None
+    urgency: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +157,7 @@ class Site:
     info: SiteInfo
     groups: tuple[Group, ...]
     incidents: tuple[Incident, ...]
+    sla: SlaConfig
 
     @property
     def components(self) -> dict[str, Component]:

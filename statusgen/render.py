@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from .model import Group, IncidentState, Site, SiteInfo, Snapshot
 from .output import Output
+from .sla import Annotation
 
 HISTORY_PAGE_SIZE = 50
 _UTC = ZoneInfo("UTC")
@@ -215,7 +216,23 @@ def by_month(
     return months
 
 
-def render_pages(env: jinja2.Environment, content: Site, snapshot: Snapshot) -> Iterator[Output]:
+def timeline(state: IncidentState, annotation: Annotation | None) -> list[tuple[str, Any]]:
+    """The updates and the SLA deadlines, newest first: ("update", Update) or (name, Deadline)."""
+    entries: list[tuple[datetime, int, str, Any]] = [(u.at, 1, "update", u) for u in state.updates]
+    if annotation is not None:
+        for name, mark in (
+            ("first_response", annotation.first_response),
+            ("resolution", annotation.resolution),
+        ):
+            if mark is not None:
+                entries.append((mark.due_at, 0, name, mark))
+    entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
+    return [(kind, item) for _, _, kind, item in entries]
+
+
+def render_pages(
+    env: jinja2.Environment, content: Site, snapshot: Snapshot, annotations: dict[str, Annotation]
+) -> Iterator[Output]:
     """Every HTML page of the site."""
     site = content.info
 
@@ -235,7 +252,14 @@ def render_pages(env: jinja2.Environment, content: Site, snapshot: Snapshot) -> 
 
     yield page("index.html", "index.html")
     for state in snapshot.incidents:
-        yield page(f"incidents/{state.id}.html", "incident.html", incident=state)
+        annotation = annotations.get(state.id)
+        yield page(
+            f"incidents/{state.id}.html",
+            "incident.html",
+            incident=state,
+            sla=annotation,
+            timeline=timeline(state, annotation),
+        )
     for component_state in snapshot.components.values():
         cid = component_state.component.id
         for slice_ in paginate(

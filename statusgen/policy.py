@@ -1,0 +1,284 @@
+"""The SLA part of components.yaml: calendars, how priorities are assigned, and policies."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+from .calendars import Calendar, Duration, Hours, parse_duration
+from .errors import SourceError
+from .model import Impact
+from .source import Located, check_keys, suggest
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+URGENCIES = ("low", "medium", "high")
+_SPAN = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
+CALENDAR_KEYS = ("timezone", "days", "hours", "holidays", "extra_dates")
+TARGET_KEYS = ("first_response", "resolution", "calendar")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    duration: Duration
+    calendar: Calendar
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    tier: str
+    priority: str
+    first_response: Target | None
+    resolution: Target | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.tier} {self.priority}"
+
+
+@dataclass(frozen=True, slots=True)
+class SlaConfig:
+    calendars: dict[str, Calendar] = field(default_factory=dict)
+    matrix: dict[tuple[str, Impact], str] = field(default_factory=dict)
+    by_impact: dict[Impact, str] = field(default_factory=dict)
+    policies: dict[tuple[str, str], Policy] = field(default_factory=dict)
+
+    @property
+    def priorities(self) -> list[str]:
+        names = (
+            {p for _, p in self.policies} | set(self.matrix.values()) | set(self.by_impact.values())
+        )
+        return sorted(names)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.policies)
+
+
+def load_sla(fields: dict[str, Located], tz: ZoneInfo, errors: list[SourceError]) -> SlaConfig:
+    """Read calendars, priorities and policies; every mistake goes to `errors`."""
+    calendars = {"24x7": Calendar("24x7", tz, always=True)}
+    if "calendars" in fields:
+        calendars.update(_calendars(fields["calendars"], tz, errors))
+    matrix: dict[tuple[str, Impact], str] = {}
+    by_impact: dict[Impact, str] = {}
+    if "priorities" in fields:
+        matrix, by_impact = _priorities(fields["priorities"], errors)
+    policies = _policies(fields["policies"], calendars, errors) if "policies" in fields else {}
+    return SlaConfig(calendars, matrix, by_impact, policies)
+
+
+def _calendars(node: Located, tz: ZoneInfo, errors: list[SourceError]) -> dict[str, Calendar]:
+    if not node.is_mapping:
+        errors.append(node.error("'calendars' must map names to '24x7' or business hours"))
+        return {}
+    result = {}
+    for key, value in node.items():
+        name = str(key.value)
+        try:
+            result[name] = _calendar(name, value, tz)
+        except SourceError as exc:
+            errors.append(exc)
+    return result
+
+
+def _calendar(name: str, node: Located, site_tz: ZoneInfo) -> Calendar:
+    if node.value == "24x7":
+        return Calendar(name, site_tz, always=True)
+    if not node.is_mapping:
+        raise node.error(
+            f"calendar '{name}' must be '24x7' or a mapping of {', '.join(CALENDAR_KEYS)}"
+        )
+    unknown = check_keys(node, CALENDAR_KEYS, "calendar")
+    if unknown:
+        raise unknown[0]
+    fields = node.fields()
+    tz = site_tz
+    if "timezone" in fields:
+        try:
+            tz = ZoneInfo(str(fields["timezone"].value))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise fields["timezone"].error(
+                f"unknown time zone '{fields['timezone'].value}'"
+            ) from None
+    days = fields.get("days")
+    day_names = (
+        [str(d).lower()[:3] for d in days.value] if days is not None and days.is_sequence else []
+    )
+    if days is None or not day_names or any(d not in DAYS for d in day_names):
+        raise (days or node).error(
+            f"calendar '{name}': 'days' must list working days ({', '.join(DAYS)})"
+        )
+    if "hours" not in fields:
+        raise node.error(f"calendar '{name}': missing 'hours' (for example ['09:00-18:00'])")
+    hours = _hours(fields["hours"])
+    week = tuple(hours if DAYS[i] in day_names else () for i in range(7))
+    public: dict[date, str] | holidays.HolidayBase = {}
+    if "holidays" in fields:
+        public = _public_holidays(fields["holidays"])
+    special: dict[date, Hours] = {}
+    if "extra_dates" in fields:
+        extra = fields["extra_dates"]
+        if not extra.is_mapping:
+            raise extra.error(
+                "'extra_dates' must map dates to 'closed' or hours like '09:00-13:00'"
+            )
+        for key, value in extra.items():
+            try:
+                day = date.fromisoformat(str(key.value))
+            except ValueError:
+                raise key.error(f"'{key.value}' is not a date (YYYY-MM-DD)") from None
+            special[day] = () if str(value.value).lower() == "closed" else _hours(value)
+    return Calendar(name, tz, week=week, special_days=special, public_holidays=public)
+
+
+def _hours(node: Located) -> Hours:
+    spans = node.value if isinstance(node.value, list) else [node.value]
+    result: list[tuple[int, int]] = []
+    for span in spans:
+        match = _SPAN.fullmatch(str(span).strip())
+        if match is None:
+            raise node.error(f"working hours '{span}' must look like '09:00-18:00'")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        if m1 > 59 or m2 > 59 or not 0 <= start < end <= 24 * 60:
+            raise node.error(f"working hours '{span}' must start before they end, within one day")
+        if result and start < result[-1][1]:
+            raise node.error(f"working hours '{span}' overlap or are out of order")
+        result.append((start, end))
+    return tuple(result)
+
+
+def _public_holidays(node: Located) -> holidays.HolidayBase:
+    fields = node.fields() if node.is_mapping else {}
+    if "country" not in fields:
+        raise node.error(
+            "'holidays' needs a 'country' (ISO code such as BR, PT, US) and optional 'subdivision'"
+        )
+    country = str(fields["country"].value).upper()
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        raise fields["country"].error(
+            f"unknown holiday country '{country}'{suggest(country, supported)}"
+        )
+    subdivision = str(fields["subdivision"].value).upper() if "subdivision" in fields else None
+    if subdivision is not None and subdivision not in supported[country]:
+        raise fields["subdivision"].error(
+            f"unknown subdivision '{subdivision}' of {country}{suggest(subdivision, supported[country])}"
+        )
+    return holidays.country_holidays(country, subdiv=subdivision)
+
+
+def _priorities(
+    node: Located, errors: list[SourceError]
+) -> tuple[dict[tuple[str, Impact], str], dict[Impact, str]]:
+    matrix: dict[tuple[str, Impact], str] = {}
+    by_impact: dict[Impact, str] = {}
+    if not node.is_mapping:
+        errors.append(node.error("'priorities' must be a mapping with 'matrix' and/or 'default'"))
+        return matrix, by_impact
+    errors.extend(check_keys(node, ("matrix", "default"), "priorities"))
+    fields = node.fields()
+    impacts = [i.value for i in Impact]
+    if "matrix" in fields:
+        rows = fields["matrix"]
+        for key, row in rows.items() if rows.is_mapping else []:
+            urgency = str(key.value)
+            if urgency not in URGENCIES:
+                errors.append(
+                    key.error(f"unknown urgency '{urgency}' (allowed: {', '.join(URGENCIES)})")
+                )
+                continue
+            cells = row.fields() if row.is_mapping else {}
+            for impact in impacts:
+                if impact not in cells:
+                    errors.append(
+                        row.error(
+                            f"priority matrix: urgency '{urgency}' has no priority for impact '{impact}'"
+                        )
+                    )
+                else:
+                    matrix[(urgency, Impact(impact))] = str(cells[impact].value)
+        missing = (
+            [u for u in URGENCIES if u not in {str(k.value) for k, _ in rows.items()}]
+            if rows.is_mapping
+            else URGENCIES
+        )
+        for urgency in missing:
+            errors.append(rows.error(f"priority matrix: missing the row for urgency '{urgency}'"))
+    if "default" in fields:
+        cells = fields["default"]
+        found = cells.fields() if cells.is_mapping else {}
+        for impact in impacts:
+            if impact not in found:
+                errors.append(cells.error(f"default priorities: no priority for impact '{impact}'"))
+            else:
+                by_impact[Impact(impact)] = str(found[impact].value)
+    return matrix, by_impact
+
+
+def _policies(
+    node: Located, calendars: dict[str, Calendar], errors: list[SourceError]
+) -> dict[tuple[str, str], Policy]:
+    result: dict[tuple[str, str], Policy] = {}
+    if not node.is_mapping:
+        errors.append(node.error("'policies' must map tiers to priorities to targets"))
+        return result
+    for tier_key, by_priority in node.items():
+        tier = str(tier_key.value)
+        if not by_priority.is_mapping:
+            errors.append(
+                by_priority.error(f"policies of tier '{tier}' must map priorities to targets")
+            )
+            continue
+        for priority_key, targets in by_priority.items():
+            priority = str(priority_key.value)
+            try:
+                result[(tier, priority)] = _policy(tier, priority, targets, calendars)
+            except SourceError as exc:
+                errors.append(exc)
+    return result
+
+
+def _policy(tier: str, priority: str, node: Located, calendars: dict[str, Calendar]) -> Policy:
+    if not node.is_mapping:
+        raise node.error(f"policy {tier} {priority} must be a mapping of {', '.join(TARGET_KEYS)}")
+    unknown = check_keys(node, TARGET_KEYS, "policy")
+    if unknown:
+        raise unknown[0]
+    fields = node.fields()
+    default_calendar = _calendar_ref(fields.get("calendar"), calendars, node)
+    targets: dict[str, Target | None] = {}
+    for name in ("first_response", "resolution"):
+        value = fields.get(name)
+        if value is None or value.value is None:
+            targets[name] = None
+            continue
+        calendar = default_calendar
+        target_node = value
+        if value.is_mapping:
+            parts = value.fields()
+            if "target" not in parts:
+                raise value.error(f"'{name}' needs a 'target' such as '2h'")
+            target_node = parts["target"]
+            if "calendar" in parts:
+                calendar = _calendar_ref(parts["calendar"], calendars, value)
+        duration = parse_duration(str(target_node.value))
+        if duration is None:
+            raise target_node.error(
+                f"bad duration '{target_node.value}' (use 30m, 2h, 1h30m, 2bd for business days, 7d for calendar days)"
+            )
+        targets[name] = Target(duration, calendar)
+    return Policy(tier, priority, targets["first_response"], targets["resolution"])
+
+
+def _calendar_ref(node: Located | None, calendars: dict[str, Calendar], owner: Located) -> Calendar:
+    if node is None:
+        return calendars["24x7"]
+    name = str(node.value)
+    if name not in calendars:
+        raise node.error(f"unknown calendar '{name}'{suggest(name, calendars)}")
+    return calendars[name]
