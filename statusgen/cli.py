@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import BuildFailed, StatusgenError
+from .model import Kind
 from .source import TIMESTAMP_FORMS, parse_timestamp
 
 EXIT_OK = 0
@@ -77,6 +78,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             site = pipeline.check(project)
+            if not args.quiet and site.sla.enabled:
+                for incident in site.incidents:
+                    if incident.kind is Kind.INCIDENT and incident.started is None:
+                        print(
+                            f"{incident.path}:2: hint: no 'started'; the SLA clock starts at the "
+                            "first update, so the first response counts as met at once"
+                        )
             if not args.quiet:
                 print(
                     f"ok: {_count(len(site.incidents), 'incident')}, {_count(len(site.components), 'component')}"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from statusgen.cli import main
-from tests.conftest import REPO, MakeProject, incident
+from tests.conftest import COMPONENTS, REPO, MakeProject, incident
 
 GOOD = incident(
     "title: Slow\nimpact: minor\ncomponents: [db]", "## Investigating 2026-11-20 14:10\nHm.\n"
@@ -122,3 +122,23 @@ def test_console_script_runs_the_example_site(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "(as of 2026-11-18T" in result.stdout  # SOURCE_DATE_EPOCH stands in for the clock
+
+
+def test_check_hints_at_incidents_without_started_when_sla_applies(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policies = "policies:\n  default:\n    P1: {first_response: 1h}\n"
+    with_started = incident(
+        "title: B\nimpact: minor\nstarted: 2026-11-20 14:00",
+        "## Investigating 2026-11-20 14:10\nHm.\n",
+    )
+    project = make_project(
+        {"incidents/slow.md": GOOD, "incidents/b.md": with_started},
+        components=COMPONENTS + policies,
+    )
+    assert main(["-C", str(project), "check"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "incidents/slow.md:2: hint: no 'started'; the SLA clock starts at the first update, "
+        "so the first response counts as met at once",
+        "ok: 2 incidents, 3 components",
+    ]
