@@ -137,11 +137,9 @@ def read_incident(
                     fields[key].error(f"'{key}' is for maintenance (add 'type: maintenance')")
                 )
                 del fields[key]
-        errors.extend(
-            e
-            for e in check_keys(front, INCIDENT_KEYS, "front-matter")
-            if "scheduled_" not in e.message
-        )
+        # The window keys were reported above, with a better message than "unknown key".
+        window = ("scheduled_start", "scheduled_end")
+        errors.extend(check_keys(front, (*INCIDENT_KEYS, *window), "front-matter"))
     else:
         errors.extend(check_keys(front, MAINTENANCE_KEYS, "front-matter"))
 
