@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import api, load, render, sla, status
+from . import api, load, render, sla, status, uptime
 from .model import Site, Snapshot
 from .output import write_site
 
@@ -41,11 +41,18 @@ def build(project: Path, out: Path, *, now: datetime | None = None) -> Report:
         now = now.replace(tzinfo=site.info.timezone)
     snapshot = status.summarize(site, now)
     annotations = sla.annotate_all(snapshot, site.sla)
+    checks = sla.check_all_maintenance(snapshot, site.sla)
+    derived = render.Derived(
+        annotations=annotations,
+        maintenance=checks,
+        uptime=uptime.compute_uptime(snapshot, site.uptime, site.info.timezone),
+        report=sla.monthly_report(snapshot, annotations, site.info.timezone),
+    )
     env = render.make_env(project, site.info)
     outputs = [
-        *render.render_pages(env, site, snapshot, annotations),
+        *render.render_pages(env, site, snapshot, derived),
         *render.render_static(),
-        *api.render_api(annotations),
+        *api.render_api(annotations, checks),
     ]
     files = write_site(outputs, out)
     return Report(site, snapshot, files)

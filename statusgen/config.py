@@ -8,12 +8,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import SourceError, SourceRef
-from .model import Component, Group, SiteInfo
+from .model import DEFAULT_UPTIME_WEIGHTS, Component, ComponentStatus, Group, SiteInfo, UptimeConfig
 from .policy import SlaConfig, load_sla
 from .source import ID_PATTERN, Located, check_keys, located_text, parse_yaml, suggest
 
 CONFIG_FILE = "components.yaml"
-TOP_KEYS = ("site", "groups", "calendars", "priorities", "policies")
+TOP_KEYS = ("site", "groups", "uptime", "calendars", "priorities", "policies")
+UPTIME_KEYS = ("days", "weights")
+WEIGHTED_STATUSES = tuple(s.value for s in DEFAULT_UPTIME_WEIGHTS)
 SITE_KEYS = ("title", "url", "timezone", "description", "language")
 GROUP_KEYS = ("name", "components")
 COMPONENT_KEYS = ("id", "name", "description", "tier")
@@ -26,6 +28,7 @@ class Config:
     info: SiteInfo
     groups: tuple[Group, ...]
     sla: SlaConfig
+    uptime: UptimeConfig
 
 
 def read_file_text(path: Path, rel: str) -> str:
@@ -46,7 +49,10 @@ def load_config(project: Path, errors: list[SourceError]) -> Config:
 
     Returns the best configuration it could read, so incidents can still be checked."""
     fallback = Config(
-        SiteInfo("Status", "https://example.invalid/", _UTC, "", "en"), (), SlaConfig()
+        SiteInfo("Status", "https://example.invalid/", _UTC, "", "en"),
+        (),
+        SlaConfig(),
+        UptimeConfig(),
     )
     path = project / CONFIG_FILE
     if not path.is_file():
@@ -66,7 +72,51 @@ def load_config(project: Path, errors: list[SourceError]) -> Config:
     fields = doc.fields()
     info = _site_info(doc, fields.get("site"), errors) or fallback.info
     groups = _groups(doc, fields.get("groups"), errors)
-    return Config(info, groups, load_sla(fields, info.timezone, errors))
+    uptime = _uptime(fields["uptime"], errors) if "uptime" in fields else UptimeConfig()
+    return Config(info, groups, load_sla(fields, info.timezone, errors), uptime)
+
+
+def _uptime(node: Located, errors: list[SourceError]) -> UptimeConfig:
+    """`uptime: {days: 90, weights: {major_outage: 1, partial_outage: 0.3, ...}}`."""
+    default = UptimeConfig()
+    if not node.is_mapping:
+        errors.append(node.error("'uptime' must be a mapping of days and weights"))
+        return default
+    errors.extend(check_keys(node, UPTIME_KEYS, "uptime"))
+    fields = node.fields()
+    days = default.days
+    if "days" in fields:
+        value = fields["days"].value
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 366:
+            days = value
+        else:
+            errors.append(
+                fields["days"].error(f"uptime days '{value}' must be a whole number from 1 to 366")
+            )
+    weights = dict(default.weights)
+    if "weights" in fields:
+        given = fields["weights"]
+        if not given.is_mapping:
+            errors.append(
+                given.error(f"uptime weights must map {', '.join(WEIGHTED_STATUSES)} to a number")
+            )
+            return UptimeConfig(days, weights)
+        errors.extend(check_keys(given, WEIGHTED_STATUSES, "uptime weight"))
+        for key, value in given.items():
+            name, number = str(key.value), value.value
+            if name not in WEIGHTED_STATUSES:
+                continue
+            if (
+                isinstance(number, int | float)
+                and not isinstance(number, bool)
+                and 0 <= number <= 1
+            ):
+                weights[ComponentStatus(name)] = float(number)
+            else:
+                errors.append(
+                    value.error(f"uptime weight of {name} '{number}' must be a number from 0 to 1")
+                )
+    return UptimeConfig(days, weights)
 
 
 def _site_info(doc: Located, site: Located | None, errors: list[SourceError]) -> SiteInfo | None:

@@ -96,7 +96,7 @@ def load_site(project: Path) -> Site:
     if errors:
         raise BuildFailed(errors)
     incidents.sort(key=lambda i: i.id)
-    return Site(config.info, config.groups, tuple(incidents), config.sla)
+    return Site(config.info, config.groups, tuple(incidents), config.sla, config.uptime)
 
 
 def incident_files(project: Path) -> list[Path]:

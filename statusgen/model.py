@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import Enum
 from functools import total_ordering
@@ -152,12 +152,29 @@ class Incident:
     urgency: str | None = None
 
 
+# Statuspage's convention: a major outage counts fully as downtime, a partial one at 30 %.
+DEFAULT_UPTIME_WEIGHTS = {
+    ComponentStatus.MAJOR_OUTAGE: 1.0,
+    ComponentStatus.PARTIAL_OUTAGE: 0.3,
+    ComponentStatus.DEGRADED_PERFORMANCE: 0.0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class UptimeConfig:
+    days: int = 90
+    weights: dict[ComponentStatus, float] = field(
+        default_factory=lambda: dict(DEFAULT_UPTIME_WEIGHTS)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Site:
     info: SiteInfo
     groups: tuple[Group, ...]
     incidents: tuple[Incident, ...]
     sla: SlaConfig
+    uptime: UptimeConfig = field(default_factory=UptimeConfig)
 
     @property
     def components(self) -> dict[str, Component]:

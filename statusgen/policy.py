@@ -19,6 +19,9 @@ URGENCIES = ("low", "medium", "high")
 _SPAN = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
 CALENDAR_KEYS = ("timezone", "days", "hours", "holidays", "extra_dates")
 TARGET_KEYS = ("first_response", "resolution", "calendar")
+MAINTENANCE = "maintenance"
+MAINTENANCE_KEYS = ("notice", "calendar", "windows")
+_WINDOW = re.compile(r"(?P<days>[a-z]{3}(?:\s*[-,]\s*[a-z]{3})*)\s+(?P<span>\S.*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +43,34 @@ class Policy:
 
 
 @dataclass(frozen=True, slots=True)
+class Window:
+    """When maintenance may happen each week, e.g. Saturday 00:00-06:00 (minutes after midnight)."""
+
+    text: str
+    days: frozenset[int]  # Monday is 0
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenancePolicy:
+    tier: str
+    notice: Target | None  # how long before its start a maintenance must be announced
+    windows: tuple[Window, ...]  # empty: any time
+    timezone: ZoneInfo  # of the windows: the policy calendar's
+
+    @property
+    def name(self) -> str:
+        return f"{self.tier} {MAINTENANCE}"
+
+
+@dataclass(frozen=True, slots=True)
 class SlaConfig:
     calendars: dict[str, Calendar] = field(default_factory=dict)
     matrix: dict[tuple[str, Impact], str] = field(default_factory=dict)
     by_impact: dict[Impact, str] = field(default_factory=dict)
     policies: dict[tuple[str, str], Policy] = field(default_factory=dict)
+    maintenance: dict[str, MaintenancePolicy] = field(default_factory=dict)  # by tier
 
     @property
     def priorities(self) -> list[str]:
@@ -67,8 +93,11 @@ def load_sla(fields: dict[str, Located], tz: ZoneInfo, errors: list[SourceError]
     by_impact: dict[Impact, str] = {}
     if "priorities" in fields:
         matrix, by_impact = _priorities(fields["priorities"], errors)
-    policies = _policies(fields["policies"], calendars, errors) if "policies" in fields else {}
-    return SlaConfig(calendars, matrix, by_impact, policies)
+    policies: dict[tuple[str, str], Policy] = {}
+    maintenance: dict[str, MaintenancePolicy] = {}
+    if "policies" in fields:
+        policies, maintenance = _policies(fields["policies"], calendars, errors)
+    return SlaConfig(calendars, matrix, by_impact, policies, maintenance)
 
 
 def _calendars(node: Located, tz: ZoneInfo, errors: list[SourceError]) -> dict[str, Calendar]:
@@ -222,11 +251,12 @@ def _priorities(
 
 def _policies(
     node: Located, calendars: dict[str, Calendar], errors: list[SourceError]
-) -> dict[tuple[str, str], Policy]:
+) -> tuple[dict[tuple[str, str], Policy], dict[str, MaintenancePolicy]]:
     result: dict[tuple[str, str], Policy] = {}
+    maintenance: dict[str, MaintenancePolicy] = {}
     if not node.is_mapping:
         errors.append(node.error("'policies' must map tiers to priorities to targets"))
-        return result
+        return result, maintenance
     for tier_key, by_priority in node.items():
         tier = str(tier_key.value)
         if not by_priority.is_mapping:
@@ -237,10 +267,66 @@ def _policies(
         for priority_key, targets in by_priority.items():
             priority = str(priority_key.value)
             try:
-                result[(tier, priority)] = _policy(tier, priority, targets, calendars)
+                if priority == MAINTENANCE:
+                    maintenance[tier] = _maintenance_policy(tier, targets, calendars)
+                else:
+                    result[(tier, priority)] = _policy(tier, priority, targets, calendars)
             except SourceError as exc:
                 errors.append(exc)
-    return result
+    return result, maintenance
+
+
+def _maintenance_policy(
+    tier: str, node: Located, calendars: dict[str, Calendar]
+) -> MaintenancePolicy:
+    if not node.is_mapping:
+        raise node.error(
+            f"maintenance policy of tier '{tier}' must be a mapping of {', '.join(MAINTENANCE_KEYS)}"
+        )
+    unknown = check_keys(node, MAINTENANCE_KEYS, "maintenance policy")
+    if unknown:
+        raise unknown[0]
+    fields = node.fields()
+    calendar = _calendar_ref(fields.get("calendar"), calendars, node)
+    notice = None
+    if "notice" in fields:
+        duration = parse_duration(str(fields["notice"].value))
+        if duration is None:
+            raise fields["notice"].error(
+                f"bad notice '{fields['notice'].value}' (use 48h, 2bd for business days, 7d for calendar days)"
+            )
+        notice = Target(duration, calendar)
+    windows: tuple[Window, ...] = ()
+    if "windows" in fields:
+        given = fields["windows"]
+        texts = given.value if isinstance(given.value, list) else [given.value]
+        windows = tuple(_window(str(text), given) for text in texts)
+    return MaintenancePolicy(tier, notice, windows, calendar.timezone)
+
+
+def _window(text: str, node: Located) -> Window:
+    """'sat 00:00-06:00', 'sat-sun 00:00-06:00' or 'mon,wed 22:00-24:00'."""
+    match = _WINDOW.fullmatch(text.strip().lower())
+    problem = (
+        f"maintenance window '{text}' must look like 'sat 00:00-06:00' or 'sat-sun 00:00-06:00'"
+    )
+    if match is None:
+        raise node.error(problem)
+    days: set[int] = set()
+    for part in re.split(r"\s*,\s*", match["days"]):
+        ends = [d.strip() for d in part.split("-")]
+        if any(d not in DAYS for d in ends):
+            raise node.error(f"{problem} (days: {', '.join(DAYS)})")
+        first, last = DAYS.index(ends[0]), DAYS.index(ends[-1])
+        days.update((first + n) % 7 for n in range((last - first) % 7 + 1))
+    span = _SPAN.fullmatch(match["span"].strip())
+    if span is None:
+        raise node.error(problem)
+    h1, m1, h2, m2 = (int(g) for g in span.groups())
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if m1 > 59 or m2 > 59 or not 0 <= start < end <= 24 * 60:
+        raise node.error(f"maintenance window '{text}' must start before it ends, within one day")
+    return Window(text.strip(), frozenset(days), start, end)
 
 
 def _policy(tier: str, priority: str, node: Located, calendars: dict[str, Calendar]) -> Policy:

@@ -18,11 +18,14 @@ import markdown
 import nh3
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_percent
 from markupsafe import Markup
 
 from .model import Group, IncidentState, Site, SiteInfo, Snapshot
 from .output import Output
-from .sla import Annotation
+from .policy import Target
+from .sla import Annotation, MaintenanceCheck, MonthReport
+from .uptime import Uptime
 
 HISTORY_PAGE_SIZE = 50
 _UTC = ZoneInfo("UTC")
@@ -55,6 +58,16 @@ class Page:
     path: str
     previous_path: str | None
     next_path: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """What the compute stage adds to the snapshot: SLA annotations, uptime, the SLA report."""
+
+    annotations: dict[str, Annotation]
+    maintenance: dict[str, MaintenanceCheck]
+    uptime: dict[str, Uptime]
+    report: tuple[MonthReport, ...]
 
 
 def make_env(project: Path, site: SiteInfo) -> jinja2.Environment:
@@ -126,14 +139,25 @@ def register_filters(
             moment = moment.astimezone(tz).date()
         return format_date(moment, pattern, locale=locale)
 
-    def duration(value: timedelta) -> str:
-        return format_duration(value, translations)
+    def duration(value: timedelta, days: bool = True) -> str:
+        return format_duration(value, translations, days=days)
+
+    def spent(value: timedelta, target: Target) -> str:
+        """Time counted by an SLA target: in hours when it is working time, as targets are."""
+        wall_clock = target.calendar.always or bool(target.duration.calendar_days)
+        return format_duration(value, translations, days=wall_clock)
+
+    def percent(value: float) -> str:
+        # Rounded down, so a day with any downtime never reads as 100 %.
+        return format_percent(math.floor(value * 10000 + 1e-6) / 10000, "0.00%", locale=locale)
 
     env.filters.update(
         local_time=local_time,
         utc_time=utc_time,
         local_date=local_date,
         duration=duration,
+        spent=spent,
+        percent=percent,
         markdown=render_markdown,
     )
     env.globals.update(zone_name=str(tz))
@@ -150,20 +174,24 @@ def _locale(language: str) -> Locale:
         return Locale.parse("en")
 
 
-def format_duration(value: timedelta, translations: gettext.NullTranslations) -> str:
-    """A compact, translated duration: '2 d 3 h', '1 h 20 min', '45 min', '< 1 min'."""
+def format_duration(
+    value: timedelta, translations: gettext.NullTranslations, *, days: bool = True
+) -> str:
+    """A compact, translated duration: '2 d 3 h', '1 h 20 min', '45 min', '< 1 min'.
+
+    Without `days`, whole days are shown as hours ('42 h'): a day of working time is not 24 h."""
     _ = translations.gettext
     minutes = math.floor(value.total_seconds() / 60)
     if minutes < 1:
         return _("< 1 min")
-    days, rest = divmod(minutes, 24 * 60)
+    whole_days, rest = divmod(minutes, 24 * 60) if days else (0, minutes)
     hours, minutes = divmod(rest, 60)
     parts = []
-    if days:
-        parts.append(_("%(n)d d") % {"n": days})
+    if whole_days:
+        parts.append(_("%(n)d d") % {"n": whole_days})
     if hours:
         parts.append(_("%(n)d h") % {"n": hours})
-    if minutes and not days:
+    if minutes and not whole_days:
         parts.append(_("%(n)d min") % {"n": minutes})
     return " ".join(parts)
 
@@ -231,10 +259,11 @@ def timeline(state: IncidentState, annotation: Annotation | None) -> list[tuple[
 
 
 def render_pages(
-    env: jinja2.Environment, content: Site, snapshot: Snapshot, annotations: dict[str, Annotation]
+    env: jinja2.Environment, content: Site, snapshot: Snapshot, derived: Derived
 ) -> Iterator[Output]:
     """Every HTML page of the site."""
     site = content.info
+    annotations = derived.annotations
 
     def page(path: str, template: str, **extra: Any) -> Output:
         depth = path.count("/")
@@ -245,6 +274,10 @@ def render_pages(
             "root": "../" * depth,
             "page_path": path,
             "canonical_url": site.url + path.removesuffix("index.html"),
+            "uptime": derived.uptime,
+            "uptime_days": content.uptime.days,
+            "uptime_weights": sorted(content.uptime.weights.items(), reverse=True),
+            "sla_enabled": content.sla.enabled,
             **extra,
         }
         html = env.get_template(template).render(context)
@@ -258,6 +291,7 @@ def render_pages(
             "incident.html",
             incident=state,
             sla=annotation,
+            maintenance_check=derived.maintenance.get(state.id),
             timeline=timeline(state, annotation),
         )
     for component_state in snapshot.components.values():
@@ -285,6 +319,8 @@ def render_pages(
             pagination=slice_,
             months=by_month(slice_.items, site.timezone),
         )
+    if content.sla.enabled:
+        yield page("sla/index.html", "sla.html", report=derived.report)
     # GitHub Pages serves 404.html at any depth, so its links must be absolute.
     yield page("404.html", "404.html", root=urlsplit(site.url).path)
 

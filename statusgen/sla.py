@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from statistics import median
 from typing import Any
 
-from .model import Impact, IncidentState, Snapshot
-from .policy import Policy, SlaConfig, Target
+from .model import Impact, IncidentState, Snapshot, UpdateStatus
+from .policy import MaintenancePolicy, Policy, SlaConfig, Target
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,94 @@ def deadline(
     )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class MaintenanceCheck:
+    """Whether a maintenance was announced early enough and falls in an allowed window."""
+
+    policy: MaintenancePolicy
+    announced: datetime | None  # its first `scheduled` update
+    notice_given: timedelta | None  # time counted by the notice target from announcement to start
+    notice_met: bool | None  # None when the policy asks for no notice
+    window_met: bool | None  # None when the policy allows any time
+
+    @property
+    def honoured(self) -> bool:
+        return self.notice_met is not False and self.window_met is not False
+
+
+def check_maintenance(state: IncidentState, config: SlaConfig) -> MaintenanceCheck | None:
+    """The maintenance rules of the tiers it touches; the first one it breaks wins."""
+    if not state.is_maintenance:
+        return None
+    tiers = sorted({component.tier for component, _ in state.affected}) or ["default"]
+    found = {
+        p.tier: p
+        for p in (config.maintenance.get(t) or config.maintenance.get("default") for t in tiers)
+        if p is not None
+    }
+    if not found:
+        return None
+    incident = state.incident
+    assert incident.scheduled_start and incident.scheduled_end
+    start, end = incident.scheduled_start, incident.scheduled_end
+    announcements = [
+        u.at for u in state.updates if u.status is UpdateStatus.SCHEDULED and not u.automatic
+    ]
+    announced = min(announcements) if announcements else None
+
+    def evaluate(policy: MaintenancePolicy) -> MaintenanceCheck:
+        given = notice_met = None
+        if policy.notice is not None:
+            duration, calendar = policy.notice.duration, policy.notice.calendar
+            if announced is None:
+                notice_met = False
+            else:
+                given = duration.spent(calendar, announced, start)
+                notice_met = duration.due(calendar, announced) <= start
+        window_met = within_windows(policy, start, end) if policy.windows else None
+        return MaintenanceCheck(policy, announced, given, notice_met, window_met)
+
+    return min(
+        (evaluate(p) for _, p in sorted(found.items())),
+        key=lambda c: (c.honoured, c.notice_met is not False, c.policy.tier),
+    )
+
+
+def within_windows(policy: MaintenancePolicy, start: datetime, end: datetime) -> bool:
+    """Whether [start, end] lies inside the allowed windows (back-to-back windows join up)."""
+    tz = policy.timezone
+    first = start.astimezone(tz).date() - timedelta(days=1)
+    last = end.astimezone(tz).date()
+    allowed: list[tuple[datetime, datetime]] = []
+    day = first
+    while day <= last:
+        midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
+        for window in policy.windows:
+            if day.weekday() in window.days:
+                allowed.append((_at(midnight, window.start, tz), _at(midnight, window.end, tz)))
+        day += timedelta(days=1)
+    covered = start.astimezone(UTC)
+    for begin, finish in sorted(allowed):
+        if begin > covered:
+            break
+        covered = max(covered, finish)
+    return covered >= end.astimezone(UTC)
+
+
+def _at(midnight: datetime, minutes: int, tz: Any) -> datetime:
+    local = midnight + timedelta(minutes=minutes)  # wall-clock arithmetic, then resolved in tz
+    return local.replace(tzinfo=tz).astimezone(UTC)
+
+
+def check_all_maintenance(snapshot: Snapshot, config: SlaConfig) -> dict[str, MaintenanceCheck]:
+    result = {}
+    for state in snapshot.incidents:
+        check = check_maintenance(state, config)
+        if check is not None:
+            result[state.id] = check
+    return result
+
+
 def annotate_all(snapshot: Snapshot, config: SlaConfig) -> dict[str, Annotation]:
     """Annotations of every incident that a policy covers, by incident id."""
     result = {}
@@ -120,6 +209,80 @@ def annotate_all(snapshot: Snapshot, config: SlaConfig) -> dict[str, Annotation]
         if annotation is not None:
             result[state.id] = annotation
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class TargetStats:
+    met: int
+    breached: int
+    running: int
+    median: timedelta | None  # of the times measured to a response or resolution
+    worst: timedelta | None
+
+    @property
+    def decided(self) -> int:
+        return self.met + self.breached
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    tier: str
+    priority: str
+    incidents: int
+    first_response: TargetStats
+    resolution: TargetStats
+
+
+@dataclass(frozen=True, slots=True)
+class MonthReport:
+    month: date  # its first day, in the site's time zone
+    rows: tuple[ReportRow, ...]
+
+
+def monthly_report(
+    snapshot: Snapshot, annotations: dict[str, Annotation], tz: Any
+) -> tuple[MonthReport, ...]:
+    """Per month (newest first), tier and priority: how the SLA targets fared."""
+    groups: dict[date, dict[tuple[str, str], list[Annotation]]] = {}
+    for state in snapshot.incidents:
+        annotation = annotations.get(state.id)
+        if annotation is None:
+            continue
+        month = state.started.astimezone(tz).date().replace(day=1)
+        key = (annotation.policy.tier, annotation.priority)
+        groups.setdefault(month, {}).setdefault(key, []).append(annotation)
+    return tuple(
+        MonthReport(month, tuple(_row(t, p, found) for (t, p), found in sorted(rows.items())))
+        for month, rows in sorted(groups.items(), reverse=True)
+    )
+
+
+def _row(tier: str, priority: str, annotations: list[Annotation]) -> ReportRow:
+    return ReportRow(
+        tier,
+        priority,
+        len(annotations),
+        _stats([a.first_response for a in annotations]),
+        _stats([a.resolution for a in annotations]),
+    )
+
+
+def _stats(deadlines: list[Deadline | None]) -> TargetStats:
+    present = [d for d in deadlines if d is not None]
+    times = sorted(d.elapsed for d in present if d.at is not None)
+    return TargetStats(
+        met=sum(d.state == "met" for d in present),
+        breached=sum(d.state == "breached" for d in present),
+        running=sum(d.state == "running" for d in present),
+        median=_median(times),
+        worst=times[-1] if times else None,
+    )
+
+
+def _median(times: list[timedelta]) -> timedelta | None:
+    if not times:
+        return None
+    return timedelta(seconds=round(median(t.total_seconds() for t in times)))
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -159,4 +322,32 @@ def as_json(annotation: Annotation) -> dict[str, Any]:
         "calendar": ", ".join(sorted(calendars)),
         "first_response": target(annotation.first_response),
         "resolution": target(annotation.resolution),
+    }
+
+
+def maintenance_json(check: MaintenanceCheck) -> dict[str, Any]:
+    """The `maintenance_policy` object of a maintenance in the JSON API."""
+    policy = check.policy
+    notice = None
+    if policy.notice is not None:
+        notice = {
+            "target": policy.notice.duration.text,
+            "calendar": policy.notice.calendar.name,
+            "given": _seconds(check.notice_given),
+            "met": check.notice_met,
+        }
+    window = None
+    if policy.windows:
+        window = {
+            "allowed": [w.text for w in policy.windows],
+            "timezone": str(policy.timezone),
+            "met": check.window_met,
+        }
+    return {
+        "policy": policy.name,
+        "tier": policy.tier,
+        "announced_at": _iso(check.announced),
+        "notice": notice,
+        "window": window,
+        "honoured": check.honoured,
     }

@@ -58,7 +58,9 @@ def project_with(make_project: MakeProject, sla: str, files: dict[str, str]) -> 
 
 
 def sla_of(site: BuiltSite, incident_id: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((site.out / "api/sla.json").read_text())[incident_id]
+    data: dict[str, Any] = json.loads((site.out / "api/sla.json").read_text())["incidents"][
+        incident_id
+    ]
     return data
 
 
@@ -264,5 +266,8 @@ def test_maintenance_has_no_deadlines(make_project: MakeProject, build_site: Bui
         "",
     )
     site = build_site(project_with(make_project, SEED_003, {"incidents/m.md": maintenance}))
-    assert json.loads((site.out / "api/sla.json").read_text()) == {}
+    assert json.loads((site.out / "api/sla.json").read_text()) == {
+        "incidents": {},
+        "maintenance": {},
+    }
     assert not site.page("incidents/m.html").xpath("//section[@class='sla']")
