@@ -1,30 +1,295 @@
-"""Machine-readable outputs, written with json.dumps (never templated)."""
+"""Machine-readable outputs, written with json.dumps (never templated).
+
+`api/v2/` mirrors Atlassian Statuspage's public status API, so existing clients (aggregators, chat
+bots, dashboards) work unchanged: the same endpoints, field names, enum values and nesting as
+documented at https://metastatuspage.com/api/v2/ (every Statuspage page serves those docs at
+`/api`) and as public pages serve them, e.g. https://www.githubstatus.com/api/v2/summary.json.
+statusgen adds fields of its own (`sla`, `maintenance_policy`), which such clients ignore.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from .compute import Computed
+from .model import (
+    Component,
+    ComponentStatus,
+    Group,
+    IncidentState,
+    Indicator,
+    Site,
+    Update,
+    UpdateStatus,
+)
 from .output import Output
-from .sla import Annotation, MaintenanceCheck, as_json, maintenance_json
+from .sla import as_json, maintenance_json
+
+RECENT_LIMIT = 50  # Statuspage's incidents.json and scheduled-maintenances.json hold 50
+INDICATOR_DESCRIPTIONS = {
+    Indicator.NONE: "All Systems Operational",
+    Indicator.MINOR: "Partially Degraded Service",
+    Indicator.MAJOR: "Partial System Outage",
+    Indicator.CRITICAL: "Major System Outage",
+    Indicator.MAINTENANCE: "Service Under Maintenance",
+}
+# Statuspage's own words for the transitions it makes on schedule.
+AUTOMATIC_BODIES = {
+    UpdateStatus.IN_PROGRESS: "Scheduled maintenance is currently in progress. We will provide updates as necessary.",
+    UpdateStatus.COMPLETED: "The scheduled maintenance has been completed.",
+}
+_RESTORED = frozenset(
+    {
+        UpdateStatus.RESOLVED,
+        UpdateStatus.POSTMORTEM,
+        UpdateStatus.SCHEDULED,
+        UpdateStatus.COMPLETED,
+        UpdateStatus.CANCELLED,
+    }
+)
 
 
 def dump(data: Any) -> bytes:
-    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def render_api(
-    annotations: dict[str, Annotation], checks: dict[str, MaintenanceCheck]
-) -> Iterator[Output]:
-    """`api/sla.json`: the SLA object of every incident and the notice and window checks of
-    every maintenance that a policy covers, keyed by id."""
+def render_api(site: Site, computed: Computed) -> Iterator[Output]:
+    """`api/v2/*.json` in Statuspage's shapes, and `api/sla.json` with every SLA object."""
+    v2 = StatuspageApi(site, computed)
+    snapshot = computed.snapshot
+    incidents = [s for s in snapshot.incidents if not s.is_maintenance]
+    maintenance = [s for s in snapshot.incidents if s.is_maintenance]
+    active_and_upcoming = [*snapshot.active_maintenance, *snapshot.upcoming_maintenance]
+    page = {"page": v2.page}
+    yield Output(
+        "api/v2/summary.json",
+        dump(
+            {
+                **page,
+                "components": v2.components,
+                "incidents": [v2.incident(s) for s in snapshot.open_incidents],
+                "scheduled_maintenances": [v2.incident(s) for s in active_and_upcoming],
+                "status": v2.status,
+            }
+        ),
+    )
+    yield Output("api/v2/status.json", dump({**page, "status": v2.status}))
+    yield Output("api/v2/components.json", dump({**page, "components": v2.components}))
+    yield Output(
+        "api/v2/incidents.json",
+        dump({**page, "incidents": [v2.incident(s) for s in incidents[:RECENT_LIMIT]]}),
+    )
+    yield Output(
+        "api/v2/incidents/unresolved.json",
+        dump({**page, "incidents": [v2.incident(s) for s in snapshot.open_incidents]}),
+    )
+    for path, states in (
+        ("scheduled-maintenances.json", maintenance[:RECENT_LIMIT]),
+        ("scheduled-maintenances/upcoming.json", snapshot.upcoming_maintenance),
+        ("scheduled-maintenances/active.json", snapshot.active_maintenance),
+    ):
+        yield Output(
+            f"api/v2/{path}",
+            dump({**page, "scheduled_maintenances": [v2.incident(s) for s in states]}),
+        )
     yield Output(
         "api/sla.json",
         dump(
             {
-                "incidents": {i: as_json(a) for i, a in sorted(annotations.items())},
-                "maintenance": {i: maintenance_json(c) for i, c in sorted(checks.items())},
+                "incidents": {i: as_json(a) for i, a in sorted(computed.annotations.items())},
+                "maintenance": {
+                    i: maintenance_json(c) for i, c in sorted(computed.maintenance.items())
+                },
             }
         ),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Times:
+    created: datetime
+    updated: datetime
+
+
+class StatuspageApi:
+    """Builds Statuspage's objects from the snapshot; each one once, however often it is listed."""
+
+    def __init__(self, site: Site, computed: Computed) -> None:
+        self.site = site
+        self.computed = computed
+        self.snapshot = computed.snapshot
+        self.tz = site.info.timezone
+        self.page_id = hashlib.sha256(site.info.url.encode()).hexdigest()[:12]
+        moments = [u.at for s in self.snapshot.incidents for u in s.updates]
+        page_created = min(moments, default=self.snapshot.now)
+        page_updated = max(moments, default=self.snapshot.now)
+        self.page = {
+            "id": self.page_id,
+            "name": site.info.title,
+            "url": site.info.url.rstrip("/"),
+            "time_zone": str(self.tz),
+            "updated_at": self.time(page_updated),
+        }
+        self.status = {
+            "indicator": self.snapshot.indicator.value,
+            "description": INDICATOR_DESCRIPTIONS[self.snapshot.indicator],
+        }
+        self._times: dict[str, _Times] = {}
+        for cid, state in self.snapshot.components.items():
+            touched = [u.at for s in state.incidents for u in s.updates]
+            started = [s.started for s in state.incidents if s.updates]
+            created = min(started, default=page_created)
+            self._times[cid] = _Times(created, max(touched, default=created))
+        self._component_objects = {
+            c.id: self._leaf(c, position, group)
+            for group in site.groups
+            for position, c in enumerate(group.components, start=1)
+        }
+        self.components: list[dict[str, Any]] = []
+        for position, group in enumerate(site.groups, start=1):
+            self.components.append(self._group(group, position))
+            self.components.extend(self._component_objects[c.id] for c in group.components)
+
+    def time(self, moment: datetime) -> str:
+        """ISO 8601 with milliseconds and the page's offset, as Statuspage writes them."""
+        return moment.astimezone(self.tz).isoformat(timespec="milliseconds")
+
+    @staticmethod
+    def group_id(group: Group) -> str:
+        slug = "".join(ch if ch.isalnum() else "-" for ch in group.name.lower()).strip("-")
+        return "group-" + "-".join(part for part in slug.split("-") if part)
+
+    def _common(self, position: int, created: datetime, updated: datetime) -> dict[str, Any]:
+        return {
+            "created_at": self.time(created),
+            "updated_at": self.time(updated),
+            "position": position,
+        }
+
+    def _leaf(self, component: Component, position: int, group: Group) -> dict[str, Any]:
+        times = self._times[component.id]
+        return {
+            "id": component.id,
+            "name": component.name,
+            "status": self.snapshot.components[component.id].status.value,
+            **self._common(position, times.created, times.updated),
+            "description": component.description or None,
+            "showcase": True,
+            "start_date": None,
+            "group_id": self.group_id(group),
+            "page_id": self.page_id,
+            "group": False,
+            "only_show_if_degraded": False,
+        }
+
+    def _group(self, group: Group, position: int) -> dict[str, Any]:
+        members = [self._times[c.id] for c in group.components]
+        worst = max(self.snapshot.components[c.id].status for c in group.components)
+        return {
+            "id": self.group_id(group),
+            "name": group.name,
+            "status": worst.value,
+            **self._common(
+                position, min(t.created for t in members), max(t.updated for t in members)
+            ),
+            "description": None,
+            "showcase": False,
+            "start_date": None,
+            "group_id": None,
+            "page_id": self.page_id,
+            "group": True,
+            "only_show_if_degraded": False,
+            "components": [c.id for c in group.components],
+        }
+
+    def incident(self, state: IncidentState) -> dict[str, Any]:
+        incident = state.incident
+        updates = state.updates  # newest first
+        first = updates[-1].at if updates else state.started
+        monitoring = [
+            u.at for u in updates if u.status in (UpdateStatus.MONITORING, UpdateStatus.VERIFYING)
+        ]
+        status = state.status
+        if status is UpdateStatus.CANCELLED:
+            status = UpdateStatus.COMPLETED  # Statuspage has no cancelled state
+        data: dict[str, Any] = {
+            "id": state.id,
+            "name": incident.title,
+            "status": status.value,
+            "created_at": self.time(first),
+            "updated_at": self.time(updates[0].at if updates else first),
+            "monitoring_at": self.time(min(monitoring)) if monitoring else None,
+            "resolved_at": self.time(state.ended) if state.ended else None,
+            "impact": "maintenance" if state.is_maintenance else incident.impact.value,
+            "shortlink": f"{self.site.info.url}incidents/{state.id}.html",
+            "started_at": self.time(state.started),
+            "page_id": self.page_id,
+            "incident_updates": self._updates(state),
+            "components": [self._component_objects[c.id] for c, _ in state.affected],
+        }
+        if state.is_maintenance:
+            assert incident.scheduled_start and incident.scheduled_end
+            data["scheduled_for"] = self.time(incident.scheduled_start)
+            data["scheduled_until"] = self.time(incident.scheduled_end)
+            data["cancelled"] = state.status is UpdateStatus.CANCELLED
+            check = self.computed.maintenance.get(state.id)
+            data["maintenance_policy"] = maintenance_json(check) if check else None
+        else:
+            annotation = self.computed.annotations.get(state.id)
+            data["sla"] = as_json(annotation) if annotation else None
+        return data
+
+    def _updates(self, state: IncidentState) -> list[dict[str, Any]]:
+        """Oldest first to follow each component's status, then returned newest first."""
+        current = {c.id: ComponentStatus.OPERATIONAL for c, _ in state.affected}
+        result = []
+        for update in reversed(state.updates):
+            affected = []
+            for component, status in state.affected:
+                new = _status_after(update, status, state.is_maintenance)
+                affected.append(
+                    {
+                        "code": component.id,
+                        "name": component.name,
+                        "old_status": current[component.id].value,
+                        "new_status": new.value,
+                    }
+                )
+                current[component.id] = new
+            moment = self.time(update.at)
+            result.append(
+                {
+                    "id": update_id(state, update),
+                    "status": update.status.value
+                    if update.status is not UpdateStatus.CANCELLED
+                    else UpdateStatus.COMPLETED.value,
+                    "body": AUTOMATIC_BODIES.get(update.status, "")
+                    if update.automatic
+                    else update.body,
+                    "incident_id": state.id,
+                    "created_at": moment,
+                    "updated_at": moment,
+                    "display_at": moment,
+                    "affected_components": affected or None,
+                    "deliver_notifications": True,
+                    "custom_tweet": None,
+                    "tweet_id": None,
+                }
+            )
+        return result[::-1]
+
+
+def update_id(state: IncidentState, update: Update) -> str:
+    """Stable across rebuilds and edits of other updates: the incident and the update's anchor."""
+    return f"{state.id}-{update.anchor.removeprefix('update-')}"
+
+
+def _status_after(update: Update, status: ComponentStatus, maintenance: bool) -> ComponentStatus:
+    if update.status in _RESTORED:
+        return ComponentStatus.OPERATIONAL
+    return ComponentStatus.UNDER_MAINTENANCE if maintenance else status

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import api, load, render, sla, status, uptime
+from . import api, badges, feeds, ical, load, render
+from .compute import compute
 from .model import Site, Snapshot
 from .output import write_site
 
@@ -39,20 +40,15 @@ def build(project: Path, out: Path, *, now: datetime | None = None) -> Report:
     now = now or build_time()
     if now.tzinfo is None:  # a --now without an offset is read in the site's time zone
         now = now.replace(tzinfo=site.info.timezone)
-    snapshot = status.summarize(site, now)
-    annotations = sla.annotate_all(snapshot, site.sla)
-    checks = sla.check_all_maintenance(snapshot, site.sla)
-    derived = render.Derived(
-        annotations=annotations,
-        maintenance=checks,
-        uptime=uptime.compute_uptime(snapshot, site.uptime, site.info.timezone),
-        report=sla.monthly_report(snapshot, annotations, site.info.timezone),
-    )
+    computed = compute(site, now)
     env = render.make_env(project, site.info)
     outputs = [
-        *render.render_pages(env, site, snapshot, derived),
+        *render.render_pages(env, site, computed),
         *render.render_static(),
-        *api.render_api(annotations, checks),
+        *api.render_api(site, computed),
+        *feeds.render_feeds(env, site, computed),
+        *ical.render_calendars(site, computed),
+        *badges.render_badges(site, computed),
     ]
     files = write_site(outputs, out)
-    return Report(site, snapshot, files)
+    return Report(site, computed.snapshot, files)

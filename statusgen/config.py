@@ -239,6 +239,13 @@ def _component(
     if not ID_PATTERN.fullmatch(cid):
         errors.append(fields["id"].error(f"component id '{cid}' may use only a-z, 0-9 and '-'"))
         return None
+    if cid.startswith("group-"):
+        errors.append(
+            fields["id"].error(
+                f"component id '{cid}' may not start with 'group-' (used for groups)"
+            )
+        )
+        return None
     if cid in seen:
         errors.append(
             fields["id"].error(f"duplicate component id '{cid}' (first at line {seen[cid].line})")

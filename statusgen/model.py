@@ -67,6 +67,7 @@ class UpdateStatus(Enum):
     IN_PROGRESS = "in_progress"
     VERIFYING = "verifying"
     COMPLETED = "completed"
+    CANCELLED = "cancelled"
 
 
 INCIDENT_STATUSES = (
@@ -81,9 +82,10 @@ MAINTENANCE_STATUSES = (
     UpdateStatus.IN_PROGRESS,
     UpdateStatus.VERIFYING,
     UpdateStatus.COMPLETED,
+    UpdateStatus.CANCELLED,
 )
 CLOSED_STATUSES = frozenset(
-    {UpdateStatus.RESOLVED, UpdateStatus.POSTMORTEM, UpdateStatus.COMPLETED}
+    {UpdateStatus.RESOLVED, UpdateStatus.POSTMORTEM, UpdateStatus.COMPLETED, UpdateStatus.CANCELLED}
 )
 
 # A component listed without a status takes the one its incident's impact implies.

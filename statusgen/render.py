@@ -21,11 +21,11 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_percent
 from markupsafe import Markup
 
+from .compute import Computed
 from .model import Group, IncidentState, Site, SiteInfo, Snapshot
 from .output import Output
 from .policy import Target
-from .sla import Annotation, MaintenanceCheck, MonthReport
-from .uptime import Uptime
+from .sla import Annotation
 
 HISTORY_PAGE_SIZE = 50
 _UTC = ZoneInfo("UTC")
@@ -58,16 +58,6 @@ class Page:
     path: str
     previous_path: str | None
     next_path: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Derived:
-    """What the compute stage adds to the snapshot: SLA annotations, uptime, the SLA report."""
-
-    annotations: dict[str, Annotation]
-    maintenance: dict[str, MaintenanceCheck]
-    uptime: dict[str, Uptime]
-    report: tuple[MonthReport, ...]
 
 
 def make_env(project: Path, site: SiteInfo) -> jinja2.Environment:
@@ -258,11 +248,18 @@ def timeline(state: IncidentState, annotation: Annotation | None) -> list[tuple[
     return [(kind, item) for _, _, kind, item in entries]
 
 
-def render_pages(
-    env: jinja2.Environment, content: Site, snapshot: Snapshot, derived: Derived
-) -> Iterator[Output]:
+def feed_links(path: str, title: str) -> list[dict[str, str]]:
+    """The <link rel="alternate"> entries by which browsers and readers discover feeds."""
+    return [
+        {"type": "application/rss+xml", "title": f"{title} (RSS)", "path": f"{path}.rss"},
+        {"type": "application/atom+xml", "title": f"{title} (Atom)", "path": f"{path}.atom"},
+    ]
+
+
+def render_pages(env: jinja2.Environment, content: Site, derived: Computed) -> Iterator[Output]:
     """Every HTML page of the site."""
     site = content.info
+    snapshot = derived.snapshot
     annotations = derived.annotations
 
     def page(path: str, template: str, **extra: Any) -> Output:
@@ -278,11 +275,13 @@ def render_pages(
             "uptime_days": content.uptime.days,
             "uptime_weights": sorted(content.uptime.weights.items(), reverse=True),
             "sla_enabled": content.sla.enabled,
+            "feeds": site_feeds,
             **extra,
         }
         html = env.get_template(template).render(context)
         return Output(path, html.encode("utf-8"))
 
+    site_feeds = feed_links("history", site.title)
     yield page("index.html", "index.html")
     for state in snapshot.incidents:
         annotation = annotations.get(state.id)
@@ -304,6 +303,10 @@ def render_pages(
             yield page(
                 slice_.path,
                 "component.html",
+                feeds=feed_links(
+                    f"components/{cid}", f"{site.title}: {component_state.component.name}"
+                )
+                + site_feeds,
                 component=component_state,
                 pagination=slice_,
                 months=by_month(slice_.items, site.timezone),

@@ -130,7 +130,7 @@ class MaintenanceCheck:
 
 def check_maintenance(state: IncidentState, config: SlaConfig) -> MaintenanceCheck | None:
     """The maintenance rules of the tiers it touches; the first one it breaks wins."""
-    if not state.is_maintenance:
+    if not state.is_maintenance or state.status is UpdateStatus.CANCELLED:
         return None
     tiers = sorted({component.tier for component, _ in state.affected}) or ["default"]
     found = {

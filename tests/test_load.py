@@ -206,7 +206,7 @@ def test_maintenance_errors(make_project: MakeProject) -> None:
         "incidents/x.md:5: maintenance 'components' must be a list of component ids",
         "incidents/x.md:7: scheduled_end must be after scheduled_start",
         "incidents/x.md:9: unknown status 'Investigating' is not a maintenance status "
-        "(maintenance statuses: scheduled, in_progress, verifying, completed)",
+        "(maintenance statuses: scheduled, in_progress, verifying, completed, cancelled)",
     ]
 
 

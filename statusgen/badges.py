@@ -1,0 +1,87 @@
+"""SVG status badges in the familiar flat style, for READMEs and dashboards: `badges/status.svg`
+for the whole site and `badges/components/<id>.svg` for each component.
+
+anybadge measures the text; the template is ours so that each badge has a title for screen readers
+and a fixed mask id (anybadge numbers masks per process, which would make rebuilds differ)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import anybadge
+
+from .compute import Computed
+from .model import ComponentStatus, Indicator, Site
+from .output import Output
+
+COLOURS = {
+    ComponentStatus.OPERATIONAL: "#2e7d32",
+    ComponentStatus.UNDER_MAINTENANCE: "#1565c0",
+    ComponentStatus.DEGRADED_PERFORMANCE: "#8a6d00",
+    ComponentStatus.PARTIAL_OUTAGE: "#c2410c",
+    ComponentStatus.MAJOR_OUTAGE: "#b42318",
+}
+COMPONENT_TEXT = {
+    ComponentStatus.OPERATIONAL: "operational",
+    ComponentStatus.UNDER_MAINTENANCE: "under maintenance",
+    ComponentStatus.DEGRADED_PERFORMANCE: "degraded performance",
+    ComponentStatus.PARTIAL_OUTAGE: "partial outage",
+    ComponentStatus.MAJOR_OUTAGE: "major outage",
+}
+INDICATOR_STATUS = {
+    Indicator.NONE: ComponentStatus.OPERATIONAL,
+    Indicator.MAINTENANCE: ComponentStatus.UNDER_MAINTENANCE,
+    Indicator.MINOR: ComponentStatus.DEGRADED_PERFORMANCE,
+    Indicator.MAJOR: ComponentStatus.PARTIAL_OUTAGE,
+    Indicator.CRITICAL: ComponentStatus.MAJOR_OUTAGE,
+}
+INDICATOR_TEXT = {
+    Indicator.NONE: "all systems operational",
+    Indicator.MAINTENANCE: "under maintenance",
+    Indicator.MINOR: "degraded service",
+    Indicator.MAJOR: "partial outage",
+    Indicator.CRITICAL: "major outage",
+}
+_TEMPLATE = """\
+<svg xmlns="http://www.w3.org/2000/svg" width="{{ badge width }}" height="20" role="img" aria-label="{{ label }}: {{ value }}">
+  <title>{{ label }}: {{ value }}</title>
+  <linearGradient id="shine" x2="0" y2="100%">
+    <stop offset="0" stop-color="#bbb" stop-opacity=".1"/>
+    <stop offset="1" stop-opacity=".1"/>
+  </linearGradient>
+  <mask id="{{ mask id }}">
+    <rect width="{{ badge width }}" height="20" rx="3" fill="#fff"/>
+  </mask>
+  <g mask="url(#{{ mask id }})">
+    <path fill="#555" d="M0 0h{{ color split x }}v20H0z"/>
+    <path fill="{{ color }}" d="M{{ color split x }} 0h{{ value width }}v20H{{ color split x }}z"/>
+    <path fill="url(#shine)" d="M0 0h{{ badge width }}v20H0z"/>
+  </g>
+  <g fill="#fff" text-anchor="middle" font-family="{{ font name }}" font-size="{{ font size }}">
+    <text x="{{ label anchor shadow }}" y="15" fill="#010101" fill-opacity=".3">{{ label }}</text>
+    <text x="{{ label anchor }}" y="14">{{ label }}</text>
+    <text x="{{ value anchor shadow }}" y="15" fill="#010101" fill-opacity=".3">{{ value }}</text>
+    <text x="{{ value anchor }}" y="14">{{ value }}</text>
+  </g>
+</svg>
+"""
+
+
+def render_badges(site: Site, computed: Computed) -> Iterator[Output]:
+    snapshot = computed.snapshot
+    indicator = snapshot.indicator
+    yield Output(
+        "badges/status.svg",
+        badge("status", INDICATOR_TEXT[indicator], INDICATOR_STATUS[indicator]),
+    )
+    for cid, state in snapshot.components.items():
+        yield Output(
+            f"badges/components/{cid}.svg",
+            badge(state.component.name, COMPONENT_TEXT[state.status], state.status),
+        )
+
+
+def badge(label: str, value: str, status: ComponentStatus) -> bytes:
+    drawn = anybadge.Badge(label, value, default_color=COLOURS[status], template=_TEMPLATE)
+    drawn.mask_str = "round"
+    return drawn.badge_svg_text.encode("utf-8")

@@ -1,0 +1,130 @@
+"""RSS 2.0 and Atom 1.0 feeds, written by feedgen: one entry per update of each incident and
+maintenance, site-wide (`history.rss`, `history.atom`, the paths Statuspage uses) and per component."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+import jinja2
+from feedgen.feed import FeedGenerator
+
+from . import __version__
+from .compute import Computed
+from .model import ComponentStatus, IncidentState, Site, Update
+from .output import Output
+from .sla import Annotation, Deadline
+
+FEED_LIMIT = 50  # entries per feed: the most recent updates
+
+
+def render_feeds(env: jinja2.Environment, site: Site, computed: Computed) -> Iterator[Output]:
+    entries = EntryWriter(env, site, computed)
+    snapshot = computed.snapshot
+    yield from entries.feeds(
+        "history", site.info.title, site.info.url + "index.html", snapshot.incidents
+    )
+    for cid, state in snapshot.components.items():
+        yield from entries.feeds(
+            f"components/{cid}",
+            f"{site.info.title}: {state.component.name}",
+            f"{site.info.url}components/{cid}.html",
+            state.incidents,
+        )
+
+
+class EntryWriter:
+    """Renders each entry's title and content once, however many feeds list it."""
+
+    def __init__(self, env: jinja2.Environment, site: Site, computed: Computed) -> None:
+        self.site = site
+        self.computed = computed
+        self.template = env.get_template("feed_entry.html")
+        self.labels = env.get_template("macros.html").module
+        self._cache: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def feeds(
+        self, path: str, title: str, page_url: str, states: Iterable[IncidentState]
+    ) -> Iterator[Output]:
+        recent = heapq.nlargest(
+            FEED_LIMIT,
+            ((u.at, s.id, u.anchor, s, u) for s in states for u in s.updates),
+            key=lambda e: (e[0], e[1], e[2]),
+        )
+        info = self.site.info
+        feed = FeedGenerator()
+        feed.id(page_url)
+        feed.title(title)
+        feed.subtitle(info.description or title)
+        feed.author({"name": info.title, "uri": info.url})
+        feed.language(info.language)
+        feed.generator("statusgen", __version__, "https://pypi.org/project/statusgen/")
+        updated = recent[0][0] if recent else self.computed.snapshot.now
+        feed.updated(updated)
+        feed.lastBuildDate(updated)
+        for at, _, anchor, state, update in reversed(recent):
+            entry_title, content = self.entry(state, update)
+            url = f"{info.url}incidents/{state.id}.html#{anchor}"
+            entry = feed.add_entry(order="prepend")
+            entry.id(url)
+            entry.guid(url, permalink=True)
+            entry.title(entry_title)
+            entry.link(href=url)
+            entry.published(at)
+            entry.updated(at)
+            entry.content(content, type="html")
+            entry.description(content)
+        for suffix, serialize in (("atom", feed.atom_str), ("rss", feed.rss_str)):
+            self_link = {"href": f"{info.url}{path}.{suffix}", "rel": "self"}
+            # feedgen takes the last link as RSS <link>: the page, not the feed.
+            feed.link([self_link, {"href": page_url, "rel": "alternate"}], replace=True)
+            yield Output(f"{path}.{suffix}", serialize(pretty=True))
+
+    def entry(self, state: IncidentState, update: Update) -> tuple[str, str]:
+        key = (state.id, update.anchor)
+        if key not in self._cache:
+            annotation = self.computed.annotations.get(state.id)
+            status = str(self.labels.update_status_text(update.status)).strip()
+            content = self.template.render(
+                site=self.site.info,
+                incident=state,
+                update=update,
+                eta=eta_after(state, update),
+                sla=annotation,
+                deadlines=deadlines_at(annotation, update.at),
+                maintenance_status=ComponentStatus.UNDER_MAINTENANCE,
+            )
+            self._cache[key] = (f"{status}: {state.incident.title}", content.strip())
+        return self._cache[key]
+
+
+def eta_after(state: IncidentState, update: Update) -> datetime | None:
+    """The estimate in force once `update` was posted."""
+    eta = state.incident.eta
+    for earlier in reversed(state.updates):  # oldest first
+        if earlier.at > update.at:
+            break
+        eta = earlier.eta or eta
+    return eta
+
+
+def deadlines_at(
+    annotation: Annotation | None, moment: datetime
+) -> list[tuple[str, Deadline, str]]:
+    """Each deadline's state as it stood at `moment`: met, breached or running."""
+    if annotation is None:
+        return []
+    result = []
+    for name, mark in (
+        ("first_response", annotation.first_response),
+        ("resolution", annotation.resolution),
+    ):
+        if mark is None:
+            continue
+        if mark.at is not None and mark.at <= moment:
+            state = mark.state
+        else:
+            state = "breached" if moment > mark.due_at else "running"
+        result.append((name, mark, state))
+    return result

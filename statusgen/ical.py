@@ -1,0 +1,81 @@
+"""iCalendar files of scheduled maintenance, written with the `icalendar` package:
+`maintenance.ics` for the whole site and `components/<id>.ics` for each component.
+
+A calendar app matches events by UID and keeps the one with the highest SEQUENCE, so the UID is
+the maintenance id and SEQUENCE counts what has happened to it: every update posted and every
+transition made on schedule. Post an update when you move a window, and subscribers' calendars
+move it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC
+from urllib.parse import urlsplit
+
+from icalendar import Calendar, Event, vText
+
+from . import __version__
+from .compute import Computed
+from .model import IncidentState, Site, UpdateStatus
+from .output import Output
+
+
+def render_calendars(site: Site, computed: Computed) -> Iterator[Output]:
+    snapshot = computed.snapshot
+    events = {s.id: maintenance_event(site, s) for s in snapshot.incidents if s.is_maintenance}
+    yield Output("maintenance.ics", calendar(site, site.info.title, events.values()))
+    for cid, state in snapshot.components.items():
+        mine = [events[s.id] for s in state.incidents if s.id in events]
+        yield Output(
+            f"components/{cid}.ics",
+            calendar(site, f"{site.info.title}: {state.component.name}", mine),
+        )
+
+
+def calendar(site: Site, name: str, events: Iterable[Event]) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", f"-//statusgen//statusgen {__version__}//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", vText(f"{name} — maintenance"))
+    cal.add("x-wr-timezone", str(site.info.timezone))
+    for event in sorted(events, key=lambda e: (e.decoded("dtstart"), str(e["uid"]))):
+        cal.add_component(event)
+    return bytes(cal.to_ical())
+
+
+def maintenance_event(site: Site, state: IncidentState) -> Event:
+    incident = state.incident
+    assert incident.scheduled_start and incident.scheduled_end
+    url = f"{site.info.url}incidents/{state.id}.html"
+    host = urlsplit(site.info.url).hostname or "statusgen"
+    components = ", ".join(c.name for c, _ in state.affected)
+    description = "\n\n".join(
+        part
+        for part in (
+            incident.summary.strip(),
+            f"Affected components: {components}" if components else "",
+            url,
+        )
+        if part
+    )
+    last_change = state.updates[0].at if state.updates else incident.scheduled_start
+    event = Event()
+    event.add("uid", f"{state.id}@{host}")
+    # DTSTAMP is when this version of the event was made: its last change, so rebuilds agree.
+    event.add("dtstamp", last_change.astimezone(UTC))
+    event.add("last-modified", last_change.astimezone(UTC))
+    # In UTC: a TZID would need a VTIMEZONE definition that calendar apps already know better.
+    event.add("dtstart", incident.scheduled_start.astimezone(UTC))
+    event.add("dtend", incident.scheduled_end.astimezone(UTC))
+    event.add("summary", f"Maintenance: {incident.title}")
+    event.add("description", description)
+    event.add("url", url)
+    event.add("status", "CANCELLED" if state.status is UpdateStatus.CANCELLED else "CONFIRMED")
+    event.add("sequence", len(state.updates))
+    event.add("transp", "OPAQUE")
+    for component, _ in state.affected:
+        event.add("categories", [component.name])
+    return event
