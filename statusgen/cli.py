@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from . import __version__
-from .errors import BuildFailed, StatusgenError
-from .model import Kind
+from .errors import BuildFailed, SourceError, StatusgenError
+from .model import Kind, Site
 from .source import TIMESTAMP_FORMS, parse_timestamp
 
 EXIT_OK = 0
@@ -27,6 +29,51 @@ def _timestamp(text: str) -> datetime:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _coloured(stream: TextIO, text: str, code: str) -> str:
+    """`text` in an ANSI colour, only on a terminal and unless NO_COLOR is set."""
+    if os.environ.get("NO_COLOR") or not stream.isatty():
+        return text
+    return f"\033[{code}m{text}\033[0m"
+
+
+def _github_escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_path(project: Path, path: str) -> str:
+    """The file as GitHub names it: relative to the working directory (the repository root)."""
+    return Path(os.path.relpath(project / path)).as_posix()
+
+
+def _report_errors(errors: Sequence[SourceError], project: Path, fmt: str) -> None:
+    for error in errors:
+        if fmt == "github":
+            print(
+                f"::error file={_github_path(project, error.where.path)},"
+                f"line={error.where.line}::{_github_escape(error.message)}"
+            )
+        else:
+            print(
+                f"{_coloured(sys.stderr, str(error.where), '31;1')}: {error.message}",
+                file=sys.stderr,
+            )
+
+
+def _sla_hints(site: Site) -> list[tuple[str, int, str]]:
+    if not site.sla.enabled:
+        return []
+    return [
+        (
+            incident.path,
+            2,
+            "no 'started'; the SLA clock starts at the first update, so the first response "
+            "counts as met at once",
+        )
+        for incident in site.incidents
+        if incident.kind is Kind.INCIDENT and incident.started is None
+    ]
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -63,8 +110,106 @@ def make_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--out", type=Path, help="output folder (default: site/ in the project)")
 
-    commands.add_parser(
-        "check", parents=[common], help="validate all content and configuration; write nothing"
+    check = commands.add_parser(
+        "check",
+        parents=[common],
+        help="validate all content and configuration; write nothing",
+        description="Validate all content and configuration and print every error as "
+        "path:line: message. Writes nothing. Exit 1 if there is any error.",
+    )
+    check.add_argument(
+        "--format",
+        choices=("text", "github"),
+        default="text",
+        help="github: print errors as GitHub Actions annotations on the file and line",
+    )
+
+    new = commands.add_parser(
+        "new", parents=[common], help="declare an incident or a maintenance (prints the new file)"
+    )
+    kinds = new.add_subparsers(dest="kind", required=True, metavar="KIND")
+    incident = kinds.add_parser(
+        "incident",
+        parents=[common],
+        help="open an incident with a first 'Investigating' update",
+        description="Write incidents/<year>/<date>-<title>.md with its front matter and a first "
+        "'Investigating' update at the current time, and print its path.",
+    )
+    incident.add_argument("title")
+    incident.add_argument("--impact", required=True, help="none, minor, major or critical")
+    incident.add_argument(
+        "--component",
+        "-c",
+        action="append",
+        default=[],
+        metavar="ID[=STATUS]",
+        help="an affected component, optionally with its status "
+        "(degraded_performance, partial_outage, major_outage); repeatable",
+    )
+    incident.add_argument("--eta", type=_timestamp, help="estimated resolution")
+    incident.add_argument(
+        "--message", "-m", default="We are investigating this issue.", help="the first update"
+    )
+    incident.add_argument("--at", type=_timestamp, help="when (default: now)")
+    maintenance = kinds.add_parser(
+        "maintenance",
+        parents=[common],
+        help="schedule a maintenance with a first 'Scheduled' update",
+        description="Write a maintenance file with its window and a first 'Scheduled' update "
+        "(the announcement) at the current time, and print its path.",
+    )
+    maintenance.add_argument("title")
+    maintenance.add_argument("--start", type=_timestamp, required=True, help="window start")
+    maintenance.add_argument("--end", type=_timestamp, required=True, help="window end")
+    maintenance.add_argument(
+        "--component", "-c", action="append", default=[], metavar="ID", help="repeatable"
+    )
+    maintenance.add_argument(
+        "--message",
+        "-m",
+        default="Maintenance is scheduled for this window.",
+        help="the announcement",
+    )
+    maintenance.add_argument("--at", type=_timestamp, help="announced when (default: now)")
+
+    update = commands.add_parser(
+        "update",
+        parents=[common],
+        help="post an update to an incident or maintenance",
+        description="Insert '## <Status> <time>' and the message into the file of ID; every "
+        "other byte of the file stays as it was.",
+    )
+    update.add_argument("id", help="the incident's file name without .md")
+    update.add_argument(
+        "status",
+        help="investigating, identified, monitoring, resolved, postmortem; for maintenance "
+        "scheduled, in_progress, verifying, completed, cancelled",
+    )
+    update.add_argument("message")
+    update.add_argument("--eta", type=_timestamp, help="a new estimated resolution")
+    update.add_argument("--at", type=_timestamp, help="when (default: now)")
+
+    resolve = commands.add_parser(
+        "resolve",
+        parents=[common],
+        help="post the closing update (resolved, or completed for a maintenance)",
+    )
+    resolve.add_argument("id")
+    resolve.add_argument("message", nargs="?", default="This incident has been resolved.")
+    resolve.add_argument("--at", type=_timestamp, help="when (default: now)")
+
+    serve = commands.add_parser(
+        "serve",
+        parents=[common],
+        help="preview on 127.0.0.1, rebuilding on every change",
+        description="Build the site, serve it on 127.0.0.1 and rebuild whenever incidents/, "
+        "components.yaml, templates/ or locale/ change; open pages reload by themselves. "
+        "On a content error the last good site stays up and the error is shown in the "
+        "terminal and on the page. Stop with Ctrl-C.",
+    )
+    serve.add_argument("--port", type=int, default=8000, help="default 8000; 0 picks a free one")
+    serve.add_argument(
+        "--out", type=Path, help="where to build (default: a hidden folder in the project)"
     )
     return parser
 
@@ -75,31 +220,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     project: Path = args.project
     from . import build as pipeline  # the heavy imports wait until a command needs them
 
+    fmt = getattr(args, "format", "text")
     try:
         if args.command == "check":
             site = pipeline.check(project)
-            if not args.quiet and site.sla.enabled:
-                for incident in site.incidents:
-                    if incident.kind is Kind.INCIDENT and incident.started is None:
-                        print(
-                            f"{incident.path}:2: hint: no 'started'; the SLA clock starts at the "
-                            "first update, so the first response counts as met at once"
-                        )
+            for path, line, hint in [] if args.quiet else _sla_hints(site):
+                if fmt == "github":
+                    print(f"::notice file={_github_path(project, path)},line={line}::{hint}")
+                else:
+                    print(f"{path}:{line}: hint: {hint}")
             if not args.quiet:
                 print(
                     f"ok: {_count(len(site.incidents), 'incident')}, {_count(len(site.components), 'component')}"
                 )
-        else:
+        elif args.command == "build":
             out = args.out or project / "site"
             report = pipeline.build(project, out, now=args.now)
             if not args.quiet:
                 print(
                     f"built {report.files} files into {out} (as of {report.snapshot.now.isoformat()})"
                 )
+        elif args.command == "serve":
+            from .serve import serve
+
+            return serve(project, args.out, args.port, quiet=args.quiet)
+        else:
+            return _author(args, project)
     except BuildFailed as failed:
-        for error in failed.errors:
-            print(error, file=sys.stderr)
+        _report_errors(failed.errors, project, fmt)
         kept = "; the previous site was left as it was" if args.command == "build" else ""
+        if args.command in ("new", "update", "resolve"):
+            kept = "; nothing was written"
         print(f"statusgen: {failed}{kept}", file=sys.stderr)
         return EXIT_CONTENT_ERROR
     except StatusgenError as error:
@@ -109,4 +260,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f": {error.filename}" if error.filename else ""
         print(f"statusgen: {error.strerror or error}{where}", file=sys.stderr)
         return EXIT_CONTENT_ERROR
+    return EXIT_OK
+
+
+def _author(args: argparse.Namespace, project: Path) -> int:
+    from . import authoring
+
+    at = args.at or datetime.now(tz=UTC)
+    if args.command == "new" and args.kind == "incident":
+        written = authoring.new_incident(
+            project, args.title, args.impact, args.component, args.message, at, args.eta
+        )
+    elif args.command == "new":
+        written = authoring.new_maintenance(
+            project, args.title, args.start, args.end, args.component, args.message, at
+        )
+    elif args.command == "update":
+        written = authoring.add_update(project, args.id, args.status, args.message, at, args.eta)
+    else:
+        written = authoring.add_update(project, args.id, None, args.message, at)
+    print(Path(os.path.relpath(project / written.path)).as_posix())
+    if not args.quiet and args.command != "new":
+        print(f"updated {written.incident_id}; preview with 'statusgen serve'", file=sys.stderr)
     return EXIT_OK

@@ -1,0 +1,203 @@
+"""`statusgen serve`: a local preview that rebuilds on every change and reloads open pages.
+
+The published site has no JavaScript; only pages served here get a small script that polls the
+server and reloads when a build finishes. A failed build never replaces the last good site: the
+errors go to the terminal and, as a banner, onto every page served until the content is fixed.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from . import build as pipeline
+from .config import CONFIG_FILE
+from .errors import BuildFailed, StatusgenError
+from .load import INCIDENTS_DIR
+
+WATCHED_DIRS = (INCIDENTS_DIR, "templates", "locale")
+STATE_PATH = "/__statusgen/state"
+_RELOAD_SCRIPT = (
+    "<script>(function(){var b=BUILD,e=FAILED;setInterval(function(){"
+    "fetch('STATE',{cache:'no-store'}).then(function(r){return r.json()})"
+    ".then(function(s){if(s.build!==b||(s.errors.length>0)!==e)location.reload()})"
+    ".catch(function(){})},500)})();</script>"
+)
+_SETTLE_SECONDS = 0.1  # editors write a file in several steps; build once they are done
+
+
+@dataclass
+class PreviewState:
+    build: int = 0
+    errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def snapshot(self) -> tuple[int, list[str]]:
+        with self.lock:
+            return self.build, list(self.errors)
+
+
+def serve(project: Path, out: Path | None, port: int, *, quiet: bool = False) -> int:
+    temporary = out is None
+    target = out or Path(tempfile.mkdtemp(prefix="statusgen-preview-")) / "site"
+    state = PreviewState()
+    rebuild = partial(_rebuild, project, target, state, quiet)
+    rebuild()
+    changed = threading.Event()
+    observer = Observer()
+    observer.schedule(_Watcher(project, changed), str(project), recursive=True)
+    observer.start()
+    worker = threading.Thread(target=_rebuild_loop, args=(changed, rebuild), daemon=True)
+    worker.start()
+    handler = partial(_Handler, state=state, directory=str(target))
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    print(f"Serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        observer.stop()
+        observer.join(timeout=5)
+        if temporary:
+            shutil.rmtree(target.parent, ignore_errors=True)
+    if not quiet:
+        print("stopped", flush=True)
+    return 0
+
+
+def _rebuild(project: Path, target: Path, state: PreviewState, quiet: bool) -> None:
+    started = time.perf_counter()
+    try:
+        report = pipeline.build(project, target)
+    except BuildFailed as failed:
+        errors = [str(e) for e in failed.errors]
+    except StatusgenError as error:
+        errors = [str(error)]
+    except Exception as error:  # a preview must outlive anything a half-saved file can cause
+        errors = [f"unexpected {type(error).__name__}: {error}"]
+    else:
+        with state.lock:
+            state.build += 1
+            state.errors = []
+        if not quiet:
+            seconds = time.perf_counter() - started
+            print(f"built {report.files} files in {seconds:.2f} s", flush=True)
+        return
+    with state.lock:
+        state.errors = errors
+    for line in errors:
+        print(line, file=sys.stderr, flush=True)
+    print(
+        f"statusgen: {len(errors)} error(s); still serving the last good site",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _rebuild_loop(changed: threading.Event, rebuild: Any) -> None:
+    while True:
+        changed.wait()
+        time.sleep(_SETTLE_SECONDS)
+        changed.clear()
+        rebuild()
+
+
+class _Watcher(FileSystemEventHandler):
+    def __init__(self, project: Path, changed: threading.Event) -> None:
+        self.project = project.resolve()
+        self.changed = changed
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        if any(self._relevant(str(p)) for p in paths if p):
+            self.changed.set()
+
+    def _relevant(self, path: str) -> bool:
+        try:
+            parts = Path(path).resolve().relative_to(self.project).parts
+        except ValueError:
+            return False
+        if not parts or any(p.startswith(".") for p in parts):
+            return False
+        return parts == (CONFIG_FILE,) or parts[0] in WATCHED_DIRS
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    def __init__(self, *args: Any, state: PreviewState, **kwargs: Any) -> None:
+        self.state = state
+        super().__init__(*args, **kwargs)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the terminal is for build results and errors
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        if path == STATE_PATH:
+            build, errors = self.state.snapshot()
+            self._send(200, "application/json", json.dumps({"build": build, "errors": errors}))
+            return
+        file = Path(self.translate_path(path))
+        if file.is_dir():
+            file = file / "index.html"
+        if file.suffix == ".html" and file.is_file():
+            self._send(200, "text/html; charset=utf-8", self._with_preview(file.read_text("utf-8")))
+            return
+        if not Path(self.directory, "index.html").is_file():  # nothing ever built
+            page = "<!DOCTYPE html><html><head><title>statusgen</title></head><body></body></html>"
+            self._send(503, "text/html; charset=utf-8", self._with_preview(page))
+            return
+        super().do_GET()
+
+    def _send(self, code: int, content_type: str, body: str) -> None:
+        data = body.encode("utf-8")
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _with_preview(self, page: str) -> str:
+        build, errors = self.state.snapshot()
+        banner = ""
+        if errors:
+            items = "".join(f"<li>{html.escape(e)}</li>" for e in errors)
+            banner = (
+                '<div id="statusgen-errors" role="alert" style="position:sticky;top:0;z-index:9;'
+                'background:#b42318;color:#fff;padding:.75rem 1rem;font:14px/1.4 monospace">'
+                "<strong>The last change does not build; showing the last good site.</strong>"
+                f'<ul style="margin:.4rem 0 0;padding-left:1.2rem">{items}</ul></div>'
+            )
+        script = (
+            _RELOAD_SCRIPT.replace("BUILD", str(build))
+            .replace("FAILED", "true" if errors else "false")
+            .replace("STATE", STATE_PATH)
+        )
+        body_open = page.find(">", page.find("<body")) + 1 if "<body" in page else 0
+        page = page[:body_open] + banner + page[body_open:]
+        closing = page.rfind("</body>")
+        return page[:closing] + script + page[closing:] if closing >= 0 else page + script
