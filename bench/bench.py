@@ -29,6 +29,25 @@ SENTENCES = [
 ]
 
 
+# A policy like the example site's, so the benchmark measures the SLA work too.
+SLA = """
+calendars:
+  business:
+    days: [mon, tue, wed, thu, fri]
+    hours: ["09:00-18:00"]
+    holidays: {country: PT}
+priorities:
+  default: {critical: P1, major: P2, minor: P3, none: P4}
+policies:
+  default:
+    P1: {first_response: 30m, resolution: 4h}
+    P2: {first_response: 2h, resolution: 2bd, calendar: business}
+    P3: {first_response: 8h, resolution: 5bd, calendar: business}
+    P4: {first_response: 2bd, calendar: business}
+    maintenance: {notice: 2bd, calendar: business, windows: ["sat-sun 00:00-06:00"]}
+"""
+
+
 def write_project(root: Path, count: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     groups = "\n".join(
@@ -41,7 +60,7 @@ def write_project(root: Path, count: int, seed: int = 7) -> None:
     )
     (root / "components.yaml").write_text(
         "site:\n  title: Bench\n  url: https://status.example.com/\n  timezone: Europe/Lisbon\n"
-        f"groups:\n{groups}\n"
+        f"groups:\n{groups}\n{SLA}"
     )
     incidents = root / "incidents"
     incidents.mkdir()
@@ -49,16 +68,28 @@ def write_project(root: Path, count: int, seed: int = 7) -> None:
     span = (datetime(2026, 11, 1, tzinfo=ZoneInfo("Europe/Lisbon")) - start).total_seconds()
     for n in range(count):
         began = start + timedelta(seconds=span * n / count)
-        impact = rng.choice(["minor", "major", "critical", "none"])
         affected = rng.sample(COMPONENTS, rng.randint(1, 4))
+        folder = incidents / f"{began:%Y}"
+        folder.mkdir(exist_ok=True)
+        if n % 10 == 9:  # one in ten is a maintenance, announced a week ahead
+            window = began.replace(hour=1, minute=0)
+            (folder / f"incident-{n:05d}.md").write_text(
+                f"---\ntype: maintenance\ntitle: Maintenance {n}\n"
+                f"components: [{', '.join(affected)}]\n"
+                f"scheduled_start: {window:%Y-%m-%d %H:%M}\n"
+                f"scheduled_end: {window + timedelta(hours=3):%Y-%m-%d %H:%M}\n---\n"
+                f"## Scheduled {window - timedelta(days=7):%Y-%m-%d %H:%M}\n{rng.choice(SENTENCES)}\n"
+            )
+            continue
+        impact = rng.choice(["minor", "major", "critical", "none"])
         updates = []
         at = began
-        for status in STATUSES[: rng.randint(3, 4)] + (["resolved"] if rng.random() < 0.5 else []):
+        # Every incident is resolved but the newest three: a real page has few open at a time.
+        steps = STATUSES[: rng.randint(2, 3)] + (["resolved"] if n < count - 3 else [])
+        for status in steps:
             at += timedelta(minutes=rng.randint(5, 90))
             body = "\n\n".join(rng.sample(SENTENCES, rng.randint(1, 3)))
             updates.append(f"## {status.title()} {at:%Y-%m-%d %H:%M}\n{body}\n")
-        folder = incidents / f"{began:%Y}"
-        folder.mkdir(exist_ok=True)
         (folder / f"incident-{n:05d}.md").write_text(
             f"---\ntitle: Incident {n} on {affected[0]}\nimpact: {impact}\ncomponents: [{', '.join(affected)}]\n"
             f"started: {began:%Y-%m-%d %H:%M}\n---\n" + "\n".join(reversed(updates))

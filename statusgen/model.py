@@ -13,13 +13,19 @@ if TYPE_CHECKING:
     from .policy import SlaConfig
 
 
+_RANKS: dict[Enum, int] = {}
+
+
 @total_ordering
 class Ranked(Enum):
     """An enum whose members are ordered by declaration, so the worst is `max(...)`."""
 
     @property
     def rank(self) -> int:
-        return list(type(self)).index(self)
+        rank = _RANKS.get(self)
+        if rank is None:
+            rank = _RANKS[self] = list(type(self)).index(self)
+        return rank
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, type(self)):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import gettext
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypedDict, TypeVar
@@ -26,6 +28,7 @@ from .model import Group, IncidentState, Site, SiteInfo, Snapshot
 from .output import Output
 from .policy import Target
 from .sla import Annotation
+from .uptime import Uptime
 
 HISTORY_PAGE_SIZE = 50
 _UTC = ZoneInfo("UTC")
@@ -46,6 +49,15 @@ class PageContext(TypedDict):
     root: str  # relative path from the page to the site root, "" or "../"
     page_path: str
     canonical_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class UptimeCell:
+    css: str  # the worst status of the day, or "nodata"
+    day: str  # ISO date, for the link to the day's row
+    label: str  # the date, in the site's language
+    text: str  # "99.95% available"
+    lines: tuple[str, ...]  # the incidents of the day, with the status they gave
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +92,66 @@ def make_env(project: Path, site: SiteInfo) -> jinja2.Environment:
     translations = load_translations(project, site.language)
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     register_filters(env, site, translations)
+    memoize_macros(env)
+    memoize_gettext(env)
     return env
+
+
+def memoize_gettext(env: jinja2.Environment) -> None:
+    """Translate and format each label once: a page asks for dozens, always the same ones."""
+    for name in ("gettext", "ngettext"):
+        env.globals[name] = _memoized_translation(env.globals[name])
+
+
+def _memoized_translation(translate: Callable[..., str]) -> Callable[..., str]:
+    cache: dict[tuple[Any, ...], str] = {}
+
+    @jinja2.pass_context
+    def call(context: jinja2.runtime.Context, *args: Any, **variables: Any) -> str:
+        key = (
+            context.eval_ctx.autoescape,
+            args,
+            tuple((k, type(v), v) for k, v in sorted(variables.items())),
+        )
+        try:
+            return cache[key]
+        except KeyError:
+            result = cache[key] = translate(context, *args, **variables)
+            return result
+        except TypeError:  # an unhashable argument: translate without the cache
+            return translate(context, *args, **variables)
+
+    return call
+
+
+def memoize_macros(env: jinja2.Environment) -> None:
+    """Render each macro of macros.html once per distinct argument list.
+
+    The macros take everything they show as arguments, so a status badge or an incident row is
+    the same wherever it appears; thousands of pages would otherwise render it again each time.
+    Every template that imports macros.html shares one module object, so wrapping its macros
+    here covers them all."""
+    module = env.get_template("macros.html").module
+    for name, value in list(vars(module).items()):
+        if isinstance(value, jinja2.runtime.Macro):
+            setattr(module, name, _memoized(value))
+
+
+def _memoized(macro: jinja2.runtime.Macro) -> Callable[..., Any]:
+    cache: dict[tuple[Any, ...], tuple[Any, tuple[Any, ...]]] = {}
+
+    def key_of(value: Any) -> Any:
+        # Objects are keyed by identity; the cache keeps them alive, so no id is ever reused.
+        return value if value is None or isinstance(value, str | int | float | Enum) else id(value)
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        key = (*map(key_of, args), *((k, key_of(v)) for k, v in sorted(kwargs.items())))
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = (macro(*args, **kwargs), (args, kwargs))
+        return hit[0]
+
+    return call
 
 
 def load_translations(project: Path, language: str) -> gettext.NullTranslations:
@@ -110,7 +181,15 @@ def register_filters(
             return f"UTC{offset[:3]}:{offset[3:]}"
         return abbreviation
 
+    shown_times: dict[tuple[datetime, str], Markup] = {}
+
     def local_time(moment: datetime, pattern: str = "medium") -> Markup:
+        key = (moment, pattern)
+        if key not in shown_times:
+            shown_times[key] = _local_time(moment, pattern)
+        return shown_times[key]
+
+    def _local_time(moment: datetime, pattern: str) -> Markup:
         local = moment.astimezone(tz)
         shown = format_datetime(local, _pattern(pattern), tzinfo=tz, locale=locale)
         utc = moment.astimezone(_UTC)
@@ -141,7 +220,63 @@ def register_filters(
         # Rounded down, so a day with any downtime never reads as 100 %.
         return format_percent(math.floor(value * 10000 + 1e-6) / 10000, "0.00%", locale=locale)
 
+    date_labels: dict[Any, str] = {}
+    cells: dict[int, tuple[UptimeCell, ...]] = {}
+
+    def uptime_cells(up: Uptime) -> tuple[UptimeCell, ...]:
+        """The bar's cells with their words ready: 90 cells on dozens of bars add up."""
+        if id(up) not in cells:
+            labels = env.get_template("macros.html").module
+            made = []
+            for day in up.days:
+                if day.date not in date_labels:
+                    date_labels[day.date] = format_date(day.date, "medium", locale=locale)
+                if day.availability is not None:
+                    text = translations.gettext("%(percent)s available") % {
+                        "percent": percent(day.availability)
+                    }
+                elif day.incidents:
+                    text = translations.gettext("Under maintenance")
+                else:
+                    text = translations.gettext("No data")
+                made.append(
+                    UptimeCell(
+                        css="nodata"
+                        if day.availability is None and not day.incidents
+                        else day.worst.value,
+                        day=day.date.isoformat(),
+                        label=date_labels[day.date],
+                        text=text,
+                        lines=tuple(
+                            f"{state.incident.title} ({str(labels.component_status_text(status)).strip()})"
+                            for state, status in day.incidents
+                        ),
+                    )
+                )
+            cells[id(up)] = tuple(made)
+        return cells[id(up)]
+
+    def uptime_cells_html(up: Uptime, root: str, component_id: str) -> Markup:
+        """The cells as HTML, built here rather than in a template loop: a bar has 90 of them,
+        a page dozens of bars, and this is the hottest markup of the site."""
+        parts = []
+        for cell in uptime_cells(up):
+            tip = Markup('<span class="tip"><strong>{}</strong> {}{}</span>').format(
+                cell.label,
+                cell.text,
+                Markup("").join(
+                    Markup(' <span class="tip-line">{}</span>').format(line) for line in cell.lines
+                ),
+            )
+            if cell.lines:
+                href = f"{root}components/{component_id}.html#day-{cell.day}"
+                tip = Markup('<a href="{}">{}</a>').format(href, tip)
+            parts.append(Markup('<li class="cell cell-{}">{}</li>').format(cell.css, tip))
+        return Markup("\n").join(parts)
+
     env.filters.update(
+        uptime_cells=uptime_cells,
+        uptime_cells_html=uptime_cells_html,
         local_time=local_time,
         utc_time=utc_time,
         local_date=local_date,
@@ -191,8 +326,11 @@ _markdown = markdown.Markdown(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def render_markdown(text: str) -> Markup:
-    """Markdown to HTML that is safe on a public page: no scripts, handlers or javascript: URLs."""
+    """Markdown to HTML that is safe on a public page: no scripts, handlers or javascript: URLs.
+
+    Cached: an update's text shows on its incident page, in feeds and on the home page."""
     _markdown.reset()  # a Markdown instance keeps state between documents
     html = _markdown.convert(text)
     clean = nh3.clean(
