@@ -1,4 +1,6 @@
-"""Time full builds of N synthetic incidents: seconds and peak memory, for each N given.
+"""Build N synthetic incidents and print one Markdown table: for each N, the median of 3 cold
+builds (no cache), 3 rebuilds with nothing changed, 3 rebuilds after editing one incident, the
+peak memory of any build, and the files and megabytes written. Each build is a fresh process.
 
 Usage: python bench/bench.py [N ...]   (default: 1000 10000)
 """
@@ -6,7 +8,7 @@ Usage: python bench/bench.py [N ...]   (default: 1000 10000)
 from __future__ import annotations
 
 import random
-import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -96,43 +98,79 @@ def write_project(root: Path, count: int, seed: int = 7) -> None:
         )
 
 
-def timed_build(project: Path) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of one build in a fresh process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def timed_build(project: Path, *extra: str) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of one build in a fresh process (its children included)."""
     began = time.perf_counter()
-    subprocess.run(
+    result = subprocess.run(
         [
             sys.executable,
-            "-m",
-            "statusgen",
+            "-c",
+            # Report the peak of this process and any it started, as the last line.
+            "import resource, sys; from statusgen.cli import main; code = main(sys.argv[1:]); "
+            "peak = max(resource.getrusage(w).ru_maxrss for w in "
+            "(resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)); print(peak); sys.exit(code)",
             "-C",
             str(project),
             "build",
             "-q",
             "--now",
             "2026-11-22 12:00",
+            *extra,
         ],
         check=True,
+        capture_output=True,
+        text=True,
     )
     seconds = time.perf_counter() - began
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1024
+    return seconds, int(result.stdout.split()[-1]) / 1024
+
+
+def touch_one(project: Path, round_: int) -> None:
+    """Edit one incident, as an engineer posting an update does."""
+    path = next((project / "incidents").rglob("incident-00500.md"))
+    text = path.read_text()
+    path.write_text(text.replace("\n## ", f"\nEdited {round_}.\n\n## ", 1))
+
+
+def measure(count: int, runs: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as scratch:
+        project = Path(scratch)
+        write_project(project, count)
+        cold = []
+        for _ in range(runs):
+            shutil.rmtree(project / ".statusgen-cache", ignore_errors=True)
+            shutil.rmtree(project / "site", ignore_errors=True)
+            cold.append(timed_build(project))
+        unchanged = [timed_build(project) for _ in range(runs)]
+        edited = []
+        for round_ in range(runs):
+            touch_one(project, round_)
+            edited.append(timed_build(project))
+        files = [p for p in (project / "site").rglob("*") if p.is_file()]
+        return {
+            "cold": statistics.median(r[0] for r in cold),
+            "unchanged": statistics.median(r[0] for r in unchanged),
+            "edited": statistics.median(r[0] for r in edited),
+            "rss": max(r[1] for r in cold + unchanged + edited),
+            "files": len(files),
+            "mb": sum(p.stat().st_size for p in files) / 1e6,
+        }
 
 
 def main(argv: list[str]) -> None:
     sizes = [int(a) for a in argv] or [1000, 10000]
-    print(f"{'N':>7} {'cold build (s)':>15} {'peak RSS (MB)':>14} {'files':>7} {'MB written':>11}")
+    print(
+        "| N | cold build | rebuild, nothing changed | rebuild, one incident edited "
+        "| peak RSS | files | MB written |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|")
     for count in sizes:
-        with tempfile.TemporaryDirectory() as scratch:
-            project = Path(scratch)
-            write_project(project, count)
-            runs = [timed_build(project) for _ in range(3)]
-            files = [p for p in (project / "site").rglob("*") if p.is_file()]
-            size = sum(p.stat().st_size for p in files) / 1e6
-            print(
-                f"{count:>7} {statistics.median(r[0] for r in runs):>15.2f} "
-                f"{max(r[1] for r in runs):>14.0f} {len(files):>7} {size:>11.1f}"
-            )
+        r = measure(count, runs=3)
+        print(
+            f"| {count:,} | {r['cold']:.2f} s | {r['unchanged']:.2f} s | {r['edited']:.2f} s "
+            f"| {r['rss']:.0f} MB | {r['files']:,} | {r['mb']:.1f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .cache import Signatures
 from .compute import Computed
 from .model import (
     Component,
@@ -58,48 +59,63 @@ def dump(data: Any) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def render_api(site: Site, computed: Computed) -> Iterator[Output]:
+def render_api(site: Site, computed: Computed, signatures: Signatures) -> Iterator[Output]:
     """`api/v2/*.json` in Statuspage's shapes, and `api/sla.json` with every SLA object."""
-    v2 = StatuspageApi(site, computed)
     snapshot = computed.snapshot
     incidents = [s for s in snapshot.incidents if not s.is_maintenance]
     maintenance = [s for s in snapshot.incidents if s.is_maintenance]
     active_and_upcoming = [*snapshot.active_maintenance, *snapshot.upcoming_maintenance]
-    page = {"page": v2.page}
-    yield Output(
-        "api/v2/summary.json",
-        dump(
-            {
-                **page,
-                "components": v2.components,
-                "incidents": [v2.incident(s) for s in snapshot.open_incidents],
-                "scheduled_maintenances": [v2.incident(s) for s in active_and_upcoming],
-                "status": v2.status,
-            }
+    made: list[StatuspageApi] = []
+
+    def api() -> StatuspageApi:
+        if not made:
+            made.append(StatuspageApi(site, computed))
+        return made[0]
+
+    def incident_list(key: str, states: Sequence[IncidentState]) -> Callable[[], bytes]:
+        return lambda: dump({"page": api().page, key: [api().incident(state) for state in states]})
+
+    # The page, components and status draw on every incident (first and last update times).
+    everything = (snapshot.now.isoformat(), signatures.everything(snapshot.incidents))
+    documents: list[tuple[str, Callable[[], bytes]]] = [
+        (
+            "summary.json",
+            lambda: dump(
+                {
+                    "page": api().page,
+                    "components": api().components,
+                    "incidents": [api().incident(s) for s in snapshot.open_incidents],
+                    "scheduled_maintenances": [api().incident(s) for s in active_and_upcoming],
+                    "status": api().status,
+                }
+            ),
         ),
-    )
-    yield Output("api/v2/status.json", dump({**page, "status": v2.status}))
-    yield Output("api/v2/components.json", dump({**page, "components": v2.components}))
-    yield Output(
-        "api/v2/incidents.json",
-        dump({**page, "incidents": [v2.incident(s) for s in incidents[:RECENT_LIMIT]]}),
-    )
-    yield Output(
-        "api/v2/incidents/unresolved.json",
-        dump({**page, "incidents": [v2.incident(s) for s in snapshot.open_incidents]}),
-    )
-    for path, states in (
-        ("scheduled-maintenances.json", maintenance[:RECENT_LIMIT]),
-        ("scheduled-maintenances/upcoming.json", snapshot.upcoming_maintenance),
-        ("scheduled-maintenances/active.json", snapshot.active_maintenance),
-    ):
-        yield Output(
-            f"api/v2/{path}",
-            dump({**page, "scheduled_maintenances": [v2.incident(s) for s in states]}),
-        )
+        ("status.json", lambda: dump({"page": api().page, "status": api().status})),
+        ("components.json", lambda: dump({"page": api().page, "components": api().components})),
+        ("incidents.json", incident_list("incidents", incidents[:RECENT_LIMIT])),
+        ("incidents/unresolved.json", incident_list("incidents", snapshot.open_incidents)),
+        (
+            "scheduled-maintenances.json",
+            incident_list("scheduled_maintenances", maintenance[:RECENT_LIMIT]),
+        ),
+        (
+            "scheduled-maintenances/upcoming.json",
+            incident_list("scheduled_maintenances", snapshot.upcoming_maintenance),
+        ),
+        (
+            "scheduled-maintenances/active.json",
+            incident_list("scheduled_maintenances", snapshot.active_maintenance),
+        ),
+    ]
+    for name, render in documents:
+        path = f"api/v2/{name}"
+        yield Output(path, key=signatures.key(path, *everything), render=render)
+    by_id = {s.id: s for s in snapshot.incidents}
+    covered = sorted({*computed.annotations, *computed.maintenance})
     yield Output(
         "api/sla.json",
-        dump(
+        key=signatures.key("api/sla.json", tuple(signatures.state(by_id[i]) for i in covered)),
+        render=lambda: dump(
             {
                 "incidents": {i: as_json(a) for i, a in sorted(computed.annotations.items())},
                 "maintenance": {

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import anybadge
 
+from .cache import Signatures
 from .compute import Computed
 from .model import ComponentStatus, Indicator, Site
 from .output import Output
@@ -67,18 +68,34 @@ _TEMPLATE = """\
 """
 
 
-def render_badges(site: Site, computed: Computed) -> Iterator[Output]:
+def render_badges(site: Site, computed: Computed, signatures: Signatures) -> Iterator[Output]:
     snapshot = computed.snapshot
     indicator = snapshot.indicator
-    yield Output(
+    yield _badge_output(
+        signatures,
         "badges/status.svg",
-        badge("status", INDICATOR_TEXT[indicator], INDICATOR_STATUS[indicator]),
+        "status",
+        INDICATOR_TEXT[indicator],
+        INDICATOR_STATUS[indicator],
     )
     for cid, state in snapshot.components.items():
-        yield Output(
+        yield _badge_output(
+            signatures,
             f"badges/components/{cid}.svg",
-            badge(state.component.name, COMPONENT_TEXT[state.status], state.status),
+            state.component.name,
+            COMPONENT_TEXT[state.status],
+            state.status,
         )
+
+
+def _badge_output(
+    signatures: Signatures, path: str, label: str, value: str, status: ComponentStatus
+) -> Output:
+    return Output(
+        path,
+        key=signatures.key(path, label, value, status.value),
+        render=lambda: badge(label, value, status),
+    )
 
 
 def badge(label: str, value: str, status: ComponentStatus) -> bytes:

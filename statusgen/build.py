@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import api, badges, feeds, ical, load, render
-from .compute import compute
+from . import api, badges, cache, feeds, ical, load, render
+from .compute import annotation_records, compute
 from .model import Site, Snapshot
 from .output import write_site
 
@@ -33,22 +33,43 @@ def check(project: Path) -> Site:
     return load.load_site(project)
 
 
-def build(project: Path, out: Path, *, now: datetime | None = None) -> Report:
-    """Build the site of `project` into `out`, replacing it only when the build is complete."""
+def build(
+    project: Path, out: Path, *, now: datetime | None = None, use_cache: bool = True
+) -> Report:
+    """Build the site of `project` into `out`, replacing it only when the build is complete.
+
+    With `use_cache`, what the previous build made from unchanged inputs is reused (see cache.py);
+    the bytes written are the same either way."""
+    cached = cache.load_cache(project) if use_cache else cache.BuildCache()
+    parsed = load.ParseCache(previous=cached.incidents)
     # Gather everything first, so a content error never leaves half a site behind.
-    site = load.load_site(project)
+    site = load.load_site(project, parsed)
     now = now or build_time()
     if now.tzinfo is None:  # a --now without an offset is read in the site's time zone
         now = now.replace(tzinfo=site.info.timezone)
-    computed = compute(site, now)
-    env = render.make_env(project, site.info)
+    signatures = cache.Signatures(cache.fingerprint(project), now)
+    computed = compute(site, now, signatures, cached.annotations)
+    env = render.make_env(
+        project, site.info, project / cache.CACHE_DIR / "templates" if use_cache else None
+    )
     outputs = [
-        *render.render_pages(env, site, computed),
+        *render.render_pages(env, site, computed, signatures),
         *render.render_static(),
-        *api.render_api(site, computed),
-        *feeds.render_feeds(env, site, computed),
-        *ical.render_calendars(site, computed),
-        *badges.render_badges(site, computed),
+        *api.render_api(site, computed, signatures),
+        *feeds.render_feeds(env, site, computed, signatures),
+        *ical.render_calendars(site, computed, signatures),
+        *badges.render_badges(site, computed, signatures),
     ]
-    files = write_site(outputs, out)
+    resolved = str(out.resolve())
+    previous = cached.outputs if cached.out == resolved else None
+    files, written = write_site(outputs, out, previous)
+    if use_cache:
+        fresh = cache.BuildCache(
+            incidents=parsed.current,
+            annotations=annotation_records(computed, signatures),
+            outputs=written,
+            out=resolved,
+        )
+        if fresh != cached:
+            cache.save_cache(project, fresh)
     return Report(site, computed.snapshot, files)

@@ -109,6 +109,11 @@ def make_parser() -> argparse.ArgumentParser:
         "the same content and --now give the same bytes",
     )
     build.add_argument("--out", type=Path, help="output folder (default: site/ in the project)")
+    build.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="ignore and do not update .statusgen-cache/ (the output is the same)",
+    )
 
     check = commands.add_parser(
         "check",
@@ -235,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
         elif args.command == "build":
             out = args.out or project / "site"
-            report = pipeline.build(project, out, now=args.now)
+            report = pipeline.build(project, out, now=args.now, use_cache=not args.no_cache)
             if not args.quiet:
                 print(
                     f"built {report.files} files into {out} (as of {report.snapshot.now.isoformat()})"

@@ -33,7 +33,11 @@ class Config:
 
 def read_file_text(path: Path, rel: str) -> str:
     """The file's text, or a SourceError naming the first line that is not UTF-8."""
-    raw = path.read_bytes()
+    return decode_text(path.read_bytes(), rel)
+
+
+def decode_text(raw: bytes, rel: str) -> str:
+    """UTF-8 text without a byte-order mark, or a SourceError naming the first bad line."""
     try:
         return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Any
 
 import jinja2
 from feedgen.feed import FeedGenerator
 
 from . import __version__
+from .cache import Signatures
 from .compute import Computed
 from .model import ComponentStatus, IncidentState, Site, Update
 from .output import Output
@@ -19,8 +21,10 @@ from .sla import Annotation, Deadline
 FEED_LIMIT = 50  # entries per feed: the most recent updates
 
 
-def render_feeds(env: jinja2.Environment, site: Site, computed: Computed) -> Iterator[Output]:
-    entries = EntryWriter(env, site, computed)
+def render_feeds(
+    env: jinja2.Environment, site: Site, computed: Computed, signatures: Signatures
+) -> Iterator[Output]:
+    entries = EntryWriter(env, site, computed, signatures)
     snapshot = computed.snapshot
     yield from entries.feeds(
         "history", site.info.title, site.info.url + "index.html", snapshot.incidents
@@ -37,9 +41,12 @@ def render_feeds(env: jinja2.Environment, site: Site, computed: Computed) -> Ite
 class EntryWriter:
     """Renders each entry's title and content once, however many feeds list it."""
 
-    def __init__(self, env: jinja2.Environment, site: Site, computed: Computed) -> None:
+    def __init__(
+        self, env: jinja2.Environment, site: Site, computed: Computed, signatures: Signatures
+    ) -> None:
         self.site = site
         self.computed = computed
+        self.signatures = signatures
         self.template = env.get_template("feed_entry.html")
         self.labels = env.get_template("macros.html").module
         self._cache: dict[tuple[str, str], tuple[str, str]] = {}
@@ -52,6 +59,41 @@ class EntryWriter:
             ((u.at, s.id, u.anchor, s, u) for s in states for u in s.updates),
             key=lambda e: (e[0], e[1], e[2]),
         )
+        updated = recent[0][0] if recent else self.computed.snapshot.now
+        # An entry shows its update as it stood when posted: its file and anchor say it all.
+        key = (
+            title,
+            updated.isoformat(),
+            tuple((e[1], e[3].incident.digest, e[2]) for e in recent),
+        )
+        made: list[FeedGenerator] = []
+
+        def feed() -> FeedGenerator:
+            if not made:
+                made.append(self.generator(title, page_url, updated, recent))
+            return made[0]
+
+        info = self.site.info
+        for suffix in ("atom", "rss"):
+
+            def render(suffix: str = suffix) -> bytes:
+                generator = feed()
+                self_link = {"href": f"{info.url}{path}.{suffix}", "rel": "self"}
+                # feedgen takes the last link as RSS <link>: the page, not the feed.
+                generator.link([self_link, {"href": page_url, "rel": "alternate"}], replace=True)
+                serialize = generator.atom_str if suffix == "atom" else generator.rss_str
+                data: bytes = serialize(pretty=True)
+                return data
+
+            yield Output(
+                f"{path}.{suffix}",
+                key=self.signatures.key(path, suffix, *key),
+                render=render,
+            )
+
+    def generator(
+        self, title: str, page_url: str, updated: datetime, recent: list[Any]
+    ) -> FeedGenerator:
         info = self.site.info
         feed = FeedGenerator()
         feed.id(page_url)
@@ -60,7 +102,6 @@ class EntryWriter:
         feed.author({"name": info.title, "uri": info.url})
         feed.language(info.language)
         feed.generator("statusgen", __version__, "https://pypi.org/project/statusgen/")
-        updated = recent[0][0] if recent else self.computed.snapshot.now
         feed.updated(updated)
         feed.lastBuildDate(updated)
         for at, _, anchor, state, update in reversed(recent):
@@ -75,11 +116,7 @@ class EntryWriter:
             entry.updated(at)
             entry.content(content, type="html")
             entry.description(content)
-        for suffix, serialize in (("atom", feed.atom_str), ("rss", feed.rss_str)):
-            self_link = {"href": f"{info.url}{path}.{suffix}", "rel": "self"}
-            # feedgen takes the last link as RSS <link>: the page, not the feed.
-            feed.link([self_link, {"href": page_url, "rel": "alternate"}], replace=True)
-            yield Output(f"{path}.{suffix}", serialize(pretty=True))
+        return feed
 
     def entry(self, state: IncidentState, update: Update) -> tuple[str, str]:
         key = (state.id, update.anchor)

@@ -16,24 +16,41 @@ from urllib.parse import urlsplit
 from icalendar import Calendar, Event, vText
 
 from . import __version__
+from .cache import Signatures
 from .compute import Computed
 from .model import IncidentState, Site, UpdateStatus
 from .output import Output
 
 
-def render_calendars(site: Site, computed: Computed) -> Iterator[Output]:
+def render_calendars(site: Site, computed: Computed, signatures: Signatures) -> Iterator[Output]:
     snapshot = computed.snapshot
-    events = {s.id: maintenance_event(site, s) for s in snapshot.incidents if s.is_maintenance}
-    yield Output("maintenance.ics", calendar(site, site.info.title, events.values()))
-    for cid, state in snapshot.components.items():
-        mine = [events[s.id] for s in state.incidents if s.id in events]
-        yield Output(
-            f"components/{cid}.ics",
-            calendar(site, f"{site.info.title}: {state.component.name}", mine),
+    maintenance = [s for s in snapshot.incidents if s.is_maintenance]
+    serialized: dict[str, bytes] = {}
+
+    def event_bytes(state: IncidentState) -> bytes:
+        # Each event is serialized once, however many calendars list it.
+        if state.id not in serialized:
+            serialized[state.id] = bytes(maintenance_event(site, state).to_ical())
+        return serialized[state.id]
+
+    def output(path: str, name: str, states: list[IncidentState]) -> Output:
+        ordered = sorted(states, key=lambda s: (s.incident.scheduled_start, s.id))
+        # An event shows the maintenance's file and what has happened to it (its SEQUENCE).
+        key = tuple((s.id, s.incident.digest, len(s.updates), s.status.value) for s in ordered)
+        return Output(
+            path,
+            key=signatures.key(path, *key),
+            render=lambda: calendar(site, name, [event_bytes(s) for s in ordered]),
         )
 
+    yield output("maintenance.ics", site.info.title, maintenance)
+    for cid, state in snapshot.components.items():
+        mine = [s for s in state.incidents if s.is_maintenance]
+        yield output(f"components/{cid}.ics", f"{site.info.title}: {state.component.name}", mine)
 
-def calendar(site: Site, name: str, events: Iterable[Event]) -> bytes:
+
+def calendar(site: Site, name: str, events: Iterable[bytes]) -> bytes:
+    """A calendar of already serialized events, in the order given."""
     cal = Calendar()
     cal.add("prodid", f"-//statusgen//statusgen {__version__}//EN")
     cal.add("version", "2.0")
@@ -41,9 +58,9 @@ def calendar(site: Site, name: str, events: Iterable[Event]) -> bytes:
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", vText(f"{name} — maintenance"))
     cal.add("x-wr-timezone", str(site.info.timezone))
-    for event in sorted(events, key=lambda e: (e.decoded("dtstart"), str(e["uid"]))):
-        cal.add_component(event)
-    return bytes(cal.to_ical())
+    frame = bytes(cal.to_ical())
+    end = frame.rindex(b"END:VCALENDAR")
+    return frame[:end] + b"".join(events) + frame[end:]
 
 
 def maintenance_event(site: Site, state: IncidentState) -> Event:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .config import load_config, read_file_text, unknown_component
+from .config import CONFIG_FILE, decode_text, load_config, unknown_component
 from .errors import BuildFailed, SourceError, SourceRef
 from .model import (
     IMPLIED_STATUS,
@@ -59,10 +60,23 @@ class _Context:
     priorities: list[str]
 
 
-def load_site(project: Path) -> Site:
+@dataclass
+class ParseCache:
+    """Incidents parsed by an earlier build, by path; a file is parsed again only when its bytes
+    or the configuration changed. `current` is filled with what this load read."""
+
+    previous: dict[str, Incident] = field(default_factory=dict)
+    current: dict[str, Incident] = field(default_factory=dict)
+
+
+def load_site(project: Path, cache: ParseCache | None = None) -> Site:
     """Read and validate all content; raise BuildFailed listing every error found."""
     errors: list[SourceError] = []
     config = load_config(project, errors)
+    config_path = project / CONFIG_FILE
+    config_digest = hashlib.blake2b(
+        config_path.read_bytes() if config_path.is_file() else b""
+    ).digest()
     context = _Context(
         config.info.timezone,
         {c.id: c for g in config.groups for c in g.components},
@@ -90,9 +104,16 @@ def load_site(project: Path) -> Site:
             )
             continue
         first_seen[incident_id] = rel
-        incident = read_incident(path, rel, context, errors)
+        raw = path.read_bytes()
+        digest = hashlib.blake2b(raw, key=config_digest[:64]).hexdigest()
+        incident = cache.previous.get(rel) if cache is not None else None
+        if incident is None or incident.digest != digest:
+            incident = read_incident(raw, path, rel, context, errors)
+            incident = replace(incident, digest=digest) if incident is not None else None
         if incident is not None:
             incidents.append(incident)
+            if cache is not None:
+                cache.current[rel] = incident
     if errors:
         raise BuildFailed(errors)
     incidents.sort(key=lambda i: i.id)
@@ -108,12 +129,12 @@ def incident_files(project: Path) -> list[Path]:
 
 
 def read_incident(
-    path: Path, rel: str, context: _Context, errors: list[SourceError]
+    raw: bytes, path: Path, rel: str, context: _Context, errors: list[SourceError]
 ) -> Incident | None:
     """Parse one incident file; append its mistakes to `errors` and return None if any."""
     before = len(errors)
     try:
-        text = read_file_text(path, rel)
+        text = decode_text(raw, rel)
         front, body, body_line = split_front_matter(text, rel)
     except SourceError as exc:
         errors.append(exc)

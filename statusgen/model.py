@@ -158,6 +158,7 @@ class Incident:
     scheduled_end: datetime | None = None
     priority: str | None = None
     urgency: str | None = None
+    digest: str = ""  # of the file's bytes and the configuration it was read with
 
 
 # Statuspage's convention: a major outage counts fully as downtime, a partial one at 30 %.

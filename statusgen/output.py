@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -14,32 +14,53 @@ from .errors import OutputError
 
 @dataclass(frozen=True, slots=True)
 class Output:
-    """One file of the site: a relative POSIX path and its bytes."""
+    """One file of the site: a relative POSIX path and its bytes, or how to make them.
+
+    With a `key` (a digest of everything the file shows), the writer may take the file from the
+    previous build instead of calling `render`."""
 
     path: str
-    data: bytes
+    data: bytes | None = None
+    key: str | None = None
+    render: Callable[[], bytes] | None = None
+
+    def bytes(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        assert self.render is not None, self.path
+        return self.render()
 
 
-def write_site(outputs: Iterable[Output], out: Path) -> int:
+Written = dict[str, tuple[str, int]]  # path → (key, size) of each keyed file written
+
+
+def write_site(
+    outputs: Iterable[Output], out: Path, previous: Written | None = None
+) -> tuple[int, Written]:
     """Write every output into a temporary folder beside `out`, then replace `out` with it.
 
-    A build that fails part-way leaves the previous site untouched. Returns the file count."""
+    A keyed output whose key and size match `previous` is hard-linked from the current `out`.
+    A build that fails part-way leaves the previous site untouched. Returns the file count and
+    the keys written."""
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
     try:
-        count = _write_all(outputs, staging)
+        count, written = _write_all(outputs, staging, out, previous or {})
         staging.chmod(0o755)
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return count
+    return count, written
 
 
-def _write_all(outputs: Iterable[Output], root: Path) -> int:
+def _write_all(
+    outputs: Iterable[Output], root: Path, old: Path, previous: Written
+) -> tuple[int, Written]:
     seen: set[str] = set()
     made: set[Path] = {root}
+    written: Written = {}
     for output in outputs:
         relative = PurePosixPath(output.path)
         if relative.is_absolute() or ".." in relative.parts or not relative.parts:
@@ -52,8 +73,29 @@ def _write_all(outputs: Iterable[Output], root: Path) -> int:
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        target.write_bytes(output.data)
-    return len(seen)
+        if output.key is not None and _reuse(output, previous, old, target):
+            written[output.path] = previous[output.path]
+            continue
+        data = output.bytes()
+        target.write_bytes(data)
+        if output.key is not None:
+            written[output.path] = (output.key, len(data))
+    return len(seen), written
+
+
+def _reuse(output: Output, previous: Written, old: Path, target: Path) -> bool:
+    """Link the previous build's file when it was made from the same inputs and is intact."""
+    record = previous.get(output.path)
+    if record is None or record[0] != output.key:
+        return False
+    source = old.joinpath(*PurePosixPath(output.path).parts)
+    try:
+        if source.stat().st_size != record[1]:
+            return False
+        os.link(source, target)
+    except OSError:  # gone, or a file system without hard links: write it afresh
+        return False
+    return True
 
 
 def _swap(staging: Path, out: Path) -> None:

@@ -21,8 +21,9 @@ import nh3
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_percent
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from .cache import Signatures
 from .compute import Computed
 from .model import Group, IncidentState, Site, SiteInfo, Snapshot
 from .output import Output
@@ -72,8 +73,10 @@ class Page:
     next_path: str | None
 
 
-def make_env(project: Path, site: SiteInfo) -> jinja2.Environment:
-    """The template environment: the site's templates/ first, then the bundled default theme."""
+def make_env(project: Path, site: SiteInfo, bytecode: Path | None = None) -> jinja2.Environment:
+    """The template environment: the site's templates/ first, then the bundled default theme.
+
+    With `bytecode`, compiled templates are kept in that folder for the next build."""
     theme = jinja2.FileSystemLoader(str(resources.files("statusgen") / "theme" / "templates"))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(
@@ -88,6 +91,7 @@ def make_env(project: Path, site: SiteInfo) -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_bytecode_cache(bytecode),
     )
     translations = load_translations(project, site.language)
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
@@ -154,6 +158,16 @@ def _memoized(macro: jinja2.runtime.Macro) -> Callable[..., Any]:
     return call
 
 
+def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 def load_translations(project: Path, language: str) -> gettext.NullTranslations:
     """The catalog for `language`: the site's own locale/ first, then the one shipped with statusgen."""
     languages = [language.replace("-", "_"), language.split("-")[0]]
@@ -216,9 +230,14 @@ def register_filters(
         wall_clock = target.calendar.always or bool(target.duration.calendar_days)
         return format_duration(value, translations, days=wall_clock)
 
+    percents: dict[int, str] = {}
+
     def percent(value: float) -> str:
         # Rounded down, so a day with any downtime never reads as 100 %.
-        return format_percent(math.floor(value * 10000 + 1e-6) / 10000, "0.00%", locale=locale)
+        basis_points = math.floor(value * 10000 + 1e-6)
+        if basis_points not in percents:
+            percents[basis_points] = format_percent(basis_points / 10000, "0.00%", locale=locale)
+        return percents[basis_points]
 
     date_labels: dict[Any, str] = {}
     cells: dict[int, tuple[UptimeCell, ...]] = {}
@@ -260,19 +279,14 @@ def register_filters(
         """The cells as HTML, built here rather than in a template loop: a bar has 90 of them,
         a page dozens of bars, and this is the hottest markup of the site."""
         parts = []
+        page = escape(f"{root}components/{component_id}.html#day-")
         for cell in uptime_cells(up):
-            tip = Markup('<span class="tip"><strong>{}</strong> {}{}</span>').format(
-                cell.label,
-                cell.text,
-                Markup("").join(
-                    Markup(' <span class="tip-line">{}</span>').format(line) for line in cell.lines
-                ),
-            )
+            lines = "".join(f' <span class="tip-line">{escape(line)}</span>' for line in cell.lines)
+            tip = f'<span class="tip"><strong>{escape(cell.label)}</strong> {escape(cell.text)}{lines}</span>'
             if cell.lines:
-                href = f"{root}components/{component_id}.html#day-{cell.day}"
-                tip = Markup('<a href="{}">{}</a>').format(href, tip)
-            parts.append(Markup('<li class="cell cell-{}">{}</li>').format(cell.css, tip))
-        return Markup("\n").join(parts)
+                tip = f'<a href="{page}{escape(cell.day)}">{tip}</a>'
+            parts.append(f'<li class="cell cell-{escape(cell.css)}">{tip}</li>')
+        return Markup("\n".join(parts))
 
     env.filters.update(
         uptime_cells=uptime_cells,
@@ -394,18 +408,25 @@ def feed_links(path: str, title: str) -> list[dict[str, str]]:
     ]
 
 
-def render_pages(env: jinja2.Environment, content: Site, derived: Computed) -> Iterator[Output]:
-    """Every HTML page of the site."""
+def render_pages(
+    env: jinja2.Environment, content: Site, derived: Computed, signatures: Signatures
+) -> Iterator[Output]:
+    """Every HTML page of the site, rendered when the writer asks for it.
+
+    Pages that show only closed incidents do not depend on the build time (no "as of" line), so
+    their keys stay the same from one build to the next and the writer can reuse them."""
     site = content.info
     snapshot = derived.snapshot
     annotations = derived.annotations
+    sig = signatures.state
 
-    def page(path: str, template: str, **extra: Any) -> Output:
+    def page(path: str, template: str, key: tuple[Any, ...] | None, **extra: Any) -> Output:
         depth = path.count("/")
         context: dict[str, Any] = {
             "site": site,
             "groups": content.groups,
             "snapshot": snapshot,
+            "as_of": None,
             "root": "../" * depth,
             "page_path": path,
             "canonical_url": site.url + path.removesuffix("index.html"),
@@ -416,16 +437,26 @@ def render_pages(env: jinja2.Environment, content: Site, derived: Computed) -> I
             "feeds": site_feeds,
             **extra,
         }
-        html = env.get_template(template).render(context)
-        return Output(path, html.encode("utf-8"))
 
+        def render() -> bytes:
+            return env.get_template(template).render(context).encode("utf-8")
+
+        return Output(
+            path, key=signatures.key(path, *key) if key is not None else None, render=render
+        )
+
+    now = snapshot.now
     site_feeds = feed_links("history", site.title)
-    yield page("index.html", "index.html")
+    # The home page and the report draw on every incident (the bars, the last days, the months).
+    everything = (now.isoformat(), signatures.everything(snapshot.incidents))
+    yield page("index.html", "index.html", everything, as_of=now)
     for state in snapshot.incidents:
         annotation = annotations.get(state.id)
         yield page(
             f"incidents/{state.id}.html",
             "incident.html",
+            (sig(state),),
+            as_of=now if state.is_open else None,
             incident=state,
             sla=annotation,
             maintenance_check=derived.maintenance.get(state.id),
@@ -438,9 +469,17 @@ def render_pages(env: jinja2.Environment, content: Site, derived: Computed) -> I
             HISTORY_PAGE_SIZE,
             lambda n, cid=cid: f"components/{cid}.html" if n == 1 else f"components/{cid}-{n}.html",
         ):
+            first = slice_.number == 1  # with the availability bar, which moves with time
             yield page(
                 slice_.path,
                 "component.html",
+                (
+                    slice_.count,
+                    component_state.status.value,
+                    tuple(map(sig, slice_.items)),
+                    now.isoformat() if first else "",
+                ),
+                as_of=now if first else None,
                 feeds=feed_links(
                     f"components/{cid}", f"{site.title}: {component_state.component.name}"
                 )
@@ -454,16 +493,19 @@ def render_pages(env: jinja2.Environment, content: Site, derived: Computed) -> I
         HISTORY_PAGE_SIZE,
         lambda n: "history/index.html" if n == 1 else f"history/{n}.html",
     ):
+        live = any(s.is_open for s in slice_.items)
         yield page(
             slice_.path,
             "history.html",
+            (slice_.count, tuple(map(sig, slice_.items))),
+            as_of=now if live else None,
             pagination=slice_,
             months=by_month(slice_.items, site.timezone),
         )
     if content.sla.enabled:
-        yield page("sla/index.html", "sla.html", report=derived.report)
+        yield page("sla/index.html", "sla.html", everything, as_of=now, report=derived.report)
     # GitHub Pages serves 404.html at any depth, so its links must be absolute.
-    yield page("404.html", "404.html", root=urlsplit(site.url).path)
+    yield page("404.html", "404.html", (), root=urlsplit(site.url).path)
 
 
 def render_static() -> Iterator[Output]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from statistics import median
@@ -201,14 +202,67 @@ def check_all_maintenance(snapshot: Snapshot, config: SlaConfig) -> dict[str, Ma
     return result
 
 
-def annotate_all(snapshot: Snapshot, config: SlaConfig) -> dict[str, Annotation]:
-    """Annotations of every incident that a policy covers, by incident id."""
+def annotate_all(
+    snapshot: Snapshot,
+    config: SlaConfig,
+    known: Callable[[IncidentState], Annotation | None] | None = None,
+) -> dict[str, Annotation]:
+    """Annotations of every incident that a policy covers, by incident id.
+
+    `known` may supply the annotation of a closed incident from an earlier build."""
     result = {}
     for state in snapshot.incidents:
-        annotation = annotate(state, config, snapshot.now)
+        annotation = known(state) if known is not None and not state.is_open else None
+        if annotation is None:
+            annotation = annotate(state, config, snapshot.now)
         if annotation is not None:
             result[state.id] = annotation
     return result
+
+
+AnnotationRecord = tuple[
+    str, str, str, tuple[str, ...], tuple[Any, ...] | None, tuple[Any, ...] | None
+]
+
+
+def to_record(annotation: Annotation) -> AnnotationRecord:
+    """A closed incident's annotation as plain values, for the build cache."""
+
+    def values(d: Deadline | None) -> tuple[Any, ...] | None:
+        if d is None:
+            return None
+        return (d.clock_start, d.due_at, d.at, d.state, d.elapsed, d.remaining, d.overrun)
+
+    policy = annotation.policy
+    return (
+        annotation.priority,
+        policy.tier,
+        policy.priority,
+        annotation.tiers,
+        values(annotation.first_response),
+        values(annotation.resolution),
+    )
+
+
+def from_record(record: AnnotationRecord, config: SlaConfig) -> Annotation | None:
+    """The annotation again, with the current configuration's policy; None if it is gone."""
+    priority, tier, policy_priority, tiers, first, resolution = record
+    policy = config.policies.get((tier, policy_priority))
+    if policy is None:
+        return None
+
+    def deadline_of(target: Target | None, values: tuple[Any, ...] | None) -> Deadline | None:
+        if target is None or values is None:
+            return None
+        return Deadline(target, *values)
+
+    return Annotation(
+        priority,
+        policy,
+        tiers,
+        deadline_of(policy.first_response, first),
+        deadline_of(policy.resolution, resolution),
+    )
 
 
 @dataclass(frozen=True, slots=True)

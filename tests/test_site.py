@@ -318,7 +318,12 @@ def test_a_failed_build_leaves_the_previous_site_untouched(
         build(project, out, now=NOW)
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
-    assert sorted(p.name for p in project.iterdir()) == ["components.yaml", "incidents", "site"]
+    assert sorted(p.name for p in project.iterdir()) == [
+        ".statusgen-cache",
+        "components.yaml",
+        "incidents",
+        "site",
+    ]
 
 
 def test_site_templates_override_and_extend_the_default_theme(
@@ -344,7 +349,8 @@ def test_site_templates_override_and_extend_the_default_theme(
         tree = site.page(page)
         assert tree.xpath("//footer//p[@class='contact']/text()") == ["Call 555-0100"]
         assert tree.xpath("//meta[@name='theme-color']/@content") == ["#123456"]
-        assert "Generated" in site.text(page, "//footer")  # the rest of the default footer stays
+        # The rest of the default footer stays.
+        assert "Times are shown in America/Sao_Paulo" in site.text(page, "//footer")
 
 
 def test_times_name_their_zone_and_offer_utc(make_project: MakeProject, build_site: Build) -> None:
@@ -412,3 +418,15 @@ def test_the_shipped_message_catalog_is_current() -> None:
     assert catalog.template_path().read_bytes() == catalog.render_template(), (
         "a translatable string changed: run `python -m statusgen.catalog`"
     )
+
+
+def test_only_pages_that_change_with_time_say_when_they_were_generated(
+    make_project: MakeProject, build_site: Build
+) -> None:
+    site = build_site(make_project({"incidents/db-slow.md": RESOLVED_INCIDENT}))
+    generated = "Generated 22 Nov 2026, 12:00 UTC-03:00"
+    assert generated in site.text("index.html", "//footer")
+    assert generated in site.text("components/db.html", "//footer")  # the availability bar
+    # A closed incident's page is the same whenever it is built.
+    assert "Generated" not in site.text("incidents/db-slow.html", "//footer")
+    assert "Generated" not in site.text("history/index.html", "//footer")

@@ -1,0 +1,127 @@
+"""The build cache: what a build can reuse from the previous one, in `.statusgen-cache/`.
+
+It holds the incidents as parsed (by path, checked against a digest of each file's bytes and of
+the configuration), the final SLA annotations of closed incidents, and the key of every file the
+last build wrote. An output whose key is unchanged is hard-linked from the previous site instead
+of being rendered again. A key digests everything the output shows: the fingerprint (statusgen's
+version, the theme, the site's templates, locale and configuration) and the signatures of the
+incidents on it, which include the build time only while an incident is still open.
+
+The cache is an optimisation only: deleting it, or `statusgen build --no-cache`, gives the same
+bytes, more slowly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import CONFIG_FILE
+from .model import Incident, IncidentState
+
+CACHE_DIR = ".statusgen-cache"
+_FILE = "build.pickle"
+_FORMAT = 1
+_STAMP = (_FORMAT, __version__, sys.version_info[:2])
+
+
+@dataclass
+class BuildCache:
+    incidents: dict[str, Incident] = field(default_factory=dict)  # by path
+    annotations: dict[str, tuple[str, Any]] = field(
+        default_factory=dict
+    )  # id → (signature, record)
+    outputs: dict[str, tuple[str, int]] = field(default_factory=dict)  # path → (key, size)
+    out: str = ""  # the folder those outputs were written to
+
+
+def load_cache(project: Path) -> BuildCache:
+    """The previous build's cache, or an empty one if there is none or it cannot be read."""
+    try:
+        with (project / CACHE_DIR / _FILE).open("rb") as stream:
+            stamp, cache = pickle.load(stream)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError):
+        return BuildCache()
+    if stamp != _STAMP or not isinstance(cache, BuildCache):
+        return BuildCache()
+    return cache
+
+
+def save_cache(project: Path, cache: BuildCache) -> None:
+    folder = project / CACHE_DIR
+    folder.mkdir(exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# statusgen's build cache: safe to delete, never commit it.\n*\n")
+    handle, temporary = tempfile.mkstemp(prefix=".build-", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            pickle.dump((_STAMP, cache), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, folder / _FILE)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def fingerprint(project: Path) -> str:
+    """A digest of everything besides the incidents that shapes the output."""
+    digest = hashlib.blake2b(repr(_STAMP).encode())
+    theme = Path(str(resources.files("statusgen") / "theme"))
+    locale = Path(str(resources.files("statusgen") / "locale"))
+    roots = [theme, locale, project / "templates", project / "locale"]
+    for root in roots:
+        if root.is_dir():
+            for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                digest.update(str(path.relative_to(root)).encode() + b"\0")
+                digest.update(path.read_bytes())
+    config = project / CONFIG_FILE
+    digest.update(config.read_bytes() if config.is_file() else b"")
+    return digest.hexdigest()
+
+
+class Signatures:
+    """Digests of what each output shows, for deciding what can be reused."""
+
+    def __init__(self, fingerprint: str, now: datetime) -> None:
+        self.fingerprint = fingerprint
+        self.now = now.isoformat()
+        self._states: dict[int, tuple[str, IncidentState]] = {}
+        self._everything: str | None = None
+
+    def state(self, state: IncidentState) -> str:
+        """An incident as shown at build time: its file, the updates visible so far, and the
+        build time itself while it is open (durations, estimates and SLA clocks move)."""
+        found = self._states.get(id(state))
+        if found is None:
+            parts = (
+                state.id,
+                state.incident.digest,
+                tuple(u.anchor for u in state.updates),
+                self.now if state.is_open else "",
+            )
+            found = self._states[id(state)] = (_digest(parts), state)
+        return found[0]
+
+    def everything(self, states: Sequence[IncidentState]) -> str:
+        """One digest of every incident as shown, for outputs that draw on all of them."""
+        if self._everything is None:
+            self._everything = _digest(tuple(map(self.state, states)))
+        return self._everything
+
+    def key(self, *parts: Any) -> str:
+        """The key of an output made from `parts` (strings, numbers and tuples of them)."""
+        return _digest((self.fingerprint, parts))
+
+
+def _digest(parts: Any) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()

@@ -1,0 +1,171 @@
+"""The build cache: a cached build writes exactly the bytes of a cold one, and reuses what it can."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from statusgen.build import build
+from statusgen.cache import CACHE_DIR
+from tests.conftest import COMPONENTS, NOW, REPO, incident
+
+SLA = """
+calendars:
+  business: {days: [mon, tue, wed, thu, fri], hours: ["09:00-18:00"], holidays: {country: BR}}
+priorities:
+  default: {critical: P1, major: P2, minor: P3, none: P4}
+policies:
+  default:
+    P1: {first_response: 30m, resolution: 4h}
+    P2: {first_response: 2h, resolution: 2bd, calendar: business}
+    P3: {first_response: 8h, calendar: business}
+    maintenance: {notice: 2bd, calendar: business, windows: ["sat-sun 00:00-06:00"]}
+"""
+
+
+def closed(n: int) -> str:
+    return incident(
+        f"title: Closed {n}\nimpact: major\ncomponents: [db]\nstarted: 2026-10-{n + 1:02d} 10:00",
+        f"## Resolved 2026-10-{n + 1:02d} 12:00\nFixed {n}.\n\n"
+        f"## Investigating 2026-10-{n + 1:02d} 10:05\nLooking {n}.\n",
+    )
+
+
+FILES = {
+    **{f"incidents/closed-{n}.md": closed(n) for n in range(8)},
+    "incidents/open.md": incident(
+        "title: Open\nimpact: critical\ncomponents: [api]\nstarted: 2026-11-22 09:00",
+        "## Identified 2026-11-22 09:30\nA disk.\n",
+    ),
+    "incidents/maint.md": incident(
+        "type: maintenance\ntitle: Upgrade\ncomponents: [web]\n"
+        "scheduled_start: 2026-11-28 01:00\nscheduled_end: 2026-11-28 03:00",
+        "## Scheduled 2026-11-20 10:00\nPlanned.\n",
+    ),
+}
+
+
+def make(tmp_path: Path, name: str) -> Path:
+    project = tmp_path / name
+    project.mkdir()
+    (project / "components.yaml").write_text(COMPONENTS + SLA)
+    for rel, text in FILES.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text(text)
+    return project
+
+
+def files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def inodes(out: Path) -> dict[str, int]:
+    return {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+
+
+def edit_content(project: Path) -> None:
+    path = project / "incidents/closed-3.md"
+    path.write_text(path.read_text().replace("Closed 3", "Closed three"))
+
+
+def edit_template(project: Path) -> None:
+    (project / "templates").mkdir()
+    (project / "templates/base.html").write_text(
+        '{% extends "default/base.html" %}{% block footer_extra %}<p>Hi</p>{% endblock %}'
+    )
+
+
+def edit_config(project: Path) -> None:
+    path = project / "components.yaml"
+    path.write_text(path.read_text().replace("Example Status", "Renamed Status"))
+
+
+def delete(project: Path) -> None:
+    (project / "incidents/closed-5.md").unlink()
+
+
+def rename(project: Path) -> None:
+    (project / "incidents/closed-2.md").rename(project / "incidents/renamed.md")
+
+
+def nothing(project: Path) -> None:
+    pass
+
+
+@pytest.mark.parametrize(
+    "change", [edit_content, edit_template, edit_config, delete, rename, nothing]
+)
+@pytest.mark.parametrize("later", [timedelta(0), timedelta(hours=5)])
+def test_a_cached_build_writes_the_bytes_of_a_cold_build(
+    tmp_path: Path, change: Callable[[Path], None], later: timedelta
+) -> None:
+    warm = make(tmp_path, "warm")
+    build(warm, warm / "site", now=NOW)
+    change(warm)
+    build(warm, warm / "site", now=NOW + later)
+    cold = make(tmp_path, "cold")
+    change(cold)
+    build(cold, cold / "site", now=NOW + later, use_cache=False)
+    assert not (cold / CACHE_DIR).exists()
+    assert files(warm / "site") == files(cold / "site")
+
+
+def test_an_unchanged_rebuild_reuses_every_page_that_does_not_change_with_time(
+    tmp_path: Path,
+) -> None:
+    project = make(tmp_path, "p")
+    build(project, project / "site", now=NOW)
+    before = inodes(project / "site")
+    build(project, project / "site", now=NOW + timedelta(hours=1))
+    after = inodes(project / "site")
+    reused = {path for path in before if before[path] == after.get(path)}
+    assert "incidents/closed-3.html" in reused  # linked from the previous build
+    assert "components/db-2.html" not in before  # (one page per component here)
+    assert "history.atom" in reused and "maintenance.ics" in reused
+    # What shows the build time or an open incident is made afresh.
+    for fresh in ("index.html", "incidents/open.html", "components/api.html", "history/index.html"):
+        assert fresh not in reused, fresh
+    edit_content(project)
+    build(project, project / "site", now=NOW + timedelta(hours=1))
+    again = inodes(project / "site")
+    assert again["incidents/closed-3.html"] != after["incidents/closed-3.html"]
+    assert again["incidents/closed-4.html"] == after["incidents/closed-4.html"]
+
+
+def test_a_damaged_or_foreign_cache_is_ignored(tmp_path: Path) -> None:
+    project = make(tmp_path, "p")
+    build(project, project / "site", now=NOW)
+    (project / CACHE_DIR / "build.pickle").write_bytes(b"not a pickle")
+    build(project, project / "site", now=NOW)
+    cold = make(tmp_path, "cold")
+    build(cold, cold / "site", now=NOW, use_cache=False)
+    assert files(project / "site") == files(cold / "site")
+    # Building into another folder does not take files from the first one.
+    build(project, tmp_path / "elsewhere", now=NOW)
+    assert files(tmp_path / "elsewhere") == files(cold / "site")
+
+
+def test_a_file_changed_in_the_site_folder_is_not_reused(tmp_path: Path) -> None:
+    project = make(tmp_path, "p")
+    build(project, project / "site", now=NOW)
+    page = project / "site/incidents/closed-1.html"
+    page.write_bytes(page.read_bytes() + b"<!-- edited by hand -->")
+    build(project, project / "site", now=NOW)
+    cold = make(tmp_path, "cold")
+    build(cold, cold / "site", now=NOW, use_cache=False)
+    assert files(project / "site") == files(cold / "site")
+
+
+def test_the_example_site_builds_the_same_with_and_without_cache(tmp_path: Path) -> None:
+    project = tmp_path / "example"
+    shutil.copytree(REPO / "incidents", project / "incidents")
+    shutil.copy(REPO / "components.yaml", project / "components.yaml")
+    shutil.copytree(REPO / "templates", project / "templates")
+    build(project, tmp_path / "a", now=NOW)
+    build(project, tmp_path / "a", now=NOW + timedelta(days=1))
+    build(project, tmp_path / "b", now=NOW + timedelta(days=1), use_cache=False)
+    assert files(tmp_path / "a") == files(tmp_path / "b")
