@@ -66,7 +66,7 @@ def build(
     if use_cache:
         fresh = cache.BuildCache(
             incidents=parsed.current,
-            annotations=annotation_records(computed, signatures),
+            annotations=annotation_records(computed, signatures, cached.annotations),
             outputs=written,
             out=resolved,
         )

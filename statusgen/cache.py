@@ -23,21 +23,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .config import CONFIG_FILE
 from .model import Incident, IncidentState
 
+if TYPE_CHECKING:
+    from .load import FileStamp
+
 CACHE_DIR = ".statusgen-cache"
 _FILE = "build.pickle"
-_FORMAT = 1
+_FORMAT = 2
 _STAMP = (_FORMAT, __version__, sys.version_info[:2])
 
 
 @dataclass
 class BuildCache:
-    incidents: dict[str, Incident] = field(default_factory=dict)  # by path
+    incidents: dict[str, tuple[FileStamp, Incident]] = field(default_factory=dict)  # by path
     annotations: dict[str, tuple[str, Any]] = field(
         default_factory=dict
     )  # id → (signature, record)
@@ -95,28 +98,41 @@ class Signatures:
     def __init__(self, fingerprint: str, now: datetime) -> None:
         self.fingerprint = fingerprint
         self.now = now.isoformat()
-        self._states: dict[int, tuple[str, IncidentState]] = {}
-        self._everything: str | None = None
+        self._states: dict[tuple[int, bool], tuple[str, IncidentState]] = {}
+        self._groups: dict[tuple[int, bool], tuple[str, Sequence[IncidentState]]] = {}
 
     def state(self, state: IncidentState) -> str:
         """An incident as shown at build time: its file, the updates visible so far, and the
         build time itself while it is open (durations, estimates and SLA clocks move)."""
-        found = self._states.get(id(state))
+        return self._signature(state, live=True)
+
+    def content(self, state: IncidentState) -> str:
+        """An incident's file and visible updates, without the build time: for outputs that
+        show updates as they were posted, such as feeds."""
+        return self._signature(state, live=False)
+
+    def _signature(self, state: IncidentState, live: bool) -> str:
+        found = self._states.get((id(state), live))
         if found is None:
-            parts = (
-                state.id,
-                state.incident.digest,
-                tuple(u.anchor for u in state.updates),
-                self.now if state.is_open else "",
-            )
-            found = self._states[id(state)] = (_digest(parts), state)
+            if live and state.is_open:
+                signature = _digest((self.content(state), self.now))
+            elif live:
+                signature = self.content(state)
+            else:
+                signature = _digest(
+                    (state.id, state.incident.digest, tuple(u.anchor for u in state.updates))
+                )
+            found = self._states[(id(state), live)] = (signature, state)
         return found[0]
 
-    def everything(self, states: Sequence[IncidentState]) -> str:
-        """One digest of every incident as shown, for outputs that draw on all of them."""
-        if self._everything is None:
-            self._everything = _digest(tuple(map(self.state, states)))
-        return self._everything
+    def everything(self, states: Sequence[IncidentState], live: bool = True) -> str:
+        """One digest of all these incidents as shown, for outputs that draw on each of them."""
+        found = self._groups.get((id(states), live))
+        if found is None:
+            signature = self.state if live else self.content
+            digest = _digest(tuple(map(signature, states)))
+            found = self._groups[(id(states), live)] = (digest, states)
+        return found[0]
 
     def key(self, *parts: Any) -> str:
         """The key of an output made from `parts` (strings, numbers and tuples of them)."""

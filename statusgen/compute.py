@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
+from zoneinfo import ZoneInfo
 
 from . import sla, status, uptime
 from .cache import Signatures
 from .model import IncidentState, Site, Snapshot
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Computed:
     snapshot: Snapshot
-    annotations: dict[str, sla.Annotation]  # by incident id
+    annotations: Mapping[str, sla.Annotation]  # by incident id, worked out when asked for
     maintenance: dict[str, sla.MaintenanceCheck]  # by maintenance id
     uptime: dict[str, uptime.Uptime]  # by component id
-    report: tuple[sla.MonthReport, ...]  # newest month first
+    timezone: ZoneInfo
+
+    @cached_property
+    def report(self) -> tuple[sla.MonthReport, ...]:
+        """The monthly SLA report, newest month first (only when a page shows it)."""
+        return sla.monthly_report(self.snapshot, self.annotations, self.timezone)
 
 
 def compute(
@@ -38,23 +46,31 @@ def compute(
                 return None
             return sla.from_record(found[1], site.sla)
 
-    annotations = sla.annotate_all(snapshot, site.sla, known)
     return Computed(
         snapshot=snapshot,
-        annotations=annotations,
+        annotations=sla.Annotations(snapshot, site.sla, known),
         maintenance=sla.check_all_maintenance(snapshot, site.sla),
         uptime=uptime.compute_uptime(snapshot, site.uptime, site.info.timezone),
-        report=sla.monthly_report(snapshot, annotations, site.info.timezone),
+        timezone=site.info.timezone,
     )
 
 
 def annotation_records(
-    computed: Computed, signatures: Signatures
+    computed: Computed,
+    signatures: Signatures,
+    earlier: dict[str, tuple[str, sla.AnnotationRecord]],
 ) -> dict[str, tuple[str, sla.AnnotationRecord]]:
     """The final annotations of this build's closed incidents, for the next build."""
-    states = {s.id: s for s in computed.snapshot.incidents}
-    return {
-        incident_id: (signatures.state(states[incident_id]), sla.to_record(annotation))
-        for incident_id, annotation in computed.annotations.items()
-        if not states[incident_id].is_open
-    }
+    records = {}
+    for state in computed.snapshot.incidents:
+        if state.is_open or state.is_maintenance:
+            continue
+        signature = signatures.state(state)
+        found = earlier.get(state.id)
+        if found is not None and found[0] == signature:
+            records[state.id] = found  # the same record as before
+            continue
+        annotation = computed.annotations.get(state.id)
+        if annotation is not None:
+            records[state.id] = (signature, sla.to_record(annotation))
+    return records

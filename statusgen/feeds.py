@@ -4,7 +4,7 @@ maintenance, site-wide (`history.rss`, `history.atom`, the paths Statuspage uses
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -52,24 +52,25 @@ class EntryWriter:
         self._cache: dict[tuple[str, str], tuple[str, str]] = {}
 
     def feeds(
-        self, path: str, title: str, page_url: str, states: Iterable[IncidentState]
+        self, path: str, title: str, page_url: str, states: Sequence[IncidentState]
     ) -> Iterator[Output]:
-        recent = heapq.nlargest(
-            FEED_LIMIT,
-            ((u.at, s.id, u.anchor, s, u) for s in states for u in s.updates),
-            key=lambda e: (e[0], e[1], e[2]),
-        )
-        updated = recent[0][0] if recent else self.computed.snapshot.now
-        # An entry shows its update as it stood when posted: its file and anchor say it all.
+        # The feed shows its incidents' updates as posted; only an empty feed shows the time.
+        empty = not any(s.updates for s in states)
         key = (
             title,
-            updated.isoformat(),
-            tuple((e[1], e[3].incident.digest, e[2]) for e in recent),
+            self.signatures.everything(states, live=False),
+            self.computed.snapshot.now.isoformat() if empty else "",
         )
         made: list[FeedGenerator] = []
 
         def feed() -> FeedGenerator:
             if not made:
+                recent = heapq.nlargest(
+                    FEED_LIMIT,
+                    ((u.at, s.id, u.anchor, s, u) for s in states for u in s.updates),
+                    key=lambda e: (e[0], e[1], e[2]),
+                )
+                updated = recent[0][0] if recent else self.computed.snapshot.now
                 made.append(self.generator(title, page_url, updated, recent))
             return made[0]
 

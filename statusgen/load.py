@@ -60,13 +60,17 @@ class _Context:
     priorities: list[str]
 
 
+FileStamp = tuple[int, int, str]  # size, modification time (ns), configuration digest
+
+
 @dataclass
 class ParseCache:
-    """Incidents parsed by an earlier build, by path; a file is parsed again only when its bytes
-    or the configuration changed. `current` is filled with what this load read."""
+    """Incidents parsed by an earlier build, by path. A file is read again only when its size or
+    modification time changed, and parsed again only when its bytes (or the configuration) did.
+    `current` is filled with what this load found."""
 
-    previous: dict[str, Incident] = field(default_factory=dict)
-    current: dict[str, Incident] = field(default_factory=dict)
+    previous: dict[str, tuple[FileStamp, Incident]] = field(default_factory=dict)
+    current: dict[str, tuple[FileStamp, Incident]] = field(default_factory=dict)
 
 
 def load_site(project: Path, cache: ParseCache | None = None) -> Site:
@@ -77,6 +81,7 @@ def load_site(project: Path, cache: ParseCache | None = None) -> Site:
     config_digest = hashlib.blake2b(
         config_path.read_bytes() if config_path.is_file() else b""
     ).digest()
+    config_key = config_digest.hex()
     context = _Context(
         config.info.timezone,
         {c.id: c for g in config.groups for c in g.components},
@@ -104,16 +109,22 @@ def load_site(project: Path, cache: ParseCache | None = None) -> Site:
             )
             continue
         first_seen[incident_id] = rel
-        raw = path.read_bytes()
-        digest = hashlib.blake2b(raw, key=config_digest[:64]).hexdigest()
-        incident = cache.previous.get(rel) if cache is not None else None
-        if incident is None or incident.digest != digest:
-            incident = read_incident(raw, path, rel, context, errors)
-            incident = replace(incident, digest=digest) if incident is not None else None
+        stat = path.stat()
+        stamp = (stat.st_size, stat.st_mtime_ns, config_key)
+        known = cache.previous.get(rel) if cache is not None else None
+        if known is not None and known[0] == stamp:
+            incident: Incident | None = known[1]
+        else:
+            raw = path.read_bytes()
+            digest = hashlib.blake2b(raw, key=config_digest).hexdigest()
+            incident = known[1] if known is not None else None
+            if incident is None or incident.digest != digest:
+                incident = read_incident(raw, path, rel, context, errors)
+                incident = replace(incident, digest=digest) if incident is not None else None
         if incident is not None:
             incidents.append(incident)
             if cache is not None:
-                cache.current[rel] = incident
+                cache.current[rel] = (stamp, incident)
     if errors:
         raise BuildFailed(errors)
     incidents.sort(key=lambda i: i.id)

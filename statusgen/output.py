@@ -59,38 +59,43 @@ def _write_all(
     outputs: Iterable[Output], root: Path, old: Path, previous: Written
 ) -> tuple[int, Written]:
     seen: set[str] = set()
-    made: set[Path] = {root}
+    made: set[str] = {""}
     written: Written = {}
+    new_root, old_root = f"{root}{os.sep}", f"{old}{os.sep}"
     for output in outputs:
         relative = PurePosixPath(output.path)
         if relative.is_absolute() or ".." in relative.parts or not relative.parts:
             raise OutputError(f"refusing to write outside the site: {output.path}")
-        key = relative.as_posix().lower()  # case-insensitive file systems would merge these
+        key = output.path.lower()  # case-insensitive file systems would merge these
         if key in seen:
             raise OutputError(f"two outputs would be written to {output.path}")
         seen.add(key)
-        target = root.joinpath(*relative.parts)
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        if output.key is not None and _reuse(output, previous, old, target):
-            written[output.path] = previous[output.path]
+        native = output.path.replace("/", os.sep)
+        folder = os.path.dirname(native)
+        if folder not in made:
+            os.makedirs(new_root + folder, exist_ok=True)
+            made.add(folder)
+        target = new_root + native
+        record = previous.get(output.path) if output.key is not None else None
+        if (
+            record is not None
+            and record[0] == output.key
+            and _link(old_root + native, target, record[1])
+        ):
+            written[output.path] = record
             continue
         data = output.bytes()
-        target.write_bytes(data)
+        with open(target, "wb") as stream:
+            stream.write(data)
         if output.key is not None:
             written[output.path] = (output.key, len(data))
     return len(seen), written
 
 
-def _reuse(output: Output, previous: Written, old: Path, target: Path) -> bool:
-    """Link the previous build's file when it was made from the same inputs and is intact."""
-    record = previous.get(output.path)
-    if record is None or record[0] != output.key:
-        return False
-    source = old.joinpath(*PurePosixPath(output.path).parts)
+def _link(source: str, target: str, size: int) -> bool:
+    """Link the previous build's file, made from the same inputs, if it is still intact."""
     try:
-        if source.stat().st_size != record[1]:
+        if os.stat(source).st_size != size:
             return False
         os.link(source, target)
     except OSError:  # gone, or a file system without hard links: write it afresh

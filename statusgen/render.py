@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypedDict, TypeVar
@@ -25,7 +26,7 @@ from markupsafe import Markup, escape
 
 from .cache import Signatures
 from .compute import Computed
-from .model import Group, IncidentState, Site, SiteInfo, Snapshot
+from .model import Component, Group, IncidentState, Site, SiteInfo, Snapshot
 from .output import Output
 from .policy import Target
 from .sla import Annotation
@@ -420,25 +421,28 @@ def render_pages(
     annotations = derived.annotations
     sig = signatures.state
 
-    def page(path: str, template: str, key: tuple[Any, ...] | None, **extra: Any) -> Output:
-        depth = path.count("/")
-        context: dict[str, Any] = {
-            "site": site,
-            "groups": content.groups,
-            "snapshot": snapshot,
-            "as_of": None,
-            "root": "../" * depth,
-            "page_path": path,
-            "canonical_url": site.url + path.removesuffix("index.html"),
-            "uptime": derived.uptime,
-            "uptime_days": content.uptime.days,
-            "uptime_weights": sorted(content.uptime.weights.items(), reverse=True),
-            "sla_enabled": content.sla.enabled,
-            "feeds": site_feeds,
-            **extra,
-        }
+    def page(
+        path: str, template: str, key: tuple[Any, ...] | None, **extra: Callable[[], Any] | Any
+    ) -> Output:
+        """A page made on demand; an `extra` value given as a function is called then."""
 
         def render() -> bytes:
+            context: dict[str, Any] = {
+                "site": site,
+                "groups": content.groups,
+                "snapshot": snapshot,
+                "as_of": None,
+                "root": "../" * path.count("/"),
+                "page_path": path,
+                "canonical_url": site.url + path.removesuffix("index.html"),
+                "uptime": derived.uptime,
+                "uptime_days": content.uptime.days,
+                "uptime_weights": sorted(content.uptime.weights.items(), reverse=True),
+                "sla_enabled": content.sla.enabled,
+                "feeds": site_feeds,
+            }
+            for name, value in extra.items():
+                context[name] = value() if callable(value) else value
             return env.get_template(template).render(context).encode("utf-8")
 
         return Output(
@@ -447,6 +451,11 @@ def render_pages(
 
     now = snapshot.now
     site_feeds = feed_links("history", site.title)
+
+    def component_feeds(component: Component) -> list[dict[str, str]]:
+        own = feed_links(f"components/{component.id}", f"{site.title}: {component.name}")
+        return own + site_feeds
+
     # The home page and the report draw on every incident (the bars, the last days, the months).
     everything = (now.isoformat(), signatures.everything(snapshot.incidents))
     yield page("index.html", "index.html", everything, as_of=now)
@@ -460,7 +469,7 @@ def render_pages(
             incident=state,
             sla=annotation,
             maintenance_check=derived.maintenance.get(state.id),
-            timeline=timeline(state, annotation),
+            timeline=partial(timeline, state, annotation),
         )
     for component_state in snapshot.components.values():
         cid = component_state.component.id
@@ -480,13 +489,10 @@ def render_pages(
                     now.isoformat() if first else "",
                 ),
                 as_of=now if first else None,
-                feeds=feed_links(
-                    f"components/{cid}", f"{site.title}: {component_state.component.name}"
-                )
-                + site_feeds,
+                feeds=partial(component_feeds, component_state.component),
                 component=component_state,
                 pagination=slice_,
-                months=by_month(slice_.items, site.timezone),
+                months=partial(by_month, slice_.items, site.timezone),
             )
     for slice_ in paginate(
         snapshot.incidents,
@@ -500,7 +506,7 @@ def render_pages(
             (slice_.count, tuple(map(sig, slice_.items))),
             as_of=now if live else None,
             pagination=slice_,
-            months=by_month(slice_.items, site.timezone),
+            months=partial(by_month, slice_.items, site.timezone),
         )
     if content.sla.enabled:
         yield page("sla/index.html", "sla.html", everything, as_of=now, report=derived.report)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from statistics import median
@@ -202,22 +202,51 @@ def check_all_maintenance(snapshot: Snapshot, config: SlaConfig) -> dict[str, Ma
     return result
 
 
-def annotate_all(
-    snapshot: Snapshot,
-    config: SlaConfig,
-    known: Callable[[IncidentState], Annotation | None] | None = None,
-) -> dict[str, Annotation]:
-    """Annotations of every incident that a policy covers, by incident id.
+class Annotations(Mapping[str, Annotation]):
+    """The annotation of every incident that a policy covers, by incident id, each worked out
+    the first time it is asked for: a rebuild that reuses a page never needs its annotation.
 
     `known` may supply the annotation of a closed incident from an earlier build."""
-    result = {}
-    for state in snapshot.incidents:
-        annotation = known(state) if known is not None and not state.is_open else None
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        config: SlaConfig,
+        known: Callable[[IncidentState], Annotation | None] | None = None,
+    ) -> None:
+        self._snapshot = snapshot
+        self._config = config
+        self._known = known
+        self._states = {s.id: s for s in snapshot.incidents}
+        self._found: dict[str, Annotation | None] = {}
+
+    def _annotation(self, incident_id: str) -> Annotation | None:
+        if incident_id not in self._found:
+            state = self._states.get(incident_id)
+            annotation = None
+            if state is not None and self._known is not None and not state.is_open:
+                annotation = self._known(state)
+            if state is not None and annotation is None:
+                annotation = annotate(state, self._config, self._snapshot.now)
+            self._found[incident_id] = annotation
+        return self._found[incident_id]
+
+    def __getitem__(self, incident_id: str) -> Annotation:
+        annotation = self._annotation(incident_id)
         if annotation is None:
-            annotation = annotate(state, config, snapshot.now)
-        if annotation is not None:
-            result[state.id] = annotation
-    return result
+            raise KeyError(incident_id)
+        return annotation
+
+    def __iter__(self) -> Iterator[str]:
+        return (i for i in self._states if self._annotation(i) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def annotate_all(snapshot: Snapshot, config: SlaConfig) -> dict[str, Annotation]:
+    """Every annotation at once (see Annotations for the lazy form)."""
+    return dict(Annotations(snapshot, config))
 
 
 AnnotationRecord = tuple[
@@ -294,7 +323,7 @@ class MonthReport:
 
 
 def monthly_report(
-    snapshot: Snapshot, annotations: dict[str, Annotation], tz: Any
+    snapshot: Snapshot, annotations: Mapping[str, Annotation], tz: Any
 ) -> tuple[MonthReport, ...]:
     """Per month (newest first), tier and priority: how the SLA targets fared."""
     groups: dict[date, dict[tuple[str, str], list[Annotation]]] = {}

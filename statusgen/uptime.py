@@ -71,6 +71,8 @@ def compute_uptime(snapshot: Snapshot, config: UptimeConfig, tz: ZoneInfo) -> di
     for cid, component_state in snapshot.components.items():
         spans = []
         for state in component_state.incidents:
+            if state.ended is not None and state.ended < window_start:
+                continue  # over before the window opened
             span = _span(state, cid, config, now)
             if span is not None and (span.end > window_start or span.start >= window_start):
                 spans.append(span)
