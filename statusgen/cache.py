@@ -114,14 +114,13 @@ class Signatures:
     def _signature(self, state: IncidentState, live: bool) -> str:
         found = self._states.get((id(state), live))
         if found is None:
+            # The file's digest fixes its content; the count of updates shown so far fixes which
+            # of them are visible (later ones are hidden) and which transitions happened.
+            signature = (
+                f"{state.id}:{state.incident.digest}:{len(state.updates)}:{state.status.value}"
+            )
             if live and state.is_open:
-                signature = _digest((self.content(state), self.now))
-            elif live:
-                signature = self.content(state)
-            else:
-                signature = _digest(
-                    (state.id, state.incident.digest, tuple(u.anchor for u in state.updates))
-                )
+                signature += f":{self.now}"
             found = self._states[(id(state), live)] = (signature, state)
         return found[0]
 
@@ -130,8 +129,8 @@ class Signatures:
         found = self._groups.get((id(states), live))
         if found is None:
             signature = self.state if live else self.content
-            digest = _digest(tuple(map(signature, states)))
-            found = self._groups[(id(states), live)] = (digest, states)
+            digest = hashlib.blake2b("\n".join(map(signature, states)).encode(), digest_size=20)
+            found = self._groups[(id(states), live)] = (digest.hexdigest(), states)
         return found[0]
 
     def key(self, *parts: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -134,9 +135,15 @@ def load_site(project: Path, cache: ParseCache | None = None) -> Site:
 def incident_files(project: Path) -> list[Path]:
     """Every incident file, in a stable order."""
     root = project / INCIDENTS_DIR
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.rglob("*.md") if p.is_file() and not p.name.startswith("."))
+    found: list[str] = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+        found.extend(
+            os.path.join(folder, n) for n in names if n.endswith(".md") and not n.startswith(".")
+        )
+    # Sorted as strings (cheaper than paths) by their parts, so a folder's files stay together.
+    found.sort(key=lambda p: p.split(os.sep))
+    return [Path(p) for p in found]
 
 
 def read_incident(

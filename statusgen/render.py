@@ -509,7 +509,9 @@ def render_pages(
             months=partial(by_month, slice_.items, site.timezone),
         )
     if content.sla.enabled:
-        yield page("sla/index.html", "sla.html", everything, as_of=now, report=derived.report)
+        yield page(
+            "sla/index.html", "sla.html", everything, as_of=now, report=lambda: derived.report
+        )
     # GitHub Pages serves 404.html at any depth, so its links must be absolute.
     yield page("404.html", "404.html", (), root=urlsplit(site.url).path)
 
