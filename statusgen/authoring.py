@@ -217,7 +217,7 @@ def _create(
     date = _local(day, site)[:10]  # YYYY-MM-DD in the site's time zone
     folder = project / INCIDENTS_DIR / date[:4]
     base = f"{date}-{slugify(title)}"
-    taken = {p.stem for p in incident_files(project)}
+    taken = {rel.rpartition("/")[2].removesuffix(".md") for rel in incident_files(project)}
     incident_id = base
     counter = 2
     while incident_id in taken:

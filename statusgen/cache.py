@@ -18,7 +18,7 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -135,8 +135,21 @@ class Signatures:
 
     def key(self, *parts: Any) -> str:
         """The key of an output made from `parts` (strings, numbers and tuples of them)."""
+        if all(type(part) is str for part in parts):  # the common case, made cheap
+            text = "\x1f".join((self.fingerprint, *parts))
+            return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
         return _digest((self.fingerprint, parts))
 
 
 def _digest(parts: Any) -> str:
-    return hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
+    return hashlib.blake2b("\x1f".join(_flat(parts)).encode(), digest_size=20).hexdigest()
+
+
+def _flat(parts: Any) -> Iterator[str]:
+    """Strings and numbers as they are, tuples opened with their length (so nesting counts)."""
+    if isinstance(parts, tuple | list):
+        yield f"({len(parts)}"
+        for part in parts:
+            yield from _flat(part)
+    else:
+        yield str(parts)

@@ -39,5 +39,9 @@ class BuildFailed(StatusgenError):
         super().__init__(f"{count} error{'s' if count != 1 else ''} found")
 
 
+class TemplateFailed(StatusgenError):
+    """A template of the site (or a translation) could not be rendered."""
+
+
 class OutputError(StatusgenError):
     """The site could not be written (for example two pages claim the same path)."""

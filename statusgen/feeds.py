@@ -103,8 +103,8 @@ class EntryWriter:
         feed.author({"name": info.title, "uri": info.url})
         feed.language(info.language)
         feed.generator("statusgen", __version__, "https://pypi.org/project/statusgen/")
-        feed.updated(updated)
-        feed.lastBuildDate(updated)
+        feed.updated(updated.astimezone(info.timezone))
+        feed.lastBuildDate(updated.astimezone(info.timezone))
         for at, _, anchor, state, update in reversed(recent):
             entry_title, content = self.entry(state, update)
             url = f"{info.url}incidents/{state.id}.html#{anchor}"
@@ -113,8 +113,9 @@ class EntryWriter:
             entry.guid(url, permalink=True)
             entry.title(entry_title)
             entry.link(href=url)
-            entry.published(at)
-            entry.updated(at)
+            local = at.astimezone(info.timezone)
+            entry.published(local)
+            entry.updated(local)
             entry.content(content, type="html")
             entry.description(content)
         return feed

@@ -90,14 +90,15 @@ def load_site(project: Path, cache: ParseCache | None = None) -> Site:
     )
     incidents: list[Incident] = []
     first_seen: dict[str, str] = {}
-    for path in incident_files(project):
-        rel = path.relative_to(project).as_posix()
-        incident_id = path.stem
+    base = f"{project}{os.sep}"
+    for rel in incident_files(project):
+        name = rel.rpartition("/")[2]
+        incident_id = name.removesuffix(".md")
         if not ID_PATTERN.fullmatch(incident_id):
             errors.append(
                 SourceError(
                     SourceRef(rel, 1),
-                    f"file name '{path.name}' is not a valid id (use a-z, 0-9 and '-', then .md)",
+                    f"file name '{name}' is not a valid id (use a-z, 0-9 and '-', then .md)",
                 )
             )
             continue
@@ -110,12 +111,14 @@ def load_site(project: Path, cache: ParseCache | None = None) -> Site:
             )
             continue
         first_seen[incident_id] = rel
-        stat = path.stat()
+        native = base + rel.replace("/", os.sep)
+        stat = os.stat(native)
         stamp = (stat.st_size, stat.st_mtime_ns, config_key)
         known = cache.previous.get(rel) if cache is not None else None
         if known is not None and known[0] == stamp:
             incident: Incident | None = known[1]
         else:
+            path = Path(native)
             raw = path.read_bytes()
             digest = hashlib.blake2b(raw, key=config_digest).hexdigest()
             incident = known[1] if known is not None else None
@@ -132,18 +135,16 @@ def load_site(project: Path, cache: ParseCache | None = None) -> Site:
     return Site(config.info, config.groups, tuple(incidents), config.sla, config.uptime)
 
 
-def incident_files(project: Path) -> list[Path]:
-    """Every incident file, in a stable order."""
-    root = project / INCIDENTS_DIR
+def incident_files(project: Path) -> list[str]:
+    """Every incident file as a POSIX path relative to the project, in a stable order."""
     found: list[str] = []
-    for folder, subfolders, names in os.walk(root):
+    for folder, subfolders, names in os.walk(project / INCIDENTS_DIR):
         subfolders[:] = [d for d in subfolders if not d.startswith(".")]
-        found.extend(
-            os.path.join(folder, n) for n in names if n.endswith(".md") and not n.startswith(".")
-        )
-    # Sorted as strings (cheaper than paths) by their parts, so a folder's files stay together.
-    found.sort(key=lambda p: p.split(os.sep))
-    return [Path(p) for p in found]
+        prefix = Path(folder).relative_to(project).as_posix()
+        found.extend(f"{prefix}/{n}" for n in names if n.endswith(".md") and not n.startswith("."))
+    # Sorted by parts, so that a folder's files stay together.
+    found.sort(key=lambda p: p.split("/"))
+    return found
 
 
 def read_incident(
@@ -231,7 +232,8 @@ def read_incident(
                 errors.append(
                     SourceError(
                         SourceRef(rel, update.line),
-                        f"update at {update.at:%Y-%m-%d %H:%M} is before 'started' ({started:%Y-%m-%d %H:%M})",
+                        f"update at {update.at.astimezone(context.tz):%Y-%m-%d %H:%M} is before "
+                        f"'started' ({started.astimezone(context.tz):%Y-%m-%d %H:%M})",
                     )
                 )
     if len(errors) > before:

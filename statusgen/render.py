@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gettext
 import math
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ from markupsafe import Markup, escape
 
 from .cache import Signatures
 from .compute import Computed
+from .errors import TemplateFailed
 from .model import Component, Group, IncidentState, Site, SiteInfo, Snapshot
 from .output import Output
 from .policy import Target
@@ -401,6 +403,24 @@ def timeline(state: IncidentState, annotation: Annotation | None) -> list[tuple[
     return [(kind, item) for _, _, kind, item in entries]
 
 
+def render_template(
+    env: jinja2.Environment, template: str, context: dict[str, Any], page: str
+) -> bytes:
+    """The template rendered, or TemplateFailed naming the template, its line and the page."""
+    try:
+        return env.get_template(template).render(context).encode("utf-8")
+    except jinja2.TemplateSyntaxError as error:
+        filename = error.filename or error.name or template
+        if os.path.isabs(filename) and Path(filename).is_relative_to(Path.cwd()):
+            filename = os.path.relpath(filename)
+        where = f"{filename}:{error.lineno}"
+        raise TemplateFailed(f"{where}: {error.message} (while making {page})") from None
+    except jinja2.TemplateError as error:
+        raise TemplateFailed(
+            f"template error in {template}: {error} (while making {page})"
+        ) from None
+
+
 def feed_links(path: str, title: str) -> list[dict[str, str]]:
     """The <link rel="alternate"> entries by which browsers and readers discover feeds."""
     return [
@@ -421,32 +441,37 @@ def render_pages(
     annotations = derived.annotations
     sig = signatures.state
 
+    shared: dict[str, Any] = {
+        "site": site,
+        "groups": content.groups,
+        "snapshot": snapshot,
+        "as_of": None,
+        "uptime": derived.uptime,
+        "uptime_days": content.uptime.days,
+        "uptime_weights": sorted(content.uptime.weights.items(), reverse=True),
+        "sla_enabled": content.sla.enabled,
+    }
+
+    def render(path: str, template: str, extra: dict[str, Any]) -> bytes:
+        context = {
+            **shared,
+            "root": "../" * path.count("/"),
+            "page_path": path,
+            "canonical_url": site.url + path.removesuffix("index.html"),
+            "feeds": site_feeds,
+        }
+        for name, value in extra.items():
+            context[name] = value() if callable(value) else value
+        return render_template(env, template, context, path)
+
     def page(
         path: str, template: str, key: tuple[Any, ...] | None, **extra: Callable[[], Any] | Any
     ) -> Output:
         """A page made on demand; an `extra` value given as a function is called then."""
-
-        def render() -> bytes:
-            context: dict[str, Any] = {
-                "site": site,
-                "groups": content.groups,
-                "snapshot": snapshot,
-                "as_of": None,
-                "root": "../" * path.count("/"),
-                "page_path": path,
-                "canonical_url": site.url + path.removesuffix("index.html"),
-                "uptime": derived.uptime,
-                "uptime_days": content.uptime.days,
-                "uptime_weights": sorted(content.uptime.weights.items(), reverse=True),
-                "sla_enabled": content.sla.enabled,
-                "feeds": site_feeds,
-            }
-            for name, value in extra.items():
-                context[name] = value() if callable(value) else value
-            return env.get_template(template).render(context).encode("utf-8")
-
         return Output(
-            path, key=signatures.key(path, *key) if key is not None else None, render=render
+            path,
+            key=signatures.key(path, *key) if key is not None else None,
+            render=partial(render, path, template, extra),
         )
 
     now = snapshot.now
@@ -460,16 +485,15 @@ def render_pages(
     everything = (now.isoformat(), signatures.everything(snapshot.incidents))
     yield page("index.html", "index.html", everything, as_of=now)
     for state in snapshot.incidents:
-        annotation = annotations.get(state.id)
         yield page(
             f"incidents/{state.id}.html",
             "incident.html",
             (sig(state),),
             as_of=now if state.is_open else None,
             incident=state,
-            sla=annotation,
+            sla=partial(annotations.get, state.id),
             maintenance_check=derived.maintenance.get(state.id),
-            timeline=partial(timeline, state, annotation),
+            timeline=partial(lambda s: timeline(s, annotations.get(s.id)), state),
         )
     for component_state in snapshot.components.values():
         cid = component_state.component.id

@@ -6,7 +6,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -126,7 +126,8 @@ def suggest(name: str, known: Iterable[str]) -> str:
 
 
 def parse_timestamp(raw: object, tz: ZoneInfo | None) -> datetime | None:
-    """A datetime in `tz` unless it names its own offset, or None when `raw` is malformed."""
+    """The instant, read in `tz` unless it names its own offset (naive without a `tz`), or None
+    when `raw` is malformed."""
     text = str(raw).strip()
     if not _TIMESTAMP.fullmatch(text):
         return None
@@ -134,7 +135,10 @@ def parse_timestamp(raw: object, tz: ZoneInfo | None) -> datetime | None:
         value = datetime.fromisoformat(text.replace(" ", "T", 1).replace(" ", ""))
     except ValueError:
         return None
-    return value if value.tzinfo or tz is None else value.replace(tzinfo=tz)
+    if tz is None:
+        return value
+    # Kept in UTC: comparisons and the build cache are cheaper, and outputs convert anyway.
+    return (value if value.tzinfo else value.replace(tzinfo=tz)).astimezone(UTC)
 
 
 def located_timestamp(field: Located, tz: ZoneInfo) -> datetime:

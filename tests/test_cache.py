@@ -11,6 +11,7 @@ import pytest
 
 from statusgen.build import build
 from statusgen.cache import CACHE_DIR
+from statusgen.errors import StatusgenError
 from tests.conftest import COMPONENTS, NOW, REPO, incident
 
 SLA = """
@@ -169,3 +170,48 @@ def test_the_example_site_builds_the_same_with_and_without_cache(tmp_path: Path)
     build(project, tmp_path / "a", now=NOW + timedelta(days=1))
     build(project, tmp_path / "b", now=NOW + timedelta(days=1), use_cache=False)
     assert files(tmp_path / "a") == files(tmp_path / "b")
+
+
+def many(count: int) -> dict[str, str]:
+    return {
+        f"incidents/i{n:03d}.md": incident(
+            f"title: Incident {n}\nimpact: minor\ncomponents: [db]",
+            f"## Resolved 2026-{n % 9 + 1:02d}-{n % 27 + 1:02d} 1{n % 10}:00\nDone {n}.\n",
+        )
+        for n in range(count)
+    }
+
+
+def test_rendering_on_several_processes_writes_the_same_bytes(
+    make_project: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project(many(260))  # enough pages to be shared out
+    monkeypatch.setenv("STATUSGEN_WORKERS", "3")
+    build(project, tmp_path / "parallel", now=NOW, use_cache=False)
+    monkeypatch.setenv("STATUSGEN_WORKERS", "1")
+    build(project, tmp_path / "serial", now=NOW, use_cache=False)
+    assert files(tmp_path / "parallel") == files(tmp_path / "serial")
+    assert len(files(tmp_path / "serial")) > 260
+
+
+@pytest.mark.parametrize("workers", ["1", "3"])
+def test_a_broken_template_is_reported_by_name_and_line(
+    make_project: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    workers: str,
+) -> None:
+    project = make_project(
+        {
+            **many(260),
+            "templates/incident.html": '{% extends "default/incident.html" %}\n'
+            "{% block title %}{{ incident.no_such_field }}{% endblock %}\n",
+        }
+    )
+    monkeypatch.setenv("STATUSGEN_WORKERS", workers)
+    with pytest.raises(StatusgenError, match=r"template error in incident\.html: .*no_such_field"):
+        build(project, tmp_path / "site", now=NOW)
+    (project / "templates/incident.html").write_text("{% block title %\n")
+    with pytest.raises(StatusgenError, match=r"templates/incident\.html:1: "):
+        build(project, tmp_path / "site", now=NOW)
+    assert not (tmp_path / "site").exists()

@@ -8,7 +8,7 @@ import pytest
 
 from statusgen.errors import BuildFailed
 from statusgen.load import load_site
-from tests.conftest import COMPONENTS, MakeProject, incident
+from tests.conftest import COMPONENTS, TZ, MakeProject, incident
 
 GOOD_BODY = "## Investigating 2026-11-20 14:10\nLooking into it.\n"
 
@@ -59,7 +59,8 @@ def test_a_valid_incident_loads_with_its_updates(make_project: MakeProject) -> N
     assert loaded.id == "api-down"
     assert loaded.summary == "Summary text."
     assert [u.status.value for u in loaded.updates] == ["identified", "investigating"]
-    assert loaded.updates[0].eta is not None and loaded.updates[0].eta.hour == 18
+    eta = loaded.updates[0].eta
+    assert eta is not None and eta.astimezone(TZ).hour == 18  # read in the site's zone
     assert "## Not a heading" in loaded.updates[0].body
     assert [(cid, s.value) for cid, s in loaded.components] == [
         ("api", "partial_outage"),
