@@ -99,15 +99,16 @@ def write_project(root: Path, count: int, seed: int = 7) -> None:
 
 
 def timed_build(project: Path, *extra: str) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of one build in a fresh process (its children included)."""
+    """Seconds and peak RSS (MB) of one build in a fresh process, its workers included."""
     began = time.perf_counter()
     result = subprocess.run(
         [
             sys.executable,
             "-c",
-            # Report the peak of this process and any it started, as the last line.
+            # Report, as the last line, the peak of this process plus the peak of the rendering
+            # processes it forks: an upper bound, as pages they share are counted twice.
             "import resource, sys; from statusgen.cli import main; code = main(sys.argv[1:]); "
-            "peak = max(resource.getrusage(w).ru_maxrss for w in "
+            "peak = sum(resource.getrusage(w).ru_maxrss for w in "
             "(resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)); print(peak); sys.exit(code)",
             "-C",
             str(project),

@@ -111,17 +111,23 @@ def render_api(site: Site, computed: Computed, signatures: Signatures) -> Iterat
     for name, render in documents:
         path = f"api/v2/{name}"
         yield Output(path, key=signatures.key(path, *everything), render=render)
+    annotations = computed.annotations
+
+    def sla_index() -> bytes:
+        # Assembled from each incident's JSON text, which a rebuild reuses for closed incidents.
+        entries = ",".join(
+            f"{json.dumps(i, ensure_ascii=False)}:{annotations.json_text(i)}"
+            for i in sorted(s.id for s in snapshot.incidents if annotations.covers(s.id))
+        )
+        checks = dump(
+            {i: maintenance_json(c) for i, c in sorted(computed.maintenance.items())}
+        ).decode("utf-8")
+        return f'{{"incidents":{{{entries}}},"maintenance":{checks.rstrip()}}}\n'.encode()
+
     yield Output(
         "api/sla.json",
         key=signatures.key("api/sla.json", signatures.everything(snapshot.incidents)),
-        render=lambda: dump(
-            {
-                "incidents": {i: as_json(a) for i, a in sorted(computed.annotations.items())},
-                "maintenance": {
-                    i: maintenance_json(c) for i, c in sorted(computed.maintenance.items())
-                },
-            }
-        ),
+        render=sla_index,
     )
 
 

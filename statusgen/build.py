@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import api, badges, cache, feeds, ical, load, render
-from .compute import annotation_records, compute
+from .compute import compute
 from .model import Site, Snapshot
 from .output import write_site
 
@@ -66,7 +66,7 @@ def build(
     if use_cache:
         fresh = cache.BuildCache(
             incidents=parsed.current,
-            annotations=annotation_records(computed, signatures, cached.annotations),
+            annotations=computed.annotations.to_keep(),
             outputs=written,
             out=resolved,
         )

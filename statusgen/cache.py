@@ -34,16 +34,15 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".statusgen-cache"
 _FILE = "build.pickle"
-_FORMAT = 2
+_FORMAT = 3
 _STAMP = (_FORMAT, __version__, sys.version_info[:2])
 
 
 @dataclass
 class BuildCache:
     incidents: dict[str, tuple[FileStamp, Incident]] = field(default_factory=dict)  # by path
-    annotations: dict[str, tuple[str, Any]] = field(
-        default_factory=dict
-    )  # id → (signature, record)
+    # Closed incidents' annotations by id: (signature, record, JSON text); see sla.Kept.
+    annotations: dict[str, tuple[str, Any, str]] = field(default_factory=dict)
     outputs: dict[str, tuple[str, int]] = field(default_factory=dict)  # path → (key, size)
     out: str = ""  # the folder those outputs were written to
 

@@ -54,23 +54,19 @@ class EntryWriter:
     def feeds(
         self, path: str, title: str, page_url: str, states: Sequence[IncidentState]
     ) -> Iterator[Output]:
-        # The feed shows its incidents' updates as posted; only an empty feed shows the time.
-        empty = not any(s.updates for s in states)
+        recent = recent_updates(states, FEED_LIMIT)
+        updated = recent[0][0] if recent else self.computed.snapshot.now
+        # An entry shows its update as posted: its incident's file and the update's anchor say
+        # all of it. Only an empty feed shows the build time.
         key = (
             title,
-            self.signatures.everything(states, live=False),
-            self.computed.snapshot.now.isoformat() if empty else "",
+            updated.isoformat(),
+            tuple(f"{e[3].id}:{e[3].incident.digest}:{e[2]}" for e in recent),
         )
         made: list[FeedGenerator] = []
 
         def feed() -> FeedGenerator:
             if not made:
-                recent = heapq.nlargest(
-                    FEED_LIMIT,
-                    ((u.at, s.id, u.anchor, s, u) for s in states for u in s.updates),
-                    key=lambda e: (e[0], e[1], e[2]),
-                )
-                updated = recent[0][0] if recent else self.computed.snapshot.now
                 made.append(self.generator(title, page_url, updated, recent))
             return made[0]
 
@@ -136,6 +132,32 @@ class EntryWriter:
             )
             self._cache[key] = (f"{status}: {state.incident.title}", content.strip())
         return self._cache[key]
+
+
+Entry = tuple[datetime, str, str, IncidentState, Update]  # at, incident id, anchor, ...
+
+
+def recent_updates(states: Sequence[IncidentState], limit: int) -> list[Entry]:
+    """The `limit` newest updates of these incidents, newest first.
+
+    Incidents are visited from the most recently updated one, and the walk stops as soon as no
+    further incident can have an update among the newest: a feed of ten thousand incidents
+    looks at a few dozen."""
+    by_latest = sorted(
+        (s for s in states if s.updates), key=lambda s: (s.updates[0].at, s.id), reverse=True
+    )
+    best: list[tuple[tuple[datetime, str, str], Entry]] = []  # a min-heap of the newest so far
+    for state in by_latest:
+        if len(best) == limit and state.updates[0].at < best[0][0][0]:
+            break
+        for update in state.updates:
+            entry = (update.at, state.id, update.anchor, state, update)
+            rank = (update.at, state.id, update.anchor)
+            if len(best) < limit:
+                heapq.heappush(best, (rank, entry))
+            elif rank > best[0][0]:
+                heapq.heapreplace(best, (rank, entry))
+    return [entry for _, entry in sorted(best, key=lambda b: b[0], reverse=True)]
 
 
 def eta_after(state: IncidentState, update: Update) -> datetime | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -202,34 +203,76 @@ def check_all_maintenance(snapshot: Snapshot, config: SlaConfig) -> dict[str, Ma
     return result
 
 
+# What a build keeps of a closed incident's annotation for the next one: the incident's
+# signature, the annotation as plain values, and its `sla` object as JSON text.
+Kept = tuple[str, "AnnotationRecord", str]
+
+
 class Annotations(Mapping[str, Annotation]):
     """The annotation of every incident that a policy covers, by incident id, each worked out
     the first time it is asked for: a rebuild that reuses a page never needs its annotation.
 
-    `known` may supply the annotation of a closed incident from an earlier build."""
+    With `signature` and `earlier`, a closed incident whose signature is unchanged takes its
+    annotation (and its JSON) from an earlier build instead of the calendar arithmetic."""
 
     def __init__(
         self,
         snapshot: Snapshot,
         config: SlaConfig,
-        known: Callable[[IncidentState], Annotation | None] | None = None,
+        signature: Callable[[IncidentState], str] | None = None,
+        earlier: dict[str, Kept] | None = None,
     ) -> None:
         self._snapshot = snapshot
         self._config = config
-        self._known = known
+        self._signature = signature
+        self._earlier = earlier or {}
         self._states = {s.id: s for s in snapshot.incidents}
         self._found: dict[str, Annotation | None] = {}
+
+    def kept(self, incident_id: str) -> Kept | None:
+        """The earlier build's record of this incident, if it still holds."""
+        state = self._states.get(incident_id)
+        found = self._earlier.get(incident_id)
+        if state is None or found is None or state.is_open or self._signature is None:
+            return None
+        return found if found[0] == self._signature(state) else None
 
     def _annotation(self, incident_id: str) -> Annotation | None:
         if incident_id not in self._found:
             state = self._states.get(incident_id)
             annotation = None
-            if state is not None and self._known is not None and not state.is_open:
-                annotation = self._known(state)
+            kept = self.kept(incident_id)
+            if kept is not None:
+                annotation = from_record(kept[1], self._config)
             if state is not None and annotation is None:
                 annotation = annotate(state, self._config, self._snapshot.now)
             self._found[incident_id] = annotation
         return self._found[incident_id]
+
+    def covers(self, incident_id: str) -> bool:
+        return self.kept(incident_id) is not None or self._annotation(incident_id) is not None
+
+    def json_text(self, incident_id: str) -> str:
+        """The `sla` object of this incident as compact JSON."""
+        kept = self.kept(incident_id)
+        if kept is not None:
+            return kept[2]
+        return json.dumps(as_json(self[incident_id]), ensure_ascii=False, separators=(",", ":"))
+
+    def to_keep(self) -> dict[str, Kept]:
+        """What the next build can reuse: every closed incident's annotation."""
+        result = {}
+        for incident_id, state in self._states.items():
+            if state.is_open or state.is_maintenance or self._signature is None:
+                continue
+            kept = self.kept(incident_id)
+            if kept is None:
+                annotation = self._annotation(incident_id)
+                if annotation is None:
+                    continue
+                kept = (self._signature(state), to_record(annotation), self.json_text(incident_id))
+            result[incident_id] = kept
+        return result
 
     def __getitem__(self, incident_id: str) -> Annotation:
         annotation = self._annotation(incident_id)
@@ -238,7 +281,7 @@ class Annotations(Mapping[str, Annotation]):
         return annotation
 
     def __iter__(self) -> Iterator[str]:
-        return (i for i in self._states if self._annotation(i) is not None)
+        return (i for i in self._states if self.covers(i))
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
