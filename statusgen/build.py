@@ -70,6 +70,5 @@ def build(
             outputs=written,
             out=resolved,
         )
-        if fresh != cached:
-            cache.save_cache(project, fresh)
+        cache.save_cache(project, fresh, cached if cached.out or cached.incidents else None)
     return Report(site, computed.snapshot, files)

@@ -18,6 +18,7 @@ import os
 import pickle
 import sys
 import tempfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".statusgen-cache"
 _FILE = "build.pickle"
-_FORMAT = 3
+_FORMAT = 4
 _STAMP = (_FORMAT, __version__, sys.version_info[:2])
 
 
@@ -47,29 +48,68 @@ class BuildCache:
     out: str = ""  # the folder those outputs were written to
 
 
+_SHARDS = 16  # incidents are saved in this many files, so an edit rewrites one of them
+
+
+def _shard(incident_id: str) -> int:
+    return zlib.crc32(incident_id.encode()) % _SHARDS
+
+
+def _split(cache: BuildCache) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    shards: list[tuple[dict[str, Any], dict[str, Any]]] = [({}, {}) for _ in range(_SHARDS)]
+    for rel, entry in cache.incidents.items():
+        shards[_shard(rel.rpartition("/")[2].removesuffix(".md"))][0][rel] = entry
+    for incident_id, kept in cache.annotations.items():
+        shards[_shard(incident_id)][1][incident_id] = kept
+    return shards
+
+
+def _read(path: Path) -> Any:
+    with path.open("rb") as stream:
+        stamp, data = pickle.load(stream)
+    if stamp != _STAMP:
+        raise ValueError("made by another version")
+    return data
+
+
 def load_cache(project: Path) -> BuildCache:
     """The previous build's cache, or an empty one if there is none or it cannot be read."""
+    folder = project / CACHE_DIR
     try:
-        with (project / CACHE_DIR / _FILE).open("rb") as stream:
-            stamp, cache = pickle.load(stream)
+        outputs, out = _read(folder / _FILE)
+        cache = BuildCache(outputs=outputs, out=out)
+        for number in range(_SHARDS):
+            incidents, annotations = _read(folder / f"incidents-{number:02d}.pickle")
+            cache.incidents.update(incidents)
+            cache.annotations.update(annotations)
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError):
         return BuildCache()
-    if stamp != _STAMP or not isinstance(cache, BuildCache):
+    except (TypeError, KeyError, IndexError):  # a file of some other shape
         return BuildCache()
     return cache
 
 
-def save_cache(project: Path, cache: BuildCache) -> None:
+def save_cache(project: Path, cache: BuildCache, previous: BuildCache | None = None) -> None:
+    """Write what changed since `previous` (everything without it)."""
     folder = project / CACHE_DIR
     folder.mkdir(exist_ok=True)
     ignore = folder / ".gitignore"
     if not ignore.exists():
         ignore.write_text("# statusgen's build cache: safe to delete, never commit it.\n*\n")
-    handle, temporary = tempfile.mkstemp(prefix=".build-", dir=folder)
+    before = _split(previous) if previous is not None else [None] * _SHARDS
+    for number, shard in enumerate(_split(cache)):
+        if shard != before[number]:
+            _write(folder / f"incidents-{number:02d}.pickle", shard)
+    if previous is None or (cache.outputs, cache.out) != (previous.outputs, previous.out):
+        _write(folder / _FILE, (cache.outputs, cache.out))
+
+
+def _write(path: Path, data: Any) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=".write-", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
-            pickle.dump((_STAMP, cache), stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, folder / _FILE)
+            pickle.dump((_STAMP, data), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
