@@ -1,6 +1,7 @@
 """Build N synthetic incidents and print one Markdown table: for each N, the median of 3 cold
 builds (no cache), 3 rebuilds with nothing changed, 3 rebuilds after editing one incident, the
-peak memory of any build, and the files and megabytes written. Each build is a fresh process.
+peak memory of any build (PSS of all its processes), and the files and megabytes written. Each
+build is a fresh process. Linux only (memory is read from /proc).
 
 Usage: python bench/bench.py [N ...]   (default: 1000 10000)
 """
@@ -99,31 +100,39 @@ def write_project(root: Path, count: int, seed: int = 7) -> None:
 
 
 def timed_build(project: Path, *extra: str) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of one build in a fresh process, its workers included."""
+    """Seconds and peak memory (MB) of one build in a fresh process.
+
+    Memory is the proportional set size (PSS) of the build and its rendering processes, summed
+    and sampled every 10 ms: pages they share count once, split between them."""
     began = time.perf_counter()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            # Report, as the last line, the peak of this process plus the peak of the rendering
-            # processes it forks: an upper bound, as pages they share are counted twice.
-            "import resource, sys; from statusgen.cli import main; code = main(sys.argv[1:]); "
-            "peak = sum(resource.getrusage(w).ru_maxrss for w in "
-            "(resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)); print(peak); sys.exit(code)",
-            "-C",
-            str(project),
-            "build",
-            "-q",
-            "--now",
-            "2026-11-22 12:00",
-            *extra,
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    command = [sys.executable, "-m", "statusgen", "-C", str(project), "build", "-q"]
+    process = subprocess.Popen([*command, "--now", "2026-11-22 12:00", *extra])
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, _pss_kb(process.pid))
+        time.sleep(0.01)
     seconds = time.perf_counter() - began
-    return seconds, int(result.stdout.split()[-1]) / 1024
+    if process.returncode:
+        raise SystemExit(f"build failed with exit code {process.returncode}")
+    return seconds, peak / 1024
+
+
+def _pss_kb(pid: int) -> int:
+    """PSS in kB of a process and all its descendants (0 for what has already gone)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/smaps_rollup") as stream:
+                for line in stream:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+                        break
+            with open(f"/proc/{current}/task/{current}/children") as stream:
+                todo.extend(int(child) for child in stream.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
 
 
 def touch_one(project: Path, round_: int) -> None:
@@ -152,7 +161,7 @@ def measure(count: int, runs: int) -> dict[str, float]:
             "cold": statistics.median(r[0] for r in cold),
             "unchanged": statistics.median(r[0] for r in unchanged),
             "edited": statistics.median(r[0] for r in edited),
-            "rss": max(r[1] for r in cold + unchanged + edited),
+            "memory": max(r[1] for r in cold + unchanged + edited),
             "files": len(files),
             "mb": sum(p.stat().st_size for p in files) / 1e6,
         }
@@ -162,14 +171,14 @@ def main(argv: list[str]) -> None:
     sizes = [int(a) for a in argv] or [1000, 10000]
     print(
         "| N | cold build | rebuild, nothing changed | rebuild, one incident edited "
-        "| peak RSS | files | MB written |"
+        "| peak memory (PSS) | files | MB written |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for count in sizes:
         r = measure(count, runs=3)
         print(
             f"| {count:,} | {r['cold']:.2f} s | {r['unchanged']:.2f} s | {r['edited']:.2f} s "
-            f"| {r['rss']:.0f} MB | {r['files']:,} | {r['mb']:.1f} |",
+            f"| {r['memory']:.0f} MB | {r['files']:,} | {r['mb']:.1f} |",
             flush=True,
         )
 

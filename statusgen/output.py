@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import shutil
@@ -110,6 +111,7 @@ def _render_all(todo: list[tuple[Output, str]]) -> list[int]:
     workers = _workers()
     if workers < 2 or len(todo) < _PARALLEL_FROM:
         return [_render_one(output, target) for output, target in todo]
+    gc.freeze()  # a forked worker's collections then leave the shared objects (and pages) alone
     children = []
     for worker in range(1, workers):
         reader, writer = os.pipe()

@@ -208,14 +208,26 @@ def register_filters(
 
     def _local_time(moment: datetime, pattern: str) -> Markup:
         local = moment.astimezone(tz)
-        shown = format_datetime(local, _pattern(pattern), tzinfo=tz, locale=locale)
+        shown = format_local(local, pattern)
         utc = moment.astimezone(_UTC)
-        return Markup('<time datetime="{iso}" title="{utc} UTC">{shown} {zone}</time>').format(
-            iso=utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            utc=utc.strftime("%Y-%m-%d %H:%M"),
-            shown=shown,
-            zone=zone_label(local),
+        return Markup(
+            f'<time datetime="{utc:%Y-%m-%dT%H:%M:%SZ}" title="{utc:%Y-%m-%d %H:%M} UTC">'
+            f"{escape(shown)} {escape(zone_label(local))}</time>"
         )
+
+    months = locale.months["format"]["abbreviated"]
+
+    def format_local(local: datetime, pattern: str) -> str:
+        """Babel's output for the site's three patterns, without its pattern machinery (a page
+        shows a dozen times, a site thousands of pages); any other pattern goes to babel."""
+        clock = f"{local.hour:02d}:{local.minute:02d}"
+        if pattern == "medium":  # d MMM y, HH:mm
+            return f"{local.day} {months[local.month]} {local.year}, {clock}"
+        if pattern == "short":  # d MMM, HH:mm
+            return f"{local.day} {months[local.month]}, {clock}"
+        if pattern == "time":  # HH:mm
+            return clock
+        return format_datetime(local, _pattern(pattern), tzinfo=tz, locale=locale)
 
     def utc_time(moment: datetime) -> str:
         return moment.astimezone(_UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -291,6 +303,7 @@ def register_filters(
             parts.append(f'<li class="cell cell-{escape(cell.css)}">{tip}</li>')
         return Markup("\n".join(parts))
 
+    env.globals.update(format_local=format_local)
     env.filters.update(
         uptime_cells=uptime_cells,
         uptime_cells_html=uptime_cells_html,

@@ -430,3 +430,25 @@ def test_only_pages_that_change_with_time_say_when_they_were_generated(
     # A closed incident's page is the same whenever it is built.
     assert "Generated" not in site.text("incidents/db-slow.html", "//footer")
     assert "Generated" not in site.text("history/index.html", "//footer")
+
+
+@pytest.mark.parametrize("language", ["en", "pt-BR", "de", "fr", "ja"])
+def test_times_read_as_babel_writes_them(tmp_path: Path, language: str) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_datetime
+
+    from statusgen.model import SiteInfo
+    from statusgen.render import _locale, _pattern, make_env
+
+    tz = ZoneInfo("America/Sao_Paulo")
+    env = make_env(tmp_path, SiteInfo("T", "https://x.example/", tz, "", language))
+    fast = env.globals["format_local"]
+    for month in range(1, 13):
+        moment = datetime(2026, month, month + 9, month + 5, month * 4, tzinfo=tz)
+        for pattern in ("medium", "short", "time"):
+            expected = format_datetime(
+                moment, _pattern(pattern), tzinfo=tz, locale=_locale(language)
+            )
+            assert fast(moment, pattern) == expected, (language, month, pattern)
