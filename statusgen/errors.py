@@ -29,6 +29,9 @@ class SourceError(StatusgenError):
         self.where = where
         self.message = message
 
+    def __reduce__(self) -> tuple[type, tuple[SourceRef, str]]:
+        return type(self), (self.where, self.message)
+
 
 class BuildFailed(StatusgenError):
     """Every content error found in one run; the build wrote nothing."""

@@ -7,6 +7,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,7 @@ from .model import (
     Update,
     UpdateStatus,
 )
+from .parallel import map_forked
 from .policy import URGENCIES
 from .source import (
     ID_PATTERN,
@@ -90,6 +92,8 @@ def load_site(project: Path, cache: ParseCache | None = None) -> Site:
     )
     incidents: list[Incident] = []
     first_seen: dict[str, str] = {}
+    found: list[tuple[str, FileStamp, Incident | None]] = []
+    todo: list[tuple[str, str, FileStamp, Incident | None]] = []
     base = f"{project}{os.sep}"
     for rel in incident_files(project):
         name = rel.rpartition("/")[2]
@@ -116,15 +120,17 @@ def load_site(project: Path, cache: ParseCache | None = None) -> Site:
         stamp = (stat.st_size, stat.st_mtime_ns, config_key)
         known = cache.previous.get(rel) if cache is not None else None
         if known is not None and known[0] == stamp:
-            incident: Incident | None = known[1]
+            found.append((rel, stamp, known[1]))
         else:
-            path = Path(native)
-            raw = path.read_bytes()
-            digest = hashlib.blake2b(raw, key=config_digest).hexdigest()
-            incident = known[1] if known is not None else None
-            if incident is None or incident.digest != digest:
-                incident = read_incident(raw, path, rel, context, errors)
-                incident = replace(incident, digest=digest) if incident is not None else None
+            todo.append((rel, native, stamp, known[1] if known is not None else None))
+    # Parsing is the costly part of a first build: shared out over the cores.
+    parse = partial(_parse_file, context=context, key=config_digest)
+    for (rel, _, stamp, _), (incident, problems) in zip(
+        todo, map_forked(parse, todo, minimum=_PARALLEL_PARSE), strict=True
+    ):
+        errors.extend(problems)
+        found.append((rel, stamp, incident))
+    for rel, stamp, incident in found:
         if incident is not None:
             incidents.append(incident)
             if cache is not None:
@@ -133,6 +139,24 @@ def load_site(project: Path, cache: ParseCache | None = None) -> Site:
         raise BuildFailed(errors)
     incidents.sort(key=lambda i: i.id)
     return Site(config.info, config.groups, tuple(incidents), config.sla, config.uptime)
+
+
+_PARALLEL_PARSE = 500  # files; fewer parse faster than a process starts
+
+
+def _parse_file(
+    item: tuple[str, str, FileStamp, Incident | None], context: _Context, key: bytes
+) -> tuple[Incident | None, list[SourceError]]:
+    """One file read and, unless its bytes are those of `earlier`, parsed."""
+    rel, native, _, earlier = item
+    path = Path(native)
+    raw = path.read_bytes()
+    digest = hashlib.blake2b(raw, key=key).hexdigest()
+    if earlier is not None and earlier.digest == digest:
+        return earlier, []
+    errors: list[SourceError] = []
+    incident = read_incident(raw, path, rel, context, errors)
+    return (replace(incident, digest=digest) if incident is not None else None), errors
 
 
 def incident_files(project: Path) -> list[str]:

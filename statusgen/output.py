@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import gc
 import os
-import pickle
 import shutil
 import tempfile
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
-from .errors import OutputError, StatusgenError
+from .errors import OutputError
+from .parallel import map_forked
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,66 +101,12 @@ def _render_one(output: Output, target: str) -> int:
 
 
 def _render_all(todo: list[tuple[Output, str]]) -> list[int]:
-    """Render and write every output; returns their sizes, in order.
-
-    Rendering is pure, so with several cores a forked copy of this process takes every n-th
-    output; each writes its own files and reports their sizes back."""
-    workers = _workers()
-    if workers < 2 or len(todo) < _PARALLEL_FROM:
-        return [_render_one(output, target) for output, target in todo]
-    gc.freeze()  # a forked worker's collections then leave the shared objects (and pages) alone
-    children = []
-    for worker in range(1, workers):
-        reader, writer = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: render its share, report, and leave without cleanup
-            os.close(reader)
-            try:
-                report: tuple[str, Any] = (
-                    "ok",
-                    [_render_one(o, t) for o, t in todo[worker::workers]],
-                )
-            except StatusgenError as error:  # the user's mistake: raised again in the parent
-                report = ("user", str(error))
-            except BaseException as error:
-                report = ("error", f"{type(error).__name__}: {error}")
-            with os.fdopen(writer, "wb") as stream:
-                pickle.dump(report, stream)
-            os._exit(0)
-        os.close(writer)
-        children.append((pid, reader))
-    sizes: list[int | None] = [None] * len(todo)
-    try:
-        sizes[0::workers] = [_render_one(o, t) for o, t in todo[0::workers]]
-    finally:
-        reports = []
-        for pid, reader in children:
-            with os.fdopen(reader, "rb") as stream:
-                data = stream.read()
-            os.waitpid(pid, 0)
-            reports.append(pickle.loads(data) if data else ("error", "a worker stopped"))
-    for worker, (status, value) in enumerate(reports, start=1):
-        if status == "user":
-            raise StatusgenError(value)
-        if status != "ok":
-            raise RuntimeError(f"a rendering process failed: {value}")
-        sizes[worker::workers] = value
-    return [size for size in sizes if size is not None]
+    """Render and write every output, on every core for a large site; their sizes, in order."""
+    return map_forked(_render_pair, todo, minimum=200)
 
 
-_PARALLEL_FROM = 200  # below this, forking costs more than it saves
-
-
-def _workers() -> int:
-    """Processes to render with: the usable cores, when forking is safe (no other threads)."""
-    if not hasattr(os, "fork") or threading.active_count() > 1:
-        return 1
-    if os.environ.get("STATUSGEN_WORKERS", "").isdigit():
-        return max(1, int(os.environ["STATUSGEN_WORKERS"]))
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
+def _render_pair(pair: tuple[Output, str]) -> int:
+    return _render_one(*pair)
 
 
 def _link(source: str, target: str, size: int) -> bool:

@@ -215,3 +215,27 @@ def test_a_broken_template_is_reported_by_name_and_line(
     with pytest.raises(StatusgenError, match=r"templates/incident\.html:1: "):
         build(project, tmp_path / "site", now=NOW)
     assert not (tmp_path / "site").exists()
+
+
+def test_parsing_on_several_processes_finds_the_same_site_and_errors(
+    make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from statusgen.errors import BuildFailed
+    from statusgen.load import load_site
+
+    project = make_project(many(520))  # enough files to be shared out
+    results = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("STATUSGEN_WORKERS", workers)
+        results[workers] = load_site(project)
+    assert results["1"] == results["2"]
+    (project / "incidents/i007.md").write_text("---\ntitle: X\nimpact: huge\n---\n")
+    (project / "incidents/i300.md").write_text("no front matter\n")
+    messages = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("STATUSGEN_WORKERS", workers)
+        with pytest.raises(BuildFailed) as failed:
+            load_site(project)
+        messages[workers] = [str(e) for e in failed.value.errors]
+    assert messages["1"] == messages["2"]
+    assert [m.split(":")[0] for m in messages["1"]] == ["incidents/i007.md", "incidents/i300.md"]
