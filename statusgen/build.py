@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import api, badges, cache, feeds, ical, load, render
+from . import api, badges, cache, feeds, ical, load, parallel, render
 from .compute import Computed, compute
 from .model import Site, Snapshot
 from .output import write_site
@@ -91,6 +91,8 @@ def _render_and_write(
     env = render.make_env(
         project, site.info, project / cache.CACHE_DIR / "templates" if use_cache else None
     )
+    if parallel.worker_count() > 1:
+        render.compile_templates(env)
     outputs = [
         *render.render_pages(env, site, computed, signatures),
         *render.render_static(),
