@@ -137,7 +137,10 @@ def compile_templates(env: jinja2.Environment) -> None:
         "index.html", "incident.html", "component.html", "history.html", "sla.html",
         "404.html", "feed_entry.html",
     ):  # fmt: skip
-        env.get_template(name)
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError as error:
+            raise template_failure(error, name, "while compiling it") from None
 
 
 def memoize_macros(env: jinja2.Environment) -> None:
@@ -431,16 +434,17 @@ def render_template(
     """The template rendered, or TemplateFailed naming the template, its line and the page."""
     try:
         return env.get_template(template).render(context).encode("utf-8")
-    except jinja2.TemplateSyntaxError as error:
+    except jinja2.TemplateError as error:
+        raise template_failure(error, template, f"while making {page}") from None
+
+
+def template_failure(error: jinja2.TemplateError, template: str, during: str) -> TemplateFailed:
+    if isinstance(error, jinja2.TemplateSyntaxError):
         filename = error.filename or error.name or template
         if os.path.isabs(filename) and Path(filename).is_relative_to(Path.cwd()):
             filename = os.path.relpath(filename)
-        where = f"{filename}:{error.lineno}"
-        raise TemplateFailed(f"{where}: {error.message} (while making {page})") from None
-    except jinja2.TemplateError as error:
-        raise TemplateFailed(
-            f"template error in {template}: {error} (while making {page})"
-        ) from None
+        return TemplateFailed(f"{filename}:{error.lineno}: {error.message} ({during})")
+    return TemplateFailed(f"template error in {template}: {error} ({during})")
 
 
 def feed_links(path: str, title: str) -> list[dict[str, str]]:

@@ -142,3 +142,18 @@ def test_check_hints_at_incidents_without_started_when_sla_applies(
         "so the first response counts as met at once",
         "ok: 2 incidents, 3 components",
     ]
+
+
+def test_a_broken_template_is_a_clear_error_not_a_traceback(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(
+        {
+            "incidents/slow.md": GOOD,
+            "templates/base.html": "{% block title %}\n<p>{{ nope( }}</p>\n",
+        }
+    )
+    assert main(["-C", str(project), "build", "--out", str(project / "site")]) == 1
+    err = capsys.readouterr().err
+    assert "templates/base.html:2: " in err and "Traceback" not in err
+    assert not (project / "site").exists()
