@@ -150,10 +150,22 @@ def memoize_macros(env: jinja2.Environment) -> None:
     the same wherever it appears; thousands of pages would otherwise render it again each time.
     Every template that imports macros.html shares one module object, so wrapping its macros
     here covers them all."""
+    labels = _Labels()
+    env.globals["labels"] = labels  # the module's own context copies the globals: set it first
     module = env.get_template("macros.html").module
     for name, value in list(vars(module).items()):
         if isinstance(value, jinja2.runtime.Macro):
             setattr(module, name, _memoized(value))
+    labels.module = module
+
+
+class _Labels:
+    """The memoized macros of macros.html, reachable from inside that file as `labels`."""
+
+    module: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.module, name)
 
 
 def _memoized(macro: jinja2.runtime.Macro) -> Callable[..., Any]:
