@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import anybadge
-
 from .cache import Signatures
 from .compute import Computed
 from .model import ComponentStatus, Indicator, Site
@@ -99,6 +97,8 @@ def _badge_output(
 
 
 def badge(label: str, value: str, status: ComponentStatus) -> bytes:
+    import anybadge  # only when a badge is drawn, not on every build
+
     drawn = anybadge.Badge(label, value, default_color=COLOURS[status], template=_TEMPLATE)
     drawn.mask_str = "round"
     return drawn.badge_svg_text.encode("utf-8")

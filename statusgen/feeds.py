@@ -6,10 +6,9 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
-from feedgen.feed import FeedGenerator
 
 from . import __version__
 from .cache import Signatures
@@ -17,6 +16,9 @@ from .compute import Computed
 from .model import ComponentStatus, IncidentState, Site, Update
 from .output import Output
 from .sla import Annotation, Deadline
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
 
 FEED_LIMIT = 50  # entries per feed: the most recent updates
 
@@ -92,6 +94,8 @@ class EntryWriter:
         self, title: str, page_url: str, updated: datetime, recent: list[Any]
     ) -> FeedGenerator:
         info = self.site.info
+        from feedgen.feed import FeedGenerator  # only when a feed is made, not on every build
+
         feed = FeedGenerator()
         feed.id(page_url)
         feed.title(title)

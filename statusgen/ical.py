@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import UTC
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from icalendar import Calendar, Event, vText
 
 from . import __version__
 from .cache import Signatures
 from .compute import Computed
 from .model import IncidentState, Site, UpdateStatus
 from .output import Output
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 
 def render_calendars(site: Site, computed: Computed, signatures: Signatures) -> Iterator[Output]:
@@ -51,6 +53,8 @@ def render_calendars(site: Site, computed: Computed, signatures: Signatures) -> 
 
 def calendar(site: Site, name: str, events: Iterable[bytes]) -> bytes:
     """A calendar of already serialized events, in the order given."""
+    from icalendar import Calendar, vText  # only when a calendar is made
+
     cal = Calendar()
     cal.add("prodid", f"-//statusgen//statusgen {__version__}//EN")
     cal.add("version", "2.0")
@@ -79,6 +83,8 @@ def maintenance_event(site: Site, state: IncidentState) -> Event:
         if part
     )
     last_change = state.updates[0].at if state.updates else incident.scheduled_start
+    from icalendar import Event
+
     event = Event()
     event.add("uid", f"{state.id}@{host}")
     # DTSTAMP is when this version of the event was made: its last change, so rebuilds agree.
