@@ -16,8 +16,9 @@ from pathlib import Path
 
 import yaml
 
+from .cache import load_cache
 from .errors import BuildFailed, StatusgenError
-from .load import INCIDENTS_DIR, incident_files, load_site
+from .load import INCIDENTS_DIR, ParseCache, incident_files, load_site
 from .model import (
     INCIDENT_STATUSES,
     MAINTENANCE_STATUSES,
@@ -105,7 +106,7 @@ def new_incident(
     eta: datetime | None = None,
 ) -> Written:
     """`components` are `id` or `id=status`; the first update says `Investigating` at `now`."""
-    site = load_site(project)
+    site = _load(project)
     try:
         Impact(impact)
     except ValueError:
@@ -139,7 +140,7 @@ def new_maintenance(
     now: datetime,
 ) -> Written:
     """A maintenance announced now: its first update says `Scheduled` at `now`."""
-    site = load_site(project)
+    site = _load(project)
     for cid in components:
         _known_component(site, cid)
     if _local(end, site) <= _local(start, site):
@@ -166,7 +167,7 @@ def add_update(
     """Insert an update into an incident's file, touching nothing else in it.
 
     Without a status, the update closes it: `resolved`, or `completed` for a maintenance."""
-    site = load_site(project)
+    site = _load(project)
     incident = next((i for i in site.incidents if i.id == incident_id), None)
     if incident is None:
         known = sorted(i.id for i in site.incidents)[-5:]
@@ -205,6 +206,11 @@ def _insertion_line(incident: Incident) -> int | None:
     return by_line[0].line - 1 if newest_first else None
 
 
+def _load(project: Path) -> Site:
+    """The site, parsing only what changed since the last build (its cache is only read)."""
+    return load_site(project, ParseCache(previous=load_cache(project).incidents))
+
+
 def _known_component(site: Site, cid: str) -> None:
     if cid not in site.components:
         names = ", ".join(site.components)
@@ -234,7 +240,7 @@ def _write_checked(project: Path, path: Path, text: str, original: str | None) -
     """Write `text`, and put things back as they were if the site no longer loads."""
     path.write_bytes(text.encode("utf-8"))
     try:
-        load_site(project)
+        _load(project)
     except BuildFailed:
         if original is None:
             path.unlink()
