@@ -115,11 +115,14 @@ def _memoized_translation(translate: Callable[..., str]) -> Callable[..., str]:
 
     @jinja2.pass_context
     def call(context: jinja2.runtime.Context, *args: Any, **variables: Any) -> str:
-        key = (
-            context.eval_ctx.autoescape,
-            args,
-            tuple((k, type(v), v) for k, v in sorted(variables.items())),
-        )
+        if variables:
+            key: tuple[Any, ...] = (
+                context.eval_ctx.autoescape,
+                args,
+                tuple((k, type(v), v) for k, v in sorted(variables.items())),
+            )
+        else:  # most labels: no variables
+            key = (context.eval_ctx.autoescape, args)
         try:
             return cache[key]
         except KeyError:
@@ -171,12 +174,16 @@ class _Labels:
 def _memoized(macro: jinja2.runtime.Macro) -> Callable[..., Any]:
     cache: dict[tuple[Any, ...], tuple[Any, tuple[Any, ...]]] = {}
 
+    plain = (str, int, float, bool, type(None))
+
     def key_of(value: Any) -> Any:
         # Objects are keyed by identity; the cache keeps them alive, so no id is ever reused.
-        return value if value is None or isinstance(value, str | int | float | Enum) else id(value)
+        return value if type(value) in plain or isinstance(value, Enum) else id(value)
 
     def call(*args: Any, **kwargs: Any) -> Any:
-        key = (*map(key_of, args), *((k, key_of(v)) for k, v in sorted(kwargs.items())))
+        key = tuple(map(key_of, args))
+        if kwargs:
+            key += tuple((k, key_of(v)) for k, v in sorted(kwargs.items()))
         hit = cache.get(key)
         if hit is None:
             hit = cache[key] = (macro(*args, **kwargs), (args, kwargs))
