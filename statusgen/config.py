@@ -1,4 +1,4 @@
-"""components.yaml: the site, its component groups, and (later) SLA policies."""
+"""components.yaml: the site, its component groups and availability settings (SLA policies: policy.py)."""
 
 from __future__ import annotations
 
