@@ -336,7 +336,6 @@ def register_filters(
 
     env.globals.update(format_local=format_local)
     env.filters.update(
-        uptime_cells=uptime_cells,
         uptime_cells_html=uptime_cells_html,
         local_time=local_time,
         utc_time=utc_time,

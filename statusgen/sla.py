@@ -287,11 +287,6 @@ class Annotations(Mapping[str, Annotation]):
         return sum(1 for _ in self)
 
 
-def annotate_all(snapshot: Snapshot, config: SlaConfig) -> dict[str, Annotation]:
-    """Every annotation at once (see Annotations for the lazy form)."""
-    return dict(Annotations(snapshot, config))
-
-
 AnnotationRecord = tuple[
     str, str, str, tuple[str, ...], tuple[Any, ...] | None, tuple[Any, ...] | None
 ]
