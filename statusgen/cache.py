@@ -22,7 +22,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,9 +115,18 @@ def _write(path: Path, data: Any) -> None:
         raise
 
 
+# The libraries whose versions shape the output (a new nh3 may sanitize differently, say).
+_LIBRARIES = ("jinja2", "markdown", "nh3", "babel", "feedgen", "icalendar", "anybadge", "holidays")
+
+
 def fingerprint(project: Path) -> str:
     """A digest of everything besides the incidents that shapes the output."""
     digest = hashlib.blake2b(repr(_STAMP).encode())
+    for library in _LIBRARIES:
+        try:
+            digest.update(f"{library}={metadata.version(library)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{library}=?\0".encode())
     theme = Path(str(resources.files("statusgen") / "theme"))
     locale = Path(str(resources.files("statusgen") / "locale"))
     roots = [theme, locale, project / "templates", project / "locale"]
