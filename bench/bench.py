@@ -1,5 +1,6 @@
 """Build N synthetic incidents and print one Markdown table: for each N, the median of 3 cold
 builds (no cache), 3 rebuilds with nothing changed, 3 rebuilds after editing one incident, the
+time `statusgen serve` takes to show an edit (median of 3), the
 peak memory of any build (PSS of all its processes), and the files and megabytes written. Each
 build is a fresh process. Linux only (memory is read from /proc).
 
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -156,8 +158,10 @@ def measure(count: int, runs: int) -> dict[str, float]:
         for round_ in range(runs):
             touch_one(project, round_)
             edited.append(timed_build(project))
+        preview = [serve_latency(project, round_) for round_ in range(runs)]
         files = [p for p in (project / "site").rglob("*") if p.is_file()]
         return {
+            "serve": statistics.median(preview),
             "cold": statistics.median(r[0] for r in cold),
             "unchanged": statistics.median(r[0] for r in unchanged),
             "edited": statistics.median(r[0] for r in edited),
@@ -167,17 +171,43 @@ def measure(count: int, runs: int) -> dict[str, float]:
         }
 
 
+def serve_latency(project: Path, round_: int) -> float:
+    """Seconds from saving an edit to `statusgen serve` answering with the rebuilt page."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "statusgen", "-C", str(project), "serve", "--port", "0", "-q"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        base = line.split()[1]  # "Serving http://127.0.0.1:PORT/ ..."
+        marker = f"Preview edit {round_}."
+        path = next((project / "incidents").rglob("incident-00700.md"))
+        began = time.perf_counter()
+        path.write_text(path.read_text().replace("\n## ", f"\n{marker}\n\n## ", 1))
+        while True:
+            with urllib.request.urlopen(f"{base}incidents/incident-00700.html") as response:
+                if marker in response.read().decode():
+                    return time.perf_counter() - began
+            time.sleep(0.02)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def main(argv: list[str]) -> None:
     sizes = [int(a) for a in argv] or [1000, 10000]
     print(
         "| N | cold build | rebuild, nothing changed | rebuild, one incident edited "
-        "| peak memory (PSS) | files | MB written |"
+        "| preview shows an edit | peak memory (PSS) | files | MB written |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for count in sizes:
         r = measure(count, runs=3)
         print(
             f"| {count:,} | {r['cold']:.2f} s | {r['unchanged']:.2f} s | {r['edited']:.2f} s "
+            f"| {r['serve']:.2f} s "
             f"| {r['memory']:.0f} MB | {r['files']:,} | {r['mb']:.1f} |",
             flush=True,
         )
