@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import shutil
 import signal
 import sys
@@ -78,6 +79,8 @@ def serve(project: Path, out: Path | None, port: int, *, quiet: bool = False) ->
         pass
     finally:
         server.server_close()
+        # Events still arriving while the watcher stops are of no interest; watchdog logs them.
+        logging.getLogger("watchdog").setLevel(logging.CRITICAL)
         observer.stop()
         observer.join(timeout=5)
         if temporary:
