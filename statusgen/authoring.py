@@ -16,9 +16,9 @@ from pathlib import Path
 
 import yaml
 
-from .cache import load_cache
+from .cache import load_site_reusing_cache as _load
 from .errors import BuildFailed, StatusgenError
-from .load import INCIDENTS_DIR, ParseCache, incident_files, load_site
+from .load import INCIDENTS_DIR, incident_files
 from .model import (
     INCIDENT_STATUSES,
     MAINTENANCE_STATUSES,
@@ -204,11 +204,6 @@ def _insertion_line(incident: Incident) -> int | None:
     by_line = sorted(incident.updates, key=lambda u: u.line)
     newest_first = len(by_line) < 2 or by_line[0].at >= by_line[-1].at
     return by_line[0].line - 1 if newest_first else None
-
-
-def _load(project: Path) -> Site:
-    """The site, parsing only what changed since the last build (its cache is only read)."""
-    return load_site(project, ParseCache(previous=load_cache(project).incidents))
 
 
 def _known_component(site: Site, cid: str) -> None:

@@ -33,7 +33,7 @@ def build_time() -> datetime:
 
 def check(project: Path) -> Site:
     """Validate all content; raises BuildFailed with every error."""
-    return load.load_site(project)
+    return cache.load_site_reusing_cache(project)
 
 
 def build(

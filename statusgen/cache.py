@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .config import CONFIG_FILE
-from .model import Incident, IncidentState
+from .model import Incident, IncidentState, Site
 
 if TYPE_CHECKING:
     from .load import FileStamp
@@ -117,6 +117,14 @@ def _write(path: Path, data: Any) -> None:
 
 # The libraries whose versions shape the output (a new nh3 may sanitize differently, say).
 _LIBRARIES = ("jinja2", "markdown", "nh3", "babel", "feedgen", "icalendar", "anybadge", "holidays")
+
+
+def load_site_reusing_cache(project: Path) -> Site:
+    """The site, parsing only files changed since the last build (the cache is only read):
+    for `check` and the authoring commands, which must validate everything, quickly."""
+    from .load import ParseCache, load_site
+
+    return load_site(project, ParseCache(previous=load_cache(project).incidents))
 
 
 def fingerprint(project: Path) -> str:

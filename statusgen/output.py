@@ -93,7 +93,8 @@ def _write_all(
     return len(seen), written
 
 
-def _render_one(output: Output, target: str) -> int:
+def _render_one(job: tuple[Output, str]) -> int:
+    output, target = job
     data = output.bytes()
     with open(target, "wb") as stream:
         stream.write(data)
@@ -102,11 +103,7 @@ def _render_one(output: Output, target: str) -> int:
 
 def _render_all(todo: list[tuple[Output, str]]) -> list[int]:
     """Render and write every output, on every core for a large site; their sizes, in order."""
-    return map_forked(_render_pair, todo, minimum=200)
-
-
-def _render_pair(pair: tuple[Output, str]) -> int:
-    return _render_one(*pair)
+    return map_forked(_render_one, todo, minimum=200)
 
 
 def _link(source: str, target: str, size: int) -> bool:

@@ -114,17 +114,24 @@ def _calendars(node: Located, tz: ZoneInfo, errors: list[SourceError]) -> dict[s
     return result
 
 
+def _strict_fields(
+    node: Located, allowed: tuple[str, ...], what: str, shape: str
+) -> dict[str, Located]:
+    """The fields of a mapping that may hold only `allowed` keys; the first mistake is raised."""
+    if not node.is_mapping:
+        raise node.error(f"{shape} {', '.join(allowed)}")
+    unknown = check_keys(node, allowed, what)
+    if unknown:
+        raise unknown[0]
+    return node.fields()
+
+
 def _calendar(name: str, node: Located, site_tz: ZoneInfo) -> Calendar:
     if node.value == "24x7":
         return Calendar(name, site_tz, always=True)
-    if not node.is_mapping:
-        raise node.error(
-            f"calendar '{name}' must be '24x7' or a mapping of {', '.join(CALENDAR_KEYS)}"
-        )
-    unknown = check_keys(node, CALENDAR_KEYS, "calendar")
-    if unknown:
-        raise unknown[0]
-    fields = node.fields()
+    fields = _strict_fields(
+        node, CALENDAR_KEYS, "calendar", f"calendar '{name}' must be '24x7' or a mapping of"
+    )
     tz = site_tz
     if "timezone" in fields:
         try:
@@ -168,17 +175,29 @@ def _hours(node: Located) -> Hours:
     spans = node.value if isinstance(node.value, list) else [node.value]
     result: list[tuple[int, int]] = []
     for span in spans:
-        match = _SPAN.fullmatch(str(span).strip())
-        if match is None:
+        minutes = _minutes(str(span))
+        if minutes is None:
             raise node.error(f"working hours '{span}' must look like '09:00-18:00'")
-        h1, m1, h2, m2 = (int(g) for g in match.groups())
-        start, end = h1 * 60 + m1, h2 * 60 + m2
-        if m1 > 59 or m2 > 59 or not 0 <= start < end <= 24 * 60:
+        start, end = minutes
+        if not 0 <= start < end <= 24 * 60:
             raise node.error(f"working hours '{span}' must start before they end, within one day")
         if result and start < result[-1][1]:
             raise node.error(f"working hours '{span}' overlap or are out of order")
         result.append((start, end))
     return tuple(result)
+
+
+def _minutes(span: str) -> tuple[int, int] | None:
+    """'09:00-18:00' as minutes after midnight, (540, 1080); None if it is not that shape.
+
+    A minute past 59 gives (-1, -1), which the callers' range check rejects."""
+    match = _SPAN.fullmatch(span.strip())
+    if match is None:
+        return None
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if m1 > 59 or m2 > 59:
+        return (-1, -1)
+    return h1 * 60 + m1, h2 * 60 + m2
 
 
 def _public_holidays(node: Located) -> holidays.HolidayBase:
@@ -279,14 +298,12 @@ def _policies(
 def _maintenance_policy(
     tier: str, node: Located, calendars: dict[str, Calendar]
 ) -> MaintenancePolicy:
-    if not node.is_mapping:
-        raise node.error(
-            f"maintenance policy of tier '{tier}' must be a mapping of {', '.join(MAINTENANCE_KEYS)}"
-        )
-    unknown = check_keys(node, MAINTENANCE_KEYS, "maintenance policy")
-    if unknown:
-        raise unknown[0]
-    fields = node.fields()
+    fields = _strict_fields(
+        node,
+        MAINTENANCE_KEYS,
+        "maintenance policy",
+        f"maintenance policy of tier '{tier}' must be a mapping of",
+    )
     calendar = _calendar_ref(fields.get("calendar"), calendars, node)
     notice = None
     if "notice" in fields:
@@ -319,23 +336,19 @@ def _window(text: str, node: Located) -> Window:
             raise node.error(f"{problem} (days: {', '.join(DAYS)})")
         first, last = DAYS.index(ends[0]), DAYS.index(ends[-1])
         days.update((first + n) % 7 for n in range((last - first) % 7 + 1))
-    span = _SPAN.fullmatch(match["span"].strip())
-    if span is None:
+    minutes = _minutes(match["span"])
+    if minutes is None:
         raise node.error(problem)
-    h1, m1, h2, m2 = (int(g) for g in span.groups())
-    start, end = h1 * 60 + m1, h2 * 60 + m2
-    if m1 > 59 or m2 > 59 or not 0 <= start < end <= 24 * 60:
+    start, end = minutes
+    if not 0 <= start < end <= 24 * 60:
         raise node.error(f"maintenance window '{text}' must start before it ends, within one day")
     return Window(text.strip(), frozenset(days), start, end)
 
 
 def _policy(tier: str, priority: str, node: Located, calendars: dict[str, Calendar]) -> Policy:
-    if not node.is_mapping:
-        raise node.error(f"policy {tier} {priority} must be a mapping of {', '.join(TARGET_KEYS)}")
-    unknown = check_keys(node, TARGET_KEYS, "policy")
-    if unknown:
-        raise unknown[0]
-    fields = node.fields()
+    fields = _strict_fields(
+        node, TARGET_KEYS, "policy", f"policy {tier} {priority} must be a mapping of"
+    )
     default_calendar = _calendar_ref(fields.get("calendar"), calendars, node)
     targets: dict[str, Target | None] = {}
     for name in ("first_response", "resolution"):
