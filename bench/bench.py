@@ -83,7 +83,8 @@ def write_project(root: Path, count: int, seed: int = 7) -> None:
                 f"components: [{', '.join(affected)}]\n"
                 f"scheduled_start: {window:%Y-%m-%d %H:%M}\n"
                 f"scheduled_end: {window + timedelta(hours=3):%Y-%m-%d %H:%M}\n---\n"
-                f"## Scheduled {window - timedelta(days=7):%Y-%m-%d %H:%M}\n{rng.choice(SENTENCES)}\n"
+                f"## Scheduled {window - timedelta(days=7):%Y-%m-%d %H:%M}\n{rng.choice(SENTENCES)}\n\n"
+                f"Change request CHG-{n:05d}.\n"
             )
             continue
         impact = rng.choice(["minor", "major", "critical", "none"])
@@ -93,7 +94,9 @@ def write_project(root: Path, count: int, seed: int = 7) -> None:
         steps = STATUSES[: rng.randint(2, 3)] + (["resolved"] if n < count - 3 else [])
         for status in steps:
             at += timedelta(minutes=rng.randint(5, 90))
+            # Real updates are never word for word the same: each one ends with its own line.
             body = "\n\n".join(rng.sample(SENTENCES, rng.randint(1, 3)))
+            body += f"\n\nNext update by {at + timedelta(minutes=30):%H:%M} (ticket OPS-{n:05d})."
             updates.append(f"## {status.title()} {at:%Y-%m-%d %H:%M}\n{body}\n")
         (folder / f"incident-{n:05d}.md").write_text(
             f"---\ntitle: Incident {n} on {affected[0]}\nimpact: {impact}\ncomponents: [{', '.join(affected)}]\n"

@@ -6,6 +6,7 @@ import functools
 import gettext
 import math
 import os
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ from markupsafe import Markup, escape
 from .cache import Signatures
 from .compute import Computed
 from .errors import TemplateFailed
+from .i18n import ConstantLabels, load_translations, memoize_gettext, translations_digest
 from .model import Component, Group, IncidentState, Site, SiteInfo, Snapshot
 from .output import Output
 from .policy import Target
@@ -91,47 +93,20 @@ def make_env(project: Path, site: SiteInfo, bytecode: Path | None = None) -> jin
         ),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", ConstantLabels],
         trim_blocks=True,
         lstrip_blocks=True,
-        bytecode_cache=_bytecode_cache(bytecode),
+        auto_reload=False,  # an environment lasts one build; the preview makes a new one
     )
     translations = load_translations(project, site.language)
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    env.constant_label_translations = translations  # type: ignore[attr-defined]
+    if bytecode is not None:  # compiled templates hold translated labels: one folder per catalog
+        env.bytecode_cache = _bytecode_cache(bytecode, translations_digest(translations)[:16])
     register_filters(env, site, translations)
     memoize_macros(env)
     memoize_gettext(env)
     return env
-
-
-def memoize_gettext(env: jinja2.Environment) -> None:
-    """Translate and format each label once: a page asks for dozens, always the same ones."""
-    for name in ("gettext", "ngettext"):
-        env.globals[name] = _memoized_translation(env.globals[name])
-
-
-def _memoized_translation(translate: Callable[..., str]) -> Callable[..., str]:
-    cache: dict[tuple[Any, ...], str] = {}
-
-    @jinja2.pass_context
-    def call(context: jinja2.runtime.Context, *args: Any, **variables: Any) -> str:
-        if variables:
-            key: tuple[Any, ...] = (
-                context.eval_ctx.autoescape,
-                args,
-                tuple((k, type(v), v) for k, v in sorted(variables.items())),
-            )
-        else:  # most labels: no variables
-            key = (context.eval_ctx.autoescape, args)
-        try:
-            return cache[key]
-        except KeyError:
-            result = cache[key] = translate(context, *args, **variables)
-            return result
-        except TypeError:  # an unhashable argument: translate without the cache
-            return translate(context, *args, **variables)
-
-    return call
 
 
 def compile_templates(env: jinja2.Environment) -> None:
@@ -192,27 +167,17 @@ def _memoized(macro: jinja2.runtime.Macro) -> Callable[..., Any]:
     return call
 
 
-def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
-    if folder is None:
-        return None
+def _bytecode_cache(parent: Path, name: str) -> jinja2.BytecodeCache | None:
+    """Compiled templates in `parent`/`name`; folders made for other catalogs are removed."""
+    folder = parent / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        for other in parent.iterdir():
+            if other.name != name and other.is_dir():
+                shutil.rmtree(other, ignore_errors=True)
     except OSError:
         return None
     return jinja2.FileSystemBytecodeCache(str(folder))
-
-
-def load_translations(project: Path, language: str) -> gettext.NullTranslations:
-    """The catalog for `language`: the site's own locale/ first, then the one shipped with statusgen."""
-    languages = [language.replace("-", "_"), language.split("-")[0]]
-    shipped = gettext.translation(
-        "statusgen", str(resources.files("statusgen") / "locale"), languages, fallback=True
-    )
-    own = gettext.translation("statusgen", str(project / "locale"), languages, fallback=True)
-    if own is shipped or type(own) is gettext.NullTranslations:
-        return shipped
-    own.add_fallback(shipped)
-    return own
 
 
 def register_filters(

@@ -1,0 +1,146 @@
+"""Translations for the templates: the catalogs, and labels translated once rather than per page.
+
+A page asks for dozens of labels (`_("Started")`, `_("Updates")` …), always the same ones, and a
+site has thousands of pages. A label without variables is translated when its template is
+compiled (see ConstantLabels); a label with variables is translated and formatted once per
+distinct set of values (see memoize_gettext).
+"""
+
+from __future__ import annotations
+
+import gettext
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from importlib import resources
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
+
+from .errors import TemplateFailed
+
+
+def load_translations(project: Path, language: str) -> gettext.NullTranslations:
+    """The catalog for `language`: the site's own locale/ first, then the one shipped with statusgen."""
+    languages = [language.replace("-", "_"), language.split("-")[0]]
+    shipped = _read_catalog(Path(str(resources.files("statusgen") / "locale")), languages, project)
+    own = _read_catalog(project / "locale", languages, project)
+    if own is None:
+        return shipped or gettext.NullTranslations()
+    if shipped is not None:
+        own.add_fallback(shipped)
+    return own
+
+
+def _read_catalog(
+    folder: Path, languages: list[str], project: Path
+) -> gettext.GNUTranslations | None:
+    # Read afresh each time (gettext.translation() keeps the first reading of a file for the
+    # life of the process, and the preview server lives through edits of the catalog).
+    path = gettext.find("statusgen", str(folder), languages)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as stream:
+            return gettext.GNUTranslations(stream)
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        inside = Path(path).is_relative_to(project)
+        shown = Path(path).relative_to(project).as_posix() if inside else path
+        raise TemplateFailed(
+            f"{shown}: not a readable compiled message catalog ({error}); "
+            "compile it from its .po file with msgfmt or pybabel compile"
+        ) from None
+
+
+def translations_digest(translations: gettext.NullTranslations) -> str:
+    """A digest of every message of `translations` and its fallbacks.
+
+    Compiled templates hold their labels already translated, so they are kept per digest."""
+    digest = hashlib.sha256()
+    current: gettext.NullTranslations | None = translations
+    while current is not None:
+        catalog = getattr(current, "_catalog", {})
+        digest.update(repr(sorted(catalog.items(), key=repr)).encode())
+        digest.update(b"\0")
+        current = getattr(current, "_fallback", None)
+    return digest.hexdigest()
+
+
+class ConstantLabels(Extension):
+    """Write `{{ _("literal") }}` and `{{ gettext("literal") }}` into the compiled template as text.
+
+    The text is exactly what the call would print at render time (newstyle gettext: the
+    translation %-formatted with no variables, and not escaped, as translations are trusted
+    markup). Labels with variables or used inside expressions, and templates that switch
+    autoescaping with a tag, are left to the runtime."""
+
+    def __init__(self, environment: jinja2.Environment) -> None:
+        super().__init__(environment)
+        environment.extend(constant_label_translations=None)
+
+    def filter_stream(self, stream: TokenStream) -> Iterable[Token]:
+        translations = self.environment.constant_label_translations  # type: ignore[attr-defined]
+        tokens = list(stream)
+        if translations is None or _switches_autoescape(tokens):
+            return tokens
+        return list(_folded(tokens, translations.gettext))
+
+
+_LABEL = ["variable_begin", "name", "lparen", "string", "rparen", "variable_end"]
+
+
+def _switches_autoescape(tokens: list[Token]) -> bool:
+    return any(
+        token.type == "name" and token.value == "autoescape" and before.type == "block_begin"
+        for before, token in pairwise(tokens)
+    )
+
+
+def _folded(tokens: list[Token], translate: Callable[[str], str]) -> Iterator[Token]:
+    index = 0
+    while index < len(tokens):
+        label = tokens[index : index + len(_LABEL)]
+        if [t.type for t in label] == _LABEL and label[1].value in ("_", "gettext"):
+            try:
+                text = translate(label[3].value) % {}
+            except (TypeError, ValueError, KeyError):  # the runtime reports it as it would
+                text = None
+            if text is not None:
+                yield Token(label[0].lineno, "data", text)
+                index += len(_LABEL)
+                continue
+        yield tokens[index]
+        index += 1
+
+
+def memoize_gettext(env: jinja2.Environment) -> None:
+    """Translate and format each label once per distinct set of values."""
+    for name in ("gettext", "ngettext"):
+        env.globals[name] = _memoized_translation(env.globals[name])
+
+
+def _memoized_translation(translate: Callable[..., str]) -> Callable[..., str]:
+    cache: dict[tuple[Any, ...], str] = {}
+
+    @jinja2.pass_context
+    def call(context: jinja2.runtime.Context, *args: Any, **variables: Any) -> str:
+        if variables:
+            key: tuple[Any, ...] = (
+                context.eval_ctx.autoescape,
+                args,
+                tuple((k, type(v), v) for k, v in sorted(variables.items())),
+            )
+        else:
+            key = (context.eval_ctx.autoescape, args)
+        try:
+            return cache[key]
+        except KeyError:
+            result = cache[key] = translate(context, *args, **variables)
+            return result
+        except TypeError:  # an unhashable argument: translate without the cache
+            return translate(context, *args, **variables)
+
+    return call
