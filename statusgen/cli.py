@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from . import __version__
 from .errors import BuildFailed, SourceError, StatusgenError
@@ -217,6 +217,17 @@ def make_parser() -> argparse.ArgumentParser:
         "--out", type=Path, help="where to build (default: a hidden folder in the project)"
     )
     return parser
+
+
+def run() -> NoReturn:
+    """The `statusgen` command: main(), then leave at once.
+
+    Every file is closed by then; tearing down the interpreter would only free, one by one, the
+    millions of objects a large site is made of (half a second at 10,000 incidents)."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -62,7 +62,7 @@ def _write_all(
     seen: set[str] = set()
     made: set[str] = {""}
     written: Written = {}
-    todo: list[tuple[Output, str]] = []
+    todo: list[tuple[Output, str, str]] = []
     new_root, old_root = f"{root}{os.sep}", f"{old}{os.sep}"
     for output in outputs:
         relative = PurePosixPath(output.path)
@@ -86,22 +86,33 @@ def _write_all(
         ):
             written[output.path] = record
         else:
-            todo.append((output, target))
-    for (output, _), size in zip(todo, _render_all(todo), strict=True):
+            todo.append((output, target, old_root + native))
+    for (output, _, _), size in zip(todo, _render_all(todo), strict=True):
         if output.key is not None:
             written[output.path] = (output.key, size)
     return len(seen), written
 
 
-def _render_one(job: tuple[Output, str]) -> int:
-    output, target = job
+def _render_one(job: tuple[Output, str, str]) -> int:
+    output, target, old = job
     data = output.bytes()
-    with open(target, "wb") as stream:
-        stream.write(data)
+    if not (_holds(old, data) and _link(old, target, len(data))):
+        with open(target, "wb") as stream:
+            stream.write(data)
     return len(data)
 
 
-def _render_all(todo: list[tuple[Output, str]]) -> list[int]:
+def _holds(path: str, data: bytes) -> bool:
+    """Whether the previous build's file has exactly these bytes (then it is linked, not
+    written: unchanged files cost no new blocks, and retiring the old site costs no freeing)."""
+    try:
+        with open(path, "rb") as stream:
+            return os.fstat(stream.fileno()).st_size == len(data) and stream.read() == data
+    except OSError:
+        return False
+
+
+def _render_all(todo: list[tuple[Output, str, str]]) -> list[int]:
     """Render and write every output, on every core for a large site; their sizes, in order."""
     return map_forked(_render_one, todo, minimum=200)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import gettext
 import math
 import os
@@ -19,8 +18,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
-import markdown
-import nh3
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_percent
@@ -30,6 +27,7 @@ from .cache import Signatures
 from .compute import Computed
 from .errors import TemplateFailed
 from .i18n import ConstantLabels, load_translations, memoize_gettext, translations_digest
+from .markup import render_markdown
 from .model import Component, Group, IncidentState, Site, SiteInfo, Snapshot
 from .output import Output
 from .policy import Target
@@ -38,11 +36,6 @@ from .uptime import Uptime
 
 HISTORY_PAGE_SIZE = 50
 _UTC = ZoneInfo("UTC")
-_ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h3", "h4", "h5",
-    "h6", "hr", "i", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody",
-    "td", "th", "thead", "tr", "ul",
-}  # fmt: skip
 T = TypeVar("T")
 
 
@@ -344,28 +337,6 @@ def format_duration(
     if minutes and not whole_days:
         parts.append(_("%(n)d min") % {"n": minutes})
     return " ".join(parts)
-
-
-_markdown = markdown.Markdown(
-    extensions=["fenced_code", "tables", "sane_lists"], output_format="html"
-)
-
-
-@functools.lru_cache(maxsize=4096)
-def render_markdown(text: str) -> Markup:
-    """Markdown to HTML that is safe on a public page: no scripts, handlers or javascript: URLs.
-
-    Cached: an update's text shows on its incident page, in feeds and on the home page."""
-    _markdown.reset()  # a Markdown instance keeps state between documents
-    html = _markdown.convert(text)
-    clean = nh3.clean(
-        html,
-        tags=_ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-    )
-    return Markup(clean)
 
 
 def paginate(items: Sequence[T], size: int, path_of: Callable[[int], str]) -> Iterator[Page]:

@@ -137,6 +137,24 @@ def test_an_unchanged_rebuild_reuses_every_page_that_does_not_change_with_time(
     assert again["incidents/closed-4.html"] == after["incidents/closed-4.html"]
 
 
+def test_a_build_without_cache_links_the_files_whose_bytes_did_not_change(
+    tmp_path: Path,
+) -> None:
+    project = make(tmp_path, "p")
+    build(project, project / "site", now=NOW, use_cache=False)
+    before = inodes(project / "site")
+    edit_content(project)
+    build(project, project / "site", now=NOW + timedelta(hours=1), use_cache=False)
+    after = inodes(project / "site")
+    assert after["incidents/closed-4.html"] == before["incidents/closed-4.html"]
+    assert after["incidents/closed-3.html"] != before["incidents/closed-3.html"]
+    assert after["index.html"] != before["index.html"]  # "as of" moved on
+    cold = make(tmp_path, "cold")
+    edit_content(cold)
+    build(cold, cold / "site", now=NOW + timedelta(hours=1), use_cache=False)
+    assert files(project / "site") == files(cold / "site")
+
+
 def test_a_damaged_or_foreign_cache_is_ignored(tmp_path: Path) -> None:
     project = make(tmp_path, "p")
     build(project, project / "site", now=NOW)
