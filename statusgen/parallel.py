@@ -35,43 +35,76 @@ def worker_count() -> int:
 
 def map_forked(function: Callable[[T], R], items: Sequence[T], minimum: int) -> list[R]:
     """`[function(item) for item in items]`, over several processes when there are at least
-    `minimum` items. A StatusgenError in a worker is raised again here."""
+    `minimum` items. A StatusgenError in a worker is raised again here.
+
+    The items are cut into small runs that each process takes in turn as it gets free, so a
+    process given costlier items takes fewer of them; neighbouring items (the RSS and Atom
+    versions of one feed, say) mostly fall to the same process and share what it has made."""
     workers = worker_count()
     if workers < 2 or len(items) < minimum:
         return [function(item) for item in items]
+    runs = [
+        range(start, min(start + _run_length(len(items), workers), len(items)))
+        for start in range(0, len(items), _run_length(len(items), workers))
+    ]
+    # Every run's number is written to a pipe before forking; a process takes the next one by
+    # reading its 4 bytes (reads this small are atomic), until the pipe is empty.
+    queue_out, queue_in = os.pipe()
+    with os.fdopen(queue_in, "wb") as stream:
+        stream.write(b"".join(number.to_bytes(4, "little") for number in range(len(runs))))
     gc.freeze()  # a worker's collections then leave the shared objects (and their pages) alone
     children = []
-    for worker in range(1, workers):
-        reader, writer = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the worker: do its share, report, and leave without any cleanup
-            os.close(reader)
-            try:
-                report: tuple[str, Any] = ("ok", [function(i) for i in items[worker::workers]])
-            except StatusgenError as error:  # the user's mistake, raised again in the parent
-                report = ("user", str(error))
-            except BaseException as error:
-                report = ("error", f"{type(error).__name__}: {error}")
-            with os.fdopen(writer, "wb") as stream:
-                pickle.dump(report, stream, protocol=pickle.HIGHEST_PROTOCOL)
-            os._exit(0)
-        os.close(writer)
-        children.append((pid, reader))
-    results: list[Any] = [None] * len(items)
     try:
-        results[0::workers] = [function(i) for i in items[0::workers]]
+        for _ in range(1, workers):
+            reader, writer = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker: do its share, report, and leave without any cleanup
+                os.close(reader)
+                try:
+                    report: tuple[str, Any] = ("ok", _take_runs(function, items, runs, queue_out))
+                except StatusgenError as error:  # the user's mistake, raised again in the parent
+                    report = ("user", str(error))
+                except BaseException as error:
+                    report = ("error", f"{type(error).__name__}: {error}")
+                with os.fdopen(writer, "wb") as stream:
+                    pickle.dump(report, stream, protocol=pickle.HIGHEST_PROTOCOL)
+                os._exit(0)
+            os.close(writer)
+            children.append((pid, reader))
+        results: list[Any] = [None] * len(items)
+        try:
+            for number, values in _take_runs(function, items, runs, queue_out):
+                results[runs[number].start : runs[number].stop] = values
+        finally:
+            reports = []
+            for pid, reader in children:
+                with os.fdopen(reader, "rb") as stream:
+                    data = stream.read()
+                os.waitpid(pid, 0)
+                reports.append(pickle.loads(data) if data else ("error", "a worker stopped"))
     finally:
-        reports = []
-        for pid, reader in children:
-            with os.fdopen(reader, "rb") as stream:
-                data = stream.read()
-            os.waitpid(pid, 0)
-            reports.append(pickle.loads(data) if data else ("error", "a worker stopped"))
+        os.close(queue_out)
         gc.unfreeze()
-    for worker, (status, value) in enumerate(reports, start=1):
+    for status, value in reports:
         if status == "user":
             raise StatusgenError(value)
         if status != "ok":
             raise RuntimeError(f"a worker process failed: {value}")
-        results[worker::workers] = value
+        for number, values in value:
+            results[runs[number].start : runs[number].stop] = values
     return results
+
+
+def _run_length(count: int, workers: int) -> int:
+    # Runs short enough to even out the processes' finishing times, long enough to be cheap.
+    return max(1, min(32, count // (workers * 16)))
+
+
+def _take_runs(
+    function: Callable[[T], R], items: Sequence[T], runs: list[range], queue: int
+) -> list[tuple[int, list[R]]]:
+    done = []
+    while len(taken := os.read(queue, 4)) == 4:
+        number = int.from_bytes(taken, "little")
+        done.append((number, [function(items[index]) for index in runs[number]]))
+    return done

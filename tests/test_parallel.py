@@ -1,0 +1,54 @@
+"""Work shared over processes comes back complete, in order, with the workers' errors."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from statusgen.errors import StatusgenError
+from statusgen.parallel import map_forked
+
+
+def slow_square(item: int) -> tuple[int, int]:
+    if item % 97 == 0:  # uneven costs: some items take far longer than others
+        time.sleep(0.01)
+    return item * item, os.getpid()
+
+
+@pytest.mark.parametrize("count", [1, 63, 64, 1000, 2500])
+def test_every_item_is_done_once_and_in_order(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
+    monkeypatch.setenv("STATUSGEN_WORKERS", "3")
+    results = map_forked(slow_square, list(range(count)), minimum=1)
+    assert [square for square, _ in results] == [n * n for n in range(count)]
+    if count >= 1000:
+        assert len({pid for _, pid in results}) > 1  # the work really was shared
+
+
+def fails_on_700(item: int) -> int:
+    if item == 700:
+        raise StatusgenError("item 700 is wrong")
+    return item
+
+
+def breaks_on_700(item: int) -> int:
+    if item == 700:
+        raise ZeroDivisionError("boom")
+    return item
+
+
+def test_a_workers_errors_reach_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STATUSGEN_WORKERS", "2")
+    with pytest.raises(StatusgenError, match="item 700 is wrong"):
+        map_forked(fails_on_700, list(range(2000)), minimum=1)
+    with pytest.raises((RuntimeError, ZeroDivisionError), match="boom"):
+        map_forked(breaks_on_700, list(range(2000)), minimum=1)
+
+
+def test_below_the_minimum_the_work_stays_in_this_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STATUSGEN_WORKERS", "4")
+    results = map_forked(slow_square, list(range(50)), minimum=100)
+    assert {pid for _, pid in results} == {os.getpid()}
