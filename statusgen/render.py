@@ -31,7 +31,7 @@ from .markup import render_markdown
 from .model import Component, Group, IncidentState, Site, SiteInfo, Snapshot
 from .output import Output
 from .policy import Target
-from .sla import Annotation
+from .sla import Annotation, Deadline
 from .uptime import Uptime
 
 HISTORY_PAGE_SIZE = 50
@@ -229,6 +229,14 @@ def register_filters(
     def duration(value: timedelta, days: bool = True) -> str:
         return format_duration(value, translations, days=days)
 
+    def sla_amount(mark: Deadline) -> str:
+        """The time left on a running deadline, or by which a breached one was missed."""
+        if mark.state == "running" and mark.remaining is not None:
+            return spent(mark.remaining, mark.target)
+        if mark.state == "breached" and mark.overrun is not None:
+            return spent(mark.overrun, mark.target)
+        return ""
+
     def spent(value: timedelta, target: Target) -> str:
         """Time counted by an SLA target: in hours when it is working time, as targets are."""
         wall_clock = target.calendar.always or bool(target.duration.calendar_days)
@@ -300,6 +308,7 @@ def register_filters(
         local_date=local_date,
         duration=duration,
         spent=spent,
+        sla_amount=sla_amount,
         percent=percent,
         markdown=render_markdown,
     )
