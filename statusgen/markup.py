@@ -16,27 +16,43 @@ _ALLOWED_TAGS = {
     "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 
-# Python-Markdown's inline patterns, by the characters without one of which a pattern cannot
-# match. Most updates are plain sentences, yet every pattern is tried on every run of text: a
-# text without, say, "[" or "<" is converted by an instance without the patterns that need them,
-# which gives the same HTML sooner. Patterns not named here are always kept.
-_INLINE_NEEDS = {
-    "backtick": "`",
-    "escape": "\\",
-    "reference": "[",
-    "link": "[",
-    "image_link": "[",
-    "image_reference": "[",
-    "short_reference": "[",
-    "short_image_ref": "[",
-    "autolink": "<",
-    "automail": "<",
-    "html": "<",
-    "entity": "&",
-    "em_strong": "*_",
+# Python-Markdown tries every processor and pattern on every text, yet most updates are plain
+# sentences. A text in which a processor cannot match (no "[" for links, no "|" for tables …)
+# is converted by an instance without it, which gives the same HTML sooner. Each entry: the
+# registry, the name, and what the text must contain for it to match anywhere (tabs count, as
+# they become spaces). Processors not named here are always kept.
+_NEEDS: dict[tuple[str, str], re.Pattern[str]] = {
+    (registry, name): re.compile(needs)
+    for registry, name, needs in [
+        ("preprocessors", "html_block", "<"),
+        ("preprocessors", "fenced_code_block", "```|~~~"),
+        ("blockprocessors", "indent", r"\t|    "),
+        ("blockprocessors", "code", r"\t|    "),
+        ("blockprocessors", "hashheader", "#"),
+        ("blockprocessors", "setextheader", "[=-]"),
+        ("blockprocessors", "hr", "[-_*]"),
+        ("blockprocessors", "quote", ">"),
+        ("blockprocessors", "reference", r"\]:"),
+        ("blockprocessors", "table", r"\|"),
+        ("blockprocessors", "olist", r"\d\."),
+        ("blockprocessors", "ulist", "[*+-]"),
+        ("inlinePatterns", "backtick", "`"),
+        ("inlinePatterns", "escape", r"\\"),
+        ("inlinePatterns", "reference", r"\["),
+        ("inlinePatterns", "link", r"\["),
+        ("inlinePatterns", "image_link", r"\["),
+        ("inlinePatterns", "image_reference", r"\["),
+        ("inlinePatterns", "short_reference", r"\["),
+        ("inlinePatterns", "short_image_ref", r"\["),
+        ("inlinePatterns", "autolink", "<"),
+        ("inlinePatterns", "automail", "<"),
+        ("inlinePatterns", "html", "<"),
+        ("inlinePatterns", "entity", "&"),
+        ("inlinePatterns", "em_strong", "[*_]"),
+        # A hard line break: two spaces before a newline ("\r" becomes one).
+        ("inlinePatterns", "linebreak", r"\t|  [\r\n]"),
+    ]
 }
-# A hard line break is two spaces before a newline, once tabs are expanded and "\r" is a newline.
-_LINE_BREAK = re.compile(r"\t|  [\r\n]")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -56,18 +72,20 @@ def render_markdown(text: str) -> Markup:
     return Markup(clean)
 
 
-def _unneeded(text: str) -> frozenset[str]:
-    """The inline patterns that cannot match anywhere in `text`."""
-    unneeded = {name for name, chars in _INLINE_NEEDS.items() if not any(c in text for c in chars)}
-    if not _LINE_BREAK.search(text):
-        unneeded.add("linebreak")
-    return frozenset(unneeded)
+def _unneeded(text: str) -> frozenset[tuple[str, str]]:
+    """The processors and patterns that cannot match anywhere in `text`."""
+    return frozenset(key for key, needs in _NEEDS.items() if not needs.search(text))
 
 
 @functools.cache
-def _converter(without: frozenset[str]) -> markdown.Markdown:
+def _converter(without: frozenset[tuple[str, str]]) -> markdown.Markdown:
     converter = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
-    for name in without:
-        if name in converter.inlinePatterns:
-            converter.inlinePatterns.deregister(name)
+    registries = {
+        "preprocessors": converter.preprocessors,
+        "blockprocessors": converter.parser.blockprocessors,
+        "inlinePatterns": converter.inlinePatterns,
+    }
+    for registry, name in without:
+        if name in registries[registry]:
+            registries[registry].deregister(name)
     return converter

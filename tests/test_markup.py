@@ -15,6 +15,8 @@ PIECES = [
     "```", "~~~", "    ", "http://example.com", "<b>", "</b>", "<https://x.example>",
     "<ops@example.com>", "[x](http://y.example)", "[x]: http://z.example", "![i](u.png)", " ",
     "\r\n", "\r", "snake_case", "2*3", "a|b|c\n---|---|---\n1|2|3", "<!-- note -->", "é",
+    "\n=", "\n===\n", "\n- - -\n", "\n***\n", "+ ", "* ", "2. ", "1) ", "\n    code", "\n\t",
+    "\n> quote", "\n[ref]: http://r.example", "[ref]", "## Title ##", "~~~python\nx\n~~~",
 ]  # fmt: skip
 
 SAMPLES = [
@@ -29,6 +31,11 @@ SAMPLES = [
     "<div>raw</div>\n\nAfter",
     "Escaped \\*not emphasis\\*",
     "snake_case_identifiers stay as they are",
+    "Heading\n=======\n\nText",
+    "1. first\n2. second\n\n    indented code",
+    "> quoted *text*\n\n---",
+    "[ref]: https://example.com\n\nSee [the ref][ref].",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
 ]
 
 
@@ -61,8 +68,10 @@ def test_random_texts_convert_as_with_every_pattern() -> None:
 
 
 def test_a_plain_sentence_skips_the_patterns_it_cannot_match() -> None:
-    patterns = _converter(_unneeded("The API is back to normal (ticket OPS-1).")).inlinePatterns
+    plain = _converter(_unneeded("The API is back to normal (ticket OPS 1)."))
+    patterns = plain.inlinePatterns
     assert "link" not in patterns and "em_strong" not in patterns and "linebreak" not in patterns
+    assert "table" not in plain.parser.blockprocessors and "html_block" not in plain.preprocessors
     assert "link" in _converter(_unneeded("See [the notes](https://example.com).")).inlinePatterns
 
 
