@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from functools import total_ordering
 from typing import TYPE_CHECKING
@@ -149,7 +149,11 @@ class Update(_Pickled):
     @property
     def anchor(self) -> str:
         """A fragment id that stays the same when other updates are added."""
-        return f"update-{self.at.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%M%SZ}-{self.status.value}"
+        at = self.at.astimezone(UTC)
+        stamp = (
+            f"{at.year:04d}{at.month:02d}{at.day:02d}T{at.hour:02d}{at.minute:02d}{at.second:02d}Z"
+        )
+        return f"update-{stamp}-{self.status.value}"
 
 
 @dataclass(frozen=True, slots=True)

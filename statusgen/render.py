@@ -180,12 +180,17 @@ def register_filters(
     locale = _locale(site.language)
     tz = site.timezone
 
-    def zone_label(moment: datetime) -> str:
-        abbreviation = moment.strftime("%Z")
-        if abbreviation[:1] in "+-":
-            offset = moment.strftime("%z")
-            return f"UTC{offset[:3]}:{offset[3:]}"
-        return abbreviation
+    zone_labels: dict[tuple[str | None, timedelta | None], str] = {}
+
+    def zone_label(local: datetime) -> str:
+        key = (local.tzname(), local.utcoffset())
+        if key not in zone_labels:
+            abbreviation = local.strftime("%Z")
+            if abbreviation[:1] in "+-":
+                offset = local.strftime("%z")
+                abbreviation = f"UTC{offset[:3]}:{offset[3:]}"
+            zone_labels[key] = abbreviation
+        return zone_labels[key]
 
     shown_times: dict[tuple[datetime, str], Markup] = {}
 
@@ -197,11 +202,10 @@ def register_filters(
 
     def _local_time(moment: datetime, pattern: str) -> Markup:
         local = moment.astimezone(tz)
-        shown = format_local(local, pattern)
-        utc = moment.astimezone(_UTC)
+        day, clock, seconds = _utc_parts(moment)
         return Markup(
-            f'<time datetime="{utc:%Y-%m-%dT%H:%M:%SZ}" title="{utc:%Y-%m-%d %H:%M} UTC">'
-            f"{escape(shown)} {escape(zone_label(local))}</time>"
+            f'<time datetime="{day}T{clock}:{seconds}Z" title="{day} {clock} UTC">'
+            f"{escape(format_local(local, pattern))} {escape(zone_label(local))}</time>"
         )
 
     months = locale.months["format"]["abbreviated"]
@@ -219,7 +223,8 @@ def register_filters(
         return format_datetime(local, _pattern(pattern), tzinfo=tz, locale=locale)
 
     def utc_time(moment: datetime) -> str:
-        return moment.astimezone(_UTC).strftime("%Y-%m-%d %H:%M UTC")
+        day, clock, _ = _utc_parts(moment)
+        return f"{day} {clock} UTC"
 
     def local_date(moment: Any, pattern: str = "long") -> str:
         if isinstance(moment, datetime):
@@ -313,6 +318,13 @@ def register_filters(
         markdown=render_markdown,
     )
     env.globals.update(zone_name=str(tz))
+
+
+def _utc_parts(moment: datetime) -> tuple[str, str, str]:
+    """'2026-11-22', '14:05' and '09' in UTC (strftime is slow; a site shows thousands of times)."""
+    utc = moment.astimezone(_UTC)
+    day = f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}"
+    return day, f"{utc.hour:02d}:{utc.minute:02d}", f"{utc.second:02d}"
 
 
 def _pattern(name: str) -> str:
