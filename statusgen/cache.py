@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".statusgen-cache"
 _FILE = "build.pickle"
-_FORMAT = 4
+_FORMAT = 5
 _STAMP = (_FORMAT, __version__, sys.version_info[:2])
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from .config import CONFIG_FILE, decode_text, load_config, unknown_component
 from .errors import BuildFailed, SourceError, SourceRef
+from .markup import CONVERTER, render_markdown
 from .model import (
     IMPLIED_STATUS,
     INCIDENT_STATUSES,
@@ -81,8 +82,9 @@ def load_site(project: Path, cache: ParseCache | None = None) -> Site:
     errors: list[SourceError] = []
     config = load_config(project, errors)
     config_path = project / CONFIG_FILE
+    # Parsed incidents hold their HTML: a new Markdown or sanitizer version parses them again.
     config_digest = hashlib.blake2b(
-        config_path.read_bytes() if config_path.is_file() else b""
+        (config_path.read_bytes() if config_path.is_file() else b"") + CONVERTER.encode()
     ).digest()
     config_key = config_digest.hex()
     context = _Context(
@@ -270,6 +272,7 @@ def read_incident(
         impact=impact,
         components=components,
         summary=summary,
+        summary_html=render_markdown(summary),
         updates=tuple(updates),
         started=started,
         eta=eta,
@@ -377,7 +380,8 @@ def parse_updates(
                 )
             )
             continue
-        updates.append(Update(status, at, text, eta if isinstance(eta, datetime) else None, lineno))
+        due = eta if isinstance(eta, datetime) else None
+        updates.append(Update(status, at, text, due, lineno, html=render_markdown(text)))
     return "\n".join(summary).strip(), updates
 
 

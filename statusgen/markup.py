@@ -10,6 +10,7 @@ import nh3
 from markupsafe import Markup
 
 _EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
+CONVERTER = f"markdown {markdown.__version__} {_EXTENSIONS}, nh3 {nh3.__version__}"
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h3", "h4", "h5",
     "h6", "hr", "i", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody",

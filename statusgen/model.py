@@ -145,6 +145,7 @@ class Update(_Pickled):
     eta: datetime | None = None
     line: int = 0
     automatic: bool = False
+    html: str = ""  # the body as safe HTML (markupsafe.Markup), made when the file is read
 
     @property
     def anchor(self) -> str:
@@ -173,6 +174,7 @@ class Incident(_Pickled):
     priority: str | None = None
     urgency: str | None = None
     digest: str = ""  # of the file's bytes and the configuration it was read with
+    summary_html: str = ""  # the summary as safe HTML (markupsafe.Markup)
 
 
 # Statuspage's convention: a major outage counts fully as downtime, a partial one at 30 %.
