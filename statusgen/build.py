@@ -53,6 +53,7 @@ def build(
             now = now.replace(tzinfo=site.info.timezone)
         signatures = cache.Signatures(cache.fingerprint(project), now)
         computed = compute(site, now, signatures, cached.annotations)
+        computed.annotations.work_out_all()
     try:
         return _render_and_write(
             project, out, use_cache, cached, parsed, site, signatures, computed

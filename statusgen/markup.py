@@ -54,6 +54,9 @@ _NEEDS: dict[tuple[str, str], re.Pattern[str]] = {
         ("inlinePatterns", "linebreak", r"\t|  [\r\n]"),
     ]
 }
+_BY_NEED: dict[re.Pattern[str], list[tuple[str, str]]] = {}
+for _key, _needs in _NEEDS.items():
+    _BY_NEED.setdefault(_needs, []).append(_key)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -75,7 +78,11 @@ def render_markdown(text: str) -> Markup:
 
 def _unneeded(text: str) -> frozenset[tuple[str, str]]:
     """The processors and patterns that cannot match anywhere in `text`."""
-    return frozenset(key for key, needs in _NEEDS.items() if not needs.search(text))
+    unneeded: set[tuple[str, str]] = set()
+    for needs, keys in _BY_NEED.items():
+        if not needs.search(text):
+            unneeded.update(keys)
+    return frozenset(unneeded)
 
 
 @functools.cache

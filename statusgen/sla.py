@@ -10,6 +10,7 @@ from statistics import median
 from typing import Any
 
 from .model import Impact, IncidentState, Snapshot, UpdateStatus
+from .parallel import map_forked
 from .policy import MaintenancePolicy, Policy, SlaConfig, Target
 
 
@@ -228,6 +229,28 @@ class Annotations(Mapping[str, Annotation]):
         self._earlier = earlier or {}
         self._states = {s.id: s for s in snapshot.incidents}
         self._found: dict[str, Annotation | None] = {}
+        self._json: dict[str, str] = {}
+
+    def work_out_all(self) -> None:
+        """Work out now, over every core, each annotation not taken from an earlier build.
+
+        A first build needs them all (the report and the API show every incident); asked for
+        one by one, each rendering process would work out most of them again."""
+        missing = [i for i in self._states if i not in self._found and self.kept(i) is None]
+        for incident_id, worked_out in zip(
+            missing, map_forked(self._worked_out, missing, minimum=500), strict=True
+        ):
+            if worked_out is None:
+                self._found[incident_id] = None
+            else:
+                self._found[incident_id] = from_record(worked_out[0], self._config)
+                self._json[incident_id] = worked_out[1]
+
+    def _worked_out(self, incident_id: str) -> tuple[AnnotationRecord, str] | None:
+        annotation = annotate(self._states[incident_id], self._config, self._snapshot.now)
+        if annotation is None:
+            return None
+        return to_record(annotation), _json_text(annotation)
 
     def kept(self, incident_id: str) -> Kept | None:
         """The earlier build's record of this incident, if it still holds."""
@@ -257,7 +280,9 @@ class Annotations(Mapping[str, Annotation]):
         kept = self.kept(incident_id)
         if kept is not None:
             return kept[2]
-        return json.dumps(as_json(self[incident_id]), ensure_ascii=False, separators=(",", ":"))
+        if incident_id not in self._json:
+            self._json[incident_id] = _json_text(self[incident_id])
+        return self._json[incident_id]
 
     def to_keep(self) -> dict[str, Kept]:
         """What the next build can reuse: every closed incident's annotation."""
@@ -285,6 +310,10 @@ class Annotations(Mapping[str, Annotation]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+def _json_text(annotation: Annotation) -> str:
+    return json.dumps(as_json(annotation), ensure_ascii=False, separators=(",", ":"))
 
 
 AnnotationRecord = tuple[

@@ -221,13 +221,15 @@ def many(count: int) -> dict[str, str]:
 def test_rendering_on_several_processes_writes_the_same_bytes(
     make_project: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project = make_project(many(260))  # enough pages to be shared out
+    # Enough files to be parsed, annotated and rendered on several processes.
+    project = make_project(many(520), components=COMPONENTS + SLA)
     monkeypatch.setenv("STATUSGEN_WORKERS", "3")
     build(project, tmp_path / "parallel", now=NOW, use_cache=False)
     monkeypatch.setenv("STATUSGEN_WORKERS", "1")
     build(project, tmp_path / "serial", now=NOW, use_cache=False)
     assert files(tmp_path / "parallel") == files(tmp_path / "serial")
-    assert len(files(tmp_path / "serial")) > 260
+    assert len(files(tmp_path / "serial")) > 520
+    assert b'"priority":"P3"' in files(tmp_path / "serial")["api/sla.json"]
 
 
 @pytest.mark.parametrize("workers", ["1", "3"])
