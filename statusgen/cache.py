@@ -28,7 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .config import CONFIG_FILE
+from .errors import StatusgenError
 from .model import Incident, IncidentState, Site
+from .parallel import map_forked
 
 if TYPE_CHECKING:
     from .load import FileStamp
@@ -97,11 +99,24 @@ def save_cache(project: Path, cache: BuildCache, previous: BuildCache | None = N
     if not ignore.exists():
         ignore.write_text("# statusgen's build cache: safe to delete, never commit it.\n*\n")
     before = _split(previous) if previous is not None else [None] * _SHARDS
-    for number, shard in enumerate(_split(cache)):
-        if shard != before[number]:
-            _write(folder / f"incidents-{number:02d}.pickle", shard)
+    todo = [
+        (folder / f"incidents-{number:02d}.pickle", shard)
+        for number, shard in enumerate(_split(cache))
+        if shard != before[number]
+    ]
+    # A first build of a large site writes every shard: on every core.
+    map_forked(
+        _write_job, todo, minimum=2 if len(cache.incidents) >= _PARALLEL_SAVE else _SHARDS + 1
+    )
     if previous is None or (cache.outputs, cache.out) != (previous.outputs, previous.out):
         _write(folder / _FILE, (cache.outputs, cache.out))
+
+
+_PARALLEL_SAVE = 2000  # incidents
+
+
+def _write_job(job: tuple[Path, Any]) -> None:
+    _write(*job)
 
 
 def _write(path: Path, data: Any) -> None:
@@ -110,6 +125,9 @@ def _write(path: Path, data: Any) -> None:
         with os.fdopen(handle, "wb") as stream:
             pickle.dump((_STAMP, data), stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise StatusgenError(f"cannot write the build cache {path}: {error.strerror}") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -277,3 +277,18 @@ def test_parsing_on_several_processes_finds_the_same_site_and_errors(
         messages[workers] = [str(e) for e in failed.value.errors]
     assert messages["1"] == messages["2"]
     assert [m.split(":")[0] for m in messages["1"]] == ["incidents/i007.md", "incidents/i300.md"]
+
+
+def test_a_cache_written_by_several_processes_is_read_back_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from statusgen import cache
+
+    monkeypatch.setattr(cache, "_PARALLEL_SAVE", 1)
+    monkeypatch.setenv("STATUSGEN_WORKERS", "2")
+    project = make(tmp_path, "p")
+    build(project, project / "site", now=NOW)
+    kept = cache.load_cache(project)
+    assert set(kept.incidents) == set(FILES)
+    assert {f"closed-{n}" for n in range(8)} <= set(kept.annotations)
+    assert not list((project / CACHE_DIR).glob(".write-*"))
