@@ -120,7 +120,8 @@ def memoize_macros(env: jinja2.Environment) -> None:
     The macros take everything they show as arguments, so a status badge or an incident row is
     the same wherever it appears; thousands of pages would otherwise render it again each time.
     Every template that imports macros.html shares one module object, so wrapping its macros
-    here covers them all."""
+    here covers them all. The theme's templates reach it as the global `m` (an import per page
+    costs more than some pages' content)."""
     labels = _Labels()
     env.globals["labels"] = labels  # the module's own context copies the globals: set it first
     module = env.get_template("macros.html").module
@@ -128,6 +129,7 @@ def memoize_macros(env: jinja2.Environment) -> None:
         if isinstance(value, jinja2.runtime.Macro):
             setattr(module, name, _memoized(value))
     labels.module = module
+    env.globals["m"] = module
 
 
 class _Labels:
