@@ -388,14 +388,13 @@ def parse_updates(
 def _parse_heading(
     text: str, tz: ZoneInfo, allowed: tuple[UpdateStatus, ...], kind: Kind
 ) -> tuple[UpdateStatus, datetime] | str:
-    names = ", ".join(s.value for s in allowed)
     match = _UPDATE_HEADING.fullmatch(text)
     if match is None:
-        return f"update heading '## {text}' does not parse (expected '## <Status> YYYY-MM-DD HH:MM'; statuses: {names})"
-    raw_status = re.sub(r"[\s-]+", "_", match.group("status").strip().lower())
-    status = next((s for s in UpdateStatus if s.value == raw_status), None)
+        return f"update heading '## {text}' does not parse (expected '## <Status> YYYY-MM-DD HH:MM'; statuses: {_names(allowed)})"
+    raw_status = _SEPARATORS.sub("_", match.group("status").strip().lower())
+    status = _STATUSES.get(raw_status)
     if status is None or status not in allowed:
-        hint = f" ({kind.value} statuses: {names})"
+        hint = f" ({kind.value} statuses: {_names(allowed)})"
         if status is not None:
             hint = f" is not a {kind.value} status{hint}"
         return f"unknown status '{match.group('status').strip()}'{hint}"
@@ -403,6 +402,14 @@ def _parse_heading(
     if at is None:
         return f"malformed timestamp '{match.group('at')}' in update heading (expected {TIMESTAMP_FORMS})"
     return status, at
+
+
+_SEPARATORS = re.compile(r"[\s-]+")
+_STATUSES = {status.value: status for status in UpdateStatus}
+
+
+def _names(statuses: tuple[UpdateStatus, ...]) -> str:
+    return ", ".join(s.value for s in statuses)
 
 
 def _split_eta(lines: list[str], tz: ZoneInfo) -> tuple[datetime | str | None, str, int]:
