@@ -1,7 +1,8 @@
 """Build N synthetic incidents and print one Markdown table: for each N, the median of 3 cold
 builds (no cache), 3 rebuilds with nothing changed, 3 rebuilds after editing one incident, the
 time `statusgen serve` takes to show an edit (median of 3), the
-peak memory of any build (PSS of all its processes), and the files and megabytes written. Each
+peak memory of any build (PSS of all its processes, and their RSS summed), and the files and
+megabytes written. Each
 build is a fresh process. Linux only (memory is read from /proc).
 
 Usage: python bench/bench.py [N ...]   (default: 1000 10000)
@@ -104,40 +105,44 @@ def write_project(root: Path, count: int, seed: int = 7) -> None:
         )
 
 
-def timed_build(project: Path, *extra: str) -> tuple[float, float]:
-    """Seconds and peak memory (MB) of one build in a fresh process.
+def timed_build(project: Path, *extra: str) -> tuple[float, float, float]:
+    """Seconds and peak memory (MB: PSS, RSS) of one build in a fresh process.
 
-    Memory is the proportional set size (PSS) of the build and its rendering processes, summed
-    and sampled every 50 ms: pages they share count once, split between them."""
+    Memory is sampled every 50 ms over the build and its worker processes. PSS (proportional
+    set size) counts the pages they share once, split between them; the RSS of each process,
+    summed, counts shared pages once per process (an upper bound)."""
     began = time.perf_counter()
     command = [sys.executable, "-m", "statusgen", "-C", str(project), "build", "-q"]
     process = subprocess.Popen([*command, "--now", "2026-11-22 12:00", *extra])
-    peak = 0
+    peak_pss = peak_rss = 0
     while process.poll() is None:
-        peak = max(peak, _pss_kb(process.pid))
+        pss, rss = _memory_kb(process.pid)
+        peak_pss, peak_rss = max(peak_pss, pss), max(peak_rss, rss)
         time.sleep(0.05)
     seconds = time.perf_counter() - began
     if process.returncode:
         raise SystemExit(f"build failed with exit code {process.returncode}")
-    return seconds, peak / 1024
+    return seconds, peak_pss / 1024, peak_rss / 1024
 
 
-def _pss_kb(pid: int) -> int:
-    """PSS in kB of a process and all its descendants (0 for what has already gone)."""
-    total, todo = 0, [pid]
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """PSS and RSS in kB of a process and all its descendants (0 for what has already gone)."""
+    pss, rss, todo = 0, 0, [pid]
     while todo:
         current = todo.pop()
         try:
             with open(f"/proc/{current}/smaps_rollup") as stream:
                 for line in stream:
-                    if line.startswith("Pss:"):
-                        total += int(line.split()[1])
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
                         break
             with open(f"/proc/{current}/task/{current}/children") as stream:
                 todo.extend(int(child) for child in stream.read().split())
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-    return total
+    return pss, rss
 
 
 def touch_one(project: Path, round_: int) -> None:
@@ -169,6 +174,7 @@ def measure(count: int, runs: int) -> dict[str, float]:
             "unchanged": statistics.median(r[0] for r in unchanged),
             "edited": statistics.median(r[0] for r in edited),
             "memory": max(r[1] for r in cold + unchanged + edited),
+            "rss": max(r[2] for r in cold + unchanged + edited),
             "files": len(files),
             "mb": sum(p.stat().st_size for p in files) / 1e6,
         }
@@ -203,7 +209,7 @@ def main(argv: list[str]) -> None:
     sizes = [int(a) for a in argv] or [1000, 10000]
     print(
         "| N | cold build | rebuild, nothing changed | rebuild, one incident edited "
-        "| preview shows an edit | peak memory (PSS) | files | MB written |"
+        "| preview shows an edit | peak memory: PSS (RSS summed) | files | MB written |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for count in sizes:
@@ -211,7 +217,7 @@ def main(argv: list[str]) -> None:
         print(
             f"| {count:,} | {r['cold']:.2f} s | {r['unchanged']:.2f} s | {r['edited']:.2f} s "
             f"| {r['serve']:.2f} s "
-            f"| {r['memory']:.0f} MB | {r['files']:,} | {r['mb']:.1f} |",
+            f"| {r['memory']:.0f} MB ({r['rss']:.0f} MB) | {r['files']:,} | {r['mb']:.1f} |",
             flush=True,
         )
 

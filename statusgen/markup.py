@@ -63,7 +63,8 @@ for _key, _needs in _NEEDS.items():
 def render_markdown(text: str) -> Markup:
     """Markdown to HTML with no scripts, handlers or javascript: URLs.
 
-    Cached: an update's text shows on its incident page, in feeds and on the home page."""
+    Updates are converted when their file is read; the cache serves the `markdown` filter of
+    templates that convert the same texts again."""
     converter = _converter(_unneeded(text))
     converter.reset()  # an instance keeps state between documents
     clean = nh3.clean(
@@ -85,7 +86,7 @@ def _unneeded(text: str) -> frozenset[tuple[str, str]]:
     return frozenset(unneeded)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)  # texts fall into a few kinds; an instance is some 100 kB
 def _converter(without: frozenset[tuple[str, str]]) -> markdown.Markdown:
     converter = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
     registries = {

@@ -52,7 +52,10 @@ def map_forked(function: Callable[[T], R], items: Sequence[T], minimum: int) -> 
     queue_out, queue_in = os.pipe()
     with os.fdopen(queue_in, "wb") as stream:
         stream.write(b"".join(number.to_bytes(4, "little") for number in range(len(runs))))
-    gc.freeze()  # a worker's collections then leave the shared objects (and their pages) alone
+    # Frozen, the shared objects (and their pages) are left alone by a worker's collections.
+    # Objects frozen by the caller stay frozen: the caller unfreezes them when it is done.
+    frozen_here = gc.get_freeze_count() == 0
+    gc.freeze()
     children = []
     try:
         for _ in range(1, workers):
@@ -84,7 +87,8 @@ def map_forked(function: Callable[[T], R], items: Sequence[T], minimum: int) -> 
                 reports.append(pickle.loads(data) if data else ("error", "a worker stopped"))
     finally:
         os.close(queue_out)
-        gc.unfreeze()
+        if frozen_here:
+            gc.unfreeze()
     for status, value in reports:
         if status == "user":
             raise StatusgenError(value)

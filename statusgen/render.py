@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gettext
 import math
 import os
@@ -194,15 +195,9 @@ def register_filters(
             zone_labels[key] = abbreviation
         return zone_labels[key]
 
-    shown_times: dict[tuple[datetime, str], Markup] = {}
-
+    # Bounded: most times show on one page only, and a large site has hundreds of thousands.
+    @functools.lru_cache(maxsize=4096)
     def local_time(moment: datetime, pattern: str = "medium") -> Markup:
-        key = (moment, pattern)
-        if key not in shown_times:
-            shown_times[key] = _local_time(moment, pattern)
-        return shown_times[key]
-
-    def _local_time(moment: datetime, pattern: str) -> Markup:
         local = moment.astimezone(tz)
         day, clock, seconds = _utc_parts(moment)
         return Markup(
