@@ -52,3 +52,18 @@ def test_below_the_minimum_the_work_stays_in_this_process(
     monkeypatch.setenv("STATUSGEN_WORKERS", "4")
     results = map_forked(slow_square, list(range(50)), minimum=100)
     assert {pid for _, pid in results} == {os.getpid()}
+
+
+def test_objects_frozen_by_the_caller_stay_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    monkeypatch.setenv("STATUSGEN_WORKERS", "2")
+    gc.unfreeze()
+    map_forked(slow_square, list(range(100)), minimum=1)
+    assert gc.get_freeze_count() == 0  # what it froze for its workers, it unfroze
+    gc.freeze()
+    try:
+        map_forked(slow_square, list(range(100)), minimum=1)
+        assert gc.get_freeze_count() > 0  # the caller's freeze outlives the call
+    finally:
+        gc.unfreeze()
