@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".statusgen-cache"
 _FILE = "build.pickle"
-_FORMAT = 5
+_FORMAT = 6
 _STAMP = (_FORMAT, __version__, sys.version_info[:2])
 
 

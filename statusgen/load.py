@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from .config import CONFIG_FILE, decode_text, load_config, unknown_component
 from .errors import BuildFailed, SourceError, SourceRef
-from .markup import CONVERTER, render_markdown
+from .markup import CONVERTER, markdown_to_html
 from .model import (
     IMPLIED_STATUS,
     INCIDENT_STATUSES,
@@ -272,7 +272,7 @@ def read_incident(
         impact=impact,
         components=components,
         summary=summary,
-        summary_html=render_markdown(summary),
+        summary_rendered=markdown_to_html(summary),
         updates=tuple(updates),
         started=started,
         eta=eta,
@@ -381,7 +381,7 @@ def parse_updates(
             )
             continue
         due = eta if isinstance(eta, datetime) else None
-        updates.append(Update(status, at, text, due, lineno, html=render_markdown(text)))
+        updates.append(Update(status, at, text, due, lineno, rendered=markdown_to_html(text)))
     return "\n".join(summary).strip(), updates
 
 

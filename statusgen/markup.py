@@ -59,22 +59,24 @@ for _key, _needs in _NEEDS.items():
     _BY_NEED.setdefault(_needs, []).append(_key)
 
 
-@functools.lru_cache(maxsize=4096)
-def render_markdown(text: str) -> Markup:
-    """Markdown to HTML with no scripts, handlers or javascript: URLs.
-
-    Updates are converted when their file is read; the cache serves the `markdown` filter of
-    templates that convert the same texts again."""
+def markdown_to_html(text: str) -> str:
+    """Markdown to HTML with no scripts, handlers or javascript: URLs."""
     converter = _converter(_unneeded(text))
     converter.reset()  # an instance keeps state between documents
-    clean = nh3.clean(
+    return nh3.clean(
         converter.convert(text),
         tags=_ALLOWED_TAGS,
         attributes={"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}},
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
-    return Markup(clean)
+
+
+@functools.lru_cache(maxsize=4096)
+def render_markdown(text: str) -> Markup:
+    """The templates' `markdown` filter. (Updates are converted when their file is read; the
+    cache serves templates that convert the same texts again.)"""
+    return Markup(markdown_to_html(text))
 
 
 def _unneeded(text: str) -> frozenset[tuple[str, str]]:

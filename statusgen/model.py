@@ -9,6 +9,8 @@ from functools import total_ordering
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
+
 if TYPE_CHECKING:
     from .policy import SlaConfig
 
@@ -145,7 +147,12 @@ class Update(_Pickled):
     eta: datetime | None = None
     line: int = 0
     automatic: bool = False
-    html: str = ""  # the body as safe HTML (markupsafe.Markup), made when the file is read
+    rendered: str = ""  # the body as sanitized HTML, made when the file is read
+
+    @property
+    def html(self) -> Markup:
+        """The body as HTML for templates (kept as a plain string: it pickles much faster)."""
+        return Markup(self.rendered)
 
     @property
     def anchor(self) -> str:
@@ -174,7 +181,11 @@ class Incident(_Pickled):
     priority: str | None = None
     urgency: str | None = None
     digest: str = ""  # of the file's bytes and the configuration it was read with
-    summary_html: str = ""  # the summary as safe HTML (markupsafe.Markup)
+    summary_rendered: str = ""  # the summary as sanitized HTML
+
+    @property
+    def summary_html(self) -> Markup:
+        return Markup(self.summary_rendered)
 
 
 # Statuspage's convention: a major outage counts fully as downtime, a partial one at 30 %.
