@@ -103,16 +103,25 @@ def make_env(project: Path, site: SiteInfo, bytecode: Path | None = None) -> jin
     return env
 
 
+_PAGE_TEMPLATES = (
+    "index.html", "incident.html", "component.html", "history.html", "sla.html", "404.html",
+    "feed_entry.html",
+)  # fmt: skip
+
+
 def compile_templates(env: jinja2.Environment) -> None:
-    """Compile every page template now, once, rather than in each rendering process."""
-    for name in (
-        "index.html", "incident.html", "component.html", "history.html", "sla.html",
-        "404.html", "feed_entry.html",
-    ):  # fmt: skip
+    """Compile the templates now, once, rather than in each rendering process: every one the
+    theme and the site have (and the theme's version of each the site replaces, which the
+    site's may extend). Only a page template's error stops the build here; any other template
+    reports its errors if a page uses it."""
+    own = env.loader.loaders[0].list_templates()  # type: ignore[union-attr]
+    names = [n for n in env.list_templates(extensions=["html"]) if not n.startswith("default/")]
+    for name in [*names, *(f"default/{n}" for n in own)]:
         try:
             env.get_template(name)
         except jinja2.TemplateError as error:
-            raise template_failure(error, name, "while compiling it") from None
+            if name in _PAGE_TEMPLATES:
+                raise template_failure(error, name, "while compiling it") from None
 
 
 def memoize_macros(env: jinja2.Environment) -> None:
