@@ -151,25 +151,42 @@ class _Labels:
         return getattr(self.module, name)
 
 
+# Macros given objects that show on many pages (an incident's row is on its components' pages
+# and in the history), worth keeping by the objects' identity. Any other macro is kept only when
+# its arguments are plain values: kept per object, one result per incident would pile up unused.
+_SHOWN_ON_MANY_PAGES = frozenset({"incident_row", "uptime_bar"})
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _memoized(macro: jinja2.runtime.Macro) -> Callable[..., Any]:
     cache: dict[tuple[Any, ...], tuple[Any, tuple[Any, ...]]] = {}
-
-    plain = (str, int, float, bool, type(None))
+    by_identity = macro.name in _SHOWN_ON_MANY_PAGES
 
     def key_of(value: Any) -> Any:
-        # Objects are keyed by identity; the cache keeps them alive, so no id is ever reused.
-        return value if type(value) in plain or isinstance(value, Enum) else id(value)
+        if type(value) in _PLAIN or isinstance(value, Enum):
+            return value
+        if not by_identity:
+            raise _NotKept
+        # Keyed by identity; the cache keeps the objects alive, so no id is ever reused.
+        return id(value)
 
     def call(*args: Any, **kwargs: Any) -> Any:
-        key = tuple(map(key_of, args))
-        if kwargs:
-            key += tuple((k, key_of(v)) for k, v in sorted(kwargs.items()))
+        try:
+            key = tuple(map(key_of, args))
+            if kwargs:
+                key += tuple((k, key_of(v)) for k, v in sorted(kwargs.items()))
+        except _NotKept:
+            return macro(*args, **kwargs)
         hit = cache.get(key)
         if hit is None:
             hit = cache[key] = (macro(*args, **kwargs), (args, kwargs))
         return hit[0]
 
     return call
+
+
+class _NotKept(Exception):
+    """An argument that makes a macro's result not worth keeping."""
 
 
 def _bytecode_cache(parent: Path, name: str) -> jinja2.BytecodeCache | None:
