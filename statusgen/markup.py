@@ -27,6 +27,9 @@ _NEEDS: dict[tuple[str, str], re.Pattern[str]] = {
     for registry, name, needs in [
         ("preprocessors", "html_block", "<"),
         ("preprocessors", "fenced_code_block", "```|~~~"),
+        # Puts back what the three above and the "html" and "entity" patterns set aside (and
+        # leaves a reference cycle behind on every run, even with nothing to put back).
+        ("postprocessors", "raw_html", "<|&|```|~~~"),
         ("blockprocessors", "indent", r"\t|    "),
         ("blockprocessors", "code", r"\t|    "),
         ("blockprocessors", "hashheader", "#"),
@@ -93,6 +96,7 @@ def _converter(without: frozenset[tuple[str, str]]) -> markdown.Markdown:
     converter = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
     registries = {
         "preprocessors": converter.preprocessors,
+        "postprocessors": converter.postprocessors,
         "blockprocessors": converter.parser.blockprocessors,
         "inlinePatterns": converter.inlinePatterns,
     }
