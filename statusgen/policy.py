@@ -207,17 +207,21 @@ def _public_holidays(node: Located) -> holidays.HolidayBase:
             "'holidays' needs a 'country' (ISO code such as BR, PT, US) and optional 'subdivision'"
         )
     country = str(fields["country"].value).upper()
+    subdivision = str(fields["subdivision"].value).upper() if "subdivision" in fields else None
+    try:
+        return holidays.country_holidays(country, subdiv=subdivision)
+    except NotImplementedError:
+        pass
+    # Only now list what exists: listing loads every country's rules (a tenth of a second).
     supported = holidays.list_supported_countries()
     if country not in supported:
         raise fields["country"].error(
             f"unknown holiday country '{country}'{suggest(country, supported)}"
         )
-    subdivision = str(fields["subdivision"].value).upper() if "subdivision" in fields else None
-    if subdivision is not None and subdivision not in supported[country]:
-        raise fields["subdivision"].error(
-            f"unknown subdivision '{subdivision}' of {country}{suggest(subdivision, supported[country])}"
-        )
-    return holidays.country_holidays(country, subdiv=subdivision)
+    assert subdivision is not None
+    raise fields["subdivision"].error(
+        f"unknown subdivision '{subdivision}' of {country}{suggest(subdivision, supported[country])}"
+    )
 
 
 def _priorities(

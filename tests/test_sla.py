@@ -225,6 +225,11 @@ def test_priority_from_the_urgency_impact_matrix(
             "components.yaml:21: unknown holiday country 'XX'",
         ),
         (
+            "calendars:\n  b:\n    days: [mon]\n    hours: ['09:00-18:00']\n"
+            "    holidays: {country: BR, subdivision: SQ}\n",
+            "components.yaml:21: unknown subdivision 'SQ' of BR (allowed: AC, AL",
+        ),
+        (
             "policies:\n  default:\n    maintenance: {notice: 2 weeks}\n",
             "components.yaml:19: bad notice '2 weeks' (use 48h, 2bd for business days, 7d for calendar days)",
         ),
