@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import holidays
 
 from .calendars import Calendar, Duration, Hours, parse_duration
 from .errors import SourceError
 from .model import Impact
 from .source import Located, check_keys, suggest
+
+if TYPE_CHECKING:
+    import holidays
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 URGENCIES = ("low", "medium", "high")
@@ -206,6 +208,8 @@ def _public_holidays(node: Located) -> holidays.HolidayBase:
         raise node.error(
             "'holidays' needs a 'country' (ISO code such as BR, PT, US) and optional 'subdivision'"
         )
+    import holidays  # a slow import: only for sites whose calendars have holidays
+
     country = str(fields["country"].value).upper()
     subdivision = str(fields["subdivision"].value).upper() if "subdivision" in fields else None
     try:
