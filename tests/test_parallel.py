@@ -67,3 +67,29 @@ def test_objects_frozen_by_the_caller_stay_frozen(monkeypatch: pytest.MonkeyPatc
         assert gc.get_freeze_count() > 0  # the caller's freeze outlives the call
     finally:
         gc.unfreeze()
+
+
+PARENT = os.getpid()
+
+
+def dies_in_a_worker(item: int) -> int:
+    if os.getpid() != PARENT:
+        os._exit(3)  # as if killed: no last word
+    time.sleep(0.002)  # the worker surely gets a run
+    return item
+
+
+def test_a_worker_that_vanishes_fails_the_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STATUSGEN_WORKERS", "2")
+    with pytest.raises(RuntimeError, match="a worker stopped"):
+        map_forked(dies_in_a_worker, list(range(500)), minimum=1)
+
+
+def big_result(item: int) -> bytes:
+    return bytes([item % 256]) * 50_000  # runs far larger than a pipe holds
+
+
+def test_large_results_come_back_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STATUSGEN_WORKERS", "3")
+    results = map_forked(big_result, list(range(600)), minimum=1)
+    assert results == [big_result(n) for n in range(600)]
