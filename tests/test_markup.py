@@ -36,6 +36,9 @@ SAMPLES = [
     "> quoted *text*\n\n---",
     "[ref]: https://example.com\n\nSee [the ref][ref].",
     "| a | b |\n|---|---|\n| 1 | 2 |",
+    "![logo][ref] and [the notes][ref]\n\n[ref]: https://example.com/a.png",
+    "See [ref] and ![ref]\n\n[ref]: https://example.com/b.png",
+    "[undefined][nowhere] and [plain](https://example.com) ![pic](https://example.com/c.png)",
 ]
 
 
