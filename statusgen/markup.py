@@ -20,47 +20,47 @@ _ALLOWED_TAGS = {
 # Python-Markdown tries every processor and pattern on every text, yet most updates are plain
 # sentences. A text in which a processor cannot match (no "[" for links, no "|" for tables …)
 # is converted by an instance without it, which gives the same HTML sooner. Each entry: the
-# registry, the name, and what the text must contain for it to match anywhere (tabs count, as
-# they become spaces). Processors not named here are always kept.
-_NEEDS: dict[tuple[str, str], re.Pattern[str]] = {
-    (registry, name): re.compile(needs)
-    for registry, name, needs in [
-        ("preprocessors", "html_block", "<"),
-        ("preprocessors", "fenced_code_block", "```|~~~"),
-        # Puts back what the three above and the "html" and "entity" patterns set aside (and
-        # leaves a reference cycle behind on every run, even with nothing to put back).
-        ("postprocessors", "raw_html", "<|&|```|~~~"),
-        ("blockprocessors", "indent", r"\t|    "),
-        ("blockprocessors", "code", r"\t|    "),
-        ("blockprocessors", "hashheader", "#"),
-        ("blockprocessors", "setextheader", "[=-]"),
-        ("blockprocessors", "hr", "[-_*]"),
-        ("blockprocessors", "quote", ">"),
-        ("blockprocessors", "reference", r"\]:"),
-        ("blockprocessors", "table", r"\|"),
-        ("blockprocessors", "olist", r"\d\."),
-        ("blockprocessors", "ulist", "[*+-]"),
-        ("inlinePatterns", "backtick", "`"),
-        ("inlinePatterns", "escape", r"\\"),
-        ("inlinePatterns", "link", r"\["),
-        ("inlinePatterns", "image_link", r"!\["),
-        # Reference links resolve only against a definition ("[id]: url") in the same text.
-        ("inlinePatterns", "reference", r"\]:"),
-        ("inlinePatterns", "short_reference", r"\]:"),
-        ("inlinePatterns", "image_reference", r"\A(?=[\s\S]*!\[)(?=[\s\S]*\]:)"),
-        ("inlinePatterns", "short_image_ref", r"\A(?=[\s\S]*!\[)(?=[\s\S]*\]:)"),
-        ("inlinePatterns", "autolink", "<"),
-        ("inlinePatterns", "automail", "<"),
-        ("inlinePatterns", "html", "<"),
-        ("inlinePatterns", "entity", "&"),
-        ("inlinePatterns", "em_strong", "[*_]"),
-        # A hard line break: two spaces before a newline ("\r" becomes one).
-        ("inlinePatterns", "linebreak", r"\t|  [\r\n]"),
-    ]
-}
-_BY_NEED: dict[re.Pattern[str], list[tuple[str, str]]] = {}
-for _key, _needs in _NEEDS.items():
-    _BY_NEED.setdefault(_needs, []).append(_key)
+# registry, the name, the characters of which the text must hold one for it to match anywhere
+# (tabs count, as they become spaces), and what else the text must then match, if anything.
+# Processors not named here are always kept.
+_NEEDS = [
+    ("preprocessors", "html_block", "<", None),
+    ("preprocessors", "fenced_code_block", "`~", "```|~~~"),
+    # Puts back what the three above and the "html" and "entity" patterns set aside (and leaves
+    # a reference cycle behind on every run, even with nothing to put back).
+    ("postprocessors", "raw_html", "<&`~", "<|&|```|~~~"),
+    ("blockprocessors", "indent", "\t ", r"\t|    "),
+    ("blockprocessors", "code", "\t ", r"\t|    "),
+    ("blockprocessors", "hashheader", "#", None),
+    ("blockprocessors", "setextheader", "=-", None),
+    ("blockprocessors", "hr", "-_*", None),
+    ("blockprocessors", "quote", ">", None),
+    ("blockprocessors", "reference", ":", r"\]:"),
+    ("blockprocessors", "table", "|", None),
+    ("blockprocessors", "olist", ".", r"\d\."),
+    ("blockprocessors", "ulist", "*+-", None),
+    ("inlinePatterns", "backtick", "`", None),
+    ("inlinePatterns", "escape", "\\", None),
+    ("inlinePatterns", "link", "[", None),
+    ("inlinePatterns", "image_link", "!", r"!\["),
+    # Reference links resolve only against a definition ("[id]: url") in the same text.
+    ("inlinePatterns", "reference", ":", r"\]:"),
+    ("inlinePatterns", "short_reference", ":", r"\]:"),
+    ("inlinePatterns", "image_reference", "!", r"\A(?=[\s\S]*!\[)(?=[\s\S]*\]:)"),
+    ("inlinePatterns", "short_image_ref", "!", r"\A(?=[\s\S]*!\[)(?=[\s\S]*\]:)"),
+    ("inlinePatterns", "autolink", "<", None),
+    ("inlinePatterns", "automail", "<", None),
+    ("inlinePatterns", "html", "<", None),
+    ("inlinePatterns", "entity", "&", None),
+    ("inlinePatterns", "em_strong", "*_", None),
+    # A hard line break: two spaces before a newline ("\r" becomes one).
+    ("inlinePatterns", "linebreak", "\t\r\n", r"\t|  [\r\n]"),
+]
+# The same needs, asked once: (characters, pattern) → the processors that need them.
+_BY_NEED: dict[tuple[frozenset[str], re.Pattern[str] | None], list[tuple[str, str]]] = {}
+for _registry, _name, _chars, _pattern in _NEEDS:
+    _need = (frozenset(_chars), re.compile(_pattern) if _pattern else None)
+    _BY_NEED.setdefault(_need, []).append((_registry, _name))
 
 
 def markdown_to_html(text: str) -> str:
@@ -85,9 +85,10 @@ def render_markdown(text: str) -> Markup:
 
 def _unneeded(text: str) -> frozenset[tuple[str, str]]:
     """The processors and patterns that cannot match anywhere in `text`."""
+    present = set(text)
     unneeded: set[tuple[str, str]] = set()
-    for needs, keys in _BY_NEED.items():
-        if not needs.search(text):
+    for (chars, pattern), keys in _BY_NEED.items():
+        if present.isdisjoint(chars) or (pattern is not None and not pattern.search(text)):
             unneeded.update(keys)
     return frozenset(unneeded)
 
