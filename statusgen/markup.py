@@ -65,6 +65,8 @@ for _registry, _name, _chars, _pattern in _NEEDS:
 
 def markdown_to_html(text: str) -> str:
     """Markdown to HTML with no scripts, handlers or javascript: URLs."""
+    if not text.strip():  # most incidents have no summary
+        return ""
     converter = _converter(_unneeded(text))
     converter.reset()  # an instance keeps state between documents
     return nh3.clean(

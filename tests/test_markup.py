@@ -83,3 +83,8 @@ def test_rendered_markdown_is_sanitized() -> None:
         'Hi <script>alert(1)</script> [x](javascript:alert(1)) <b onclick="x">b</b>'
     )
     assert "<script" not in html and "javascript:" not in html and "onclick" not in html
+
+
+@pytest.mark.parametrize("text", ["", "  \n\t\n"])
+def test_blank_texts_convert_to_nothing(text: str) -> None:
+    assert render_markdown(text) == full_html(text) == ""
