@@ -29,6 +29,11 @@ class Calendar:
     week: tuple[Hours, ...] = ((),) * 7  # Monday first
     special_days: Mapping[date, Hours] = field(default_factory=dict)  # closed () or other hours
     public_holidays: Mapping[date, str] = field(default_factory=dict, compare=False)
+    # Each day's working periods in UTC, worked out once: thousands of deadlines cross the same
+    # days, and turning local hours into UTC instants is most of the arithmetic.
+    _days: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def business_day(self) -> timedelta:
@@ -52,10 +57,14 @@ class Calendar:
         day = start.astimezone(self.timezone).date() - timedelta(days=1)
         idle = 0
         while idle < _SEARCH_LIMIT_DAYS:
-            hours = self.hours_on(day)
-            idle = 0 if hours else idle + 1
-            for begin, end in hours:
-                yield self._instant(day, begin), self._instant(day, end)
+            spans = self._days.get(day)
+            if spans is None:
+                spans = self._days[day] = tuple(
+                    (self._instant(day, begin), self._instant(day, end))
+                    for begin, end in self.hours_on(day)
+                )
+            idle = 0 if spans else idle + 1
+            yield from spans
             day += timedelta(days=1)
         raise ValueError(f"calendar '{self.name}' has no working time after {start:%Y-%m-%d}")
 
