@@ -98,9 +98,27 @@ def make_env(project: Path, site: SiteInfo, bytecode: Path | None = None) -> jin
     if bytecode is not None:  # compiled templates hold translated labels: one folder per catalog
         env.bytecode_cache = _bytecode_cache(bytecode, translations_digest(translations)[:16])
     register_filters(env, site, translations)
+    # The theme's partials are there to be replaced and are empty until they are: an include
+    # costs a tenth of a small page, so base.html skips the ones that would print nothing.
+    env.globals["empty_partials"] = {
+        name for name in (_CUSTOM_HEAD, _CUSTOM_FOOTER) if _prints_nothing(env, name)
+    }
     memoize_macros(env)
     memoize_gettext(env)
     return env
+
+
+_CUSTOM_HEAD = "partials/custom_head.html"
+_CUSTOM_FOOTER = "partials/custom_footer.html"
+
+
+def _prints_nothing(env: jinja2.Environment, name: str) -> bool:
+    """Whether the template has no content at all (only comments, say)."""
+    try:
+        source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        return not env.parse(source).body
+    except jinja2.TemplateError:  # missing or broken: the include says so when it runs
+        return False
 
 
 _PAGE_TEMPLATES = (

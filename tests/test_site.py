@@ -337,6 +337,7 @@ def test_site_templates_override_and_extend_the_default_theme(
                 {% block footer_extra %}<p class="contact">Call 555-0100</p>{% endblock %}
             """,
             "templates/partials/custom_head.html": '<meta name="theme-color" content="#123456">\n',
+            "templates/partials/custom_footer.html": '<p class="where">{{ page_path }}</p>',
         }
     )
     site = build_site(project)
@@ -349,6 +350,7 @@ def test_site_templates_override_and_extend_the_default_theme(
         tree = site.page(page)
         assert tree.xpath("//footer//p[@class='contact']/text()") == ["Call 555-0100"]
         assert tree.xpath("//meta[@name='theme-color']/@content") == ["#123456"]
+        assert tree.xpath("//footer//p[@class='where']/text()") == [page]  # with the page's context
         # The rest of the default footer stays.
         assert "Times are shown in America/Sao_Paulo" in site.text(page, "//footer")
 
