@@ -494,7 +494,9 @@ def render_pages(
         "sla_enabled": content.sla.enabled,
     }
 
-    def render(path: str, template: str, extra: dict[str, Any]) -> bytes:
+    def render(
+        path: str, template: str, extra: dict[str, Any] | Callable[[], dict[str, Any]]
+    ) -> bytes:
         context = {
             **shared,
             "root": "../" * path.count("/"),
@@ -502,9 +504,20 @@ def render_pages(
             "canonical_url": site.url + path.removesuffix("index.html"),
             "feeds": site_feeds,
         }
-        for name, value in extra.items():
+        for name, value in (extra() if callable(extra) else extra).items():
             context[name] = value() if callable(value) else value
         return render_template(env, template, context, path)
+
+    def incident_page(state: IncidentState) -> dict[str, Any]:
+        # Made when the page is rendered: ten thousand pages waiting to be written hold only this.
+        annotation = annotations.get(state.id)
+        return {
+            "as_of": now if state.is_open else None,
+            "incident": state,
+            "sla": annotation,
+            "maintenance_check": derived.maintenance.get(state.id),
+            "timeline": timeline(state, annotation),
+        }
 
     def page(
         path: str, template: str, key: tuple[Any, ...] | None, **extra: Callable[[], Any] | Any
@@ -527,15 +540,11 @@ def render_pages(
     everything = (now.isoformat(), signatures.everything(snapshot.incidents))
     yield page("index.html", "index.html", everything, as_of=now)
     for state in snapshot.incidents:
-        yield page(
-            f"incidents/{state.id}.html",
-            "incident.html",
-            (sig(state),),
-            as_of=now if state.is_open else None,
-            incident=state,
-            sla=partial(annotations.get, state.id),
-            maintenance_check=derived.maintenance.get(state.id),
-            timeline=partial(lambda s: timeline(s, annotations.get(s.id)), state),
+        path = f"incidents/{state.id}.html"
+        yield Output(
+            path,
+            key=signatures.key(path, sig(state)),
+            render=partial(render, path, "incident.html", partial(incident_page, state)),
         )
     for component_state in snapshot.components.values():
         cid = component_state.component.id
