@@ -172,7 +172,9 @@ class Signatures:
     def __init__(self, fingerprint: str, now: datetime) -> None:
         self.fingerprint = fingerprint
         self.now = now.isoformat()
-        self._states: dict[tuple[int, bool], tuple[str, IncidentState]] = {}
+        # By the incident's identity, for the live signature and the content one; each entry
+        # keeps its incident alive, so no identity is reused during the build.
+        self._states: tuple[dict[int, tuple[str, IncidentState]], ...] = ({}, {})
         self._groups: dict[tuple[int, bool], tuple[str, Sequence[IncidentState]]] = {}
 
     def state(self, state: IncidentState) -> str:
@@ -186,7 +188,8 @@ class Signatures:
         return self._signature(state, live=False)
 
     def _signature(self, state: IncidentState, live: bool) -> str:
-        found = self._states.get((id(state), live))
+        known = self._states[live]
+        found = known.get(id(state))
         if found is None:
             # The file's digest fixes its content; the count of updates shown so far fixes which
             # of them are visible (later ones are hidden) and which transitions happened.
@@ -195,7 +198,9 @@ class Signatures:
             )
             if live and state.is_open:
                 signature += f":{self.now}"
-            found = self._states[(id(state), live)] = (signature, state)
+            found = known[id(state)] = (signature, state)
+            if not state.is_open:  # a closed incident's two signatures are one
+                self._states[not live][id(state)] = found
         return found[0]
 
     def everything(self, states: Sequence[IncidentState], live: bool = True) -> str:
