@@ -10,9 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import jinja2
+
 from . import api, badges, cache, feeds, ical, load, parallel, render
 from .compute import Computed, compute
-from .model import Site, Snapshot
+from .errors import TemplateFailed
+from .model import Site, SiteInfo, Snapshot
 from .output import write_site
 
 
@@ -46,8 +49,9 @@ def build(
     with _collector_paused():
         cached = cache.load_cache(project) if use_cache else cache.BuildCache()
         parsed = load.ParseCache(previous=cached.incidents)
+        templates = _Templates(project, use_cache)
         # Gather everything first, so a content error never leaves half a site behind.
-        site = load.load_site(project, parsed)
+        site = load.load_site(project, parsed, meanwhile=templates.prepare)
         now = now or build_time()
         if now.tzinfo is None:  # a --now without an offset is read in the site's time zone
             now = now.replace(tzinfo=site.info.timezone)
@@ -55,8 +59,9 @@ def build(
         computed = compute(site, now, signatures, cached.annotations)
         computed.annotations.work_out_all()
     try:
+        env = templates.environment(site)
         return _render_and_write(
-            project, out, use_cache, cached, parsed, site, signatures, computed
+            project, env, out, use_cache, cached, parsed, site, signatures, computed
         )
     finally:
         gc.unfreeze()
@@ -79,8 +84,36 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+class _Templates:
+    """The template environment, prepared while the incidents are parsed (compiling templates
+    is a tenth of a small site's build, and the other cores are busy parsing meanwhile)."""
+
+    def __init__(self, project: Path, use_cache: bool) -> None:
+        self.project = project
+        self.bytecode = project / cache.CACHE_DIR / "templates" if use_cache else None
+        self.prepared: jinja2.Environment | None = None
+        self.failure: TemplateFailed | None = None
+
+    def prepare(self, info: SiteInfo) -> None:
+        try:
+            self.prepared = render.make_env(self.project, info, self.bytecode)
+            if parallel.worker_count() > 1:  # compiled once here, not in each rendering process
+                render.compile_templates(self.prepared)
+        except TemplateFailed as failure:  # reported once the content is known to be good
+            self.failure = failure
+
+    def environment(self, site: Site) -> jinja2.Environment:
+        if self.prepared is None and self.failure is None:  # not prepared during the load
+            self.prepare(site.info)
+        if self.failure is not None:
+            raise self.failure
+        assert self.prepared is not None
+        return self.prepared
+
+
 def _render_and_write(
     project: Path,
+    env: jinja2.Environment,
     out: Path,
     use_cache: bool,
     cached: cache.BuildCache,
@@ -89,11 +122,6 @@ def _render_and_write(
     signatures: cache.Signatures,
     computed: Computed,
 ) -> Report:
-    env = render.make_env(
-        project, site.info, project / cache.CACHE_DIR / "templates" if use_cache else None
-    )
-    if parallel.worker_count() > 1:
-        render.compile_templates(env)
     outputs = [
         *render.render_pages(env, site, computed, signatures),
         *render.render_static(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -24,6 +25,7 @@ from .model import (
     Incident,
     Kind,
     Site,
+    SiteInfo,
     Update,
     UpdateStatus,
 )
@@ -77,10 +79,21 @@ class ParseCache:
     current: dict[str, tuple[FileStamp, Incident]] = field(default_factory=dict)
 
 
-def load_site(project: Path, cache: ParseCache | None = None) -> Site:
-    """Read and validate all content; raise BuildFailed listing every error found."""
+def load_site(
+    project: Path,
+    cache: ParseCache | None = None,
+    meanwhile: Callable[[SiteInfo], None] | None = None,
+) -> Site:
+    """Read and validate all content; raise BuildFailed listing every error found.
+
+    `meanwhile`, given the site's settings when they are valid, is done while the incidents are
+    parsed (on the other cores, for a large site)."""
     errors: list[SourceError] = []
     config = load_config(project, errors)
+    if errors or meanwhile is None:
+        meanwhile = None
+    else:
+        meanwhile = partial(meanwhile, config.info)
     config_path = project / CONFIG_FILE
     # Parsed incidents hold their HTML: a new Markdown or sanitizer version parses them again.
     config_digest = hashlib.blake2b(
@@ -128,7 +141,7 @@ def load_site(project: Path, cache: ParseCache | None = None) -> Site:
     # Parsing is the costly part of a first build: shared out over the cores.
     parse = partial(_parse_file, context=context, key=config_digest)
     for (rel, _, stamp, _), (incident, problems) in zip(
-        todo, map_forked(parse, todo, minimum=_PARALLEL_PARSE), strict=True
+        todo, map_forked(parse, todo, minimum=_PARALLEL_PARSE, meanwhile=meanwhile), strict=True
     ):
         errors.extend(problems)
         found.append((rel, stamp, incident))

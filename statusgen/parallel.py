@@ -33,15 +33,23 @@ def worker_count() -> int:
         return os.cpu_count() or 1
 
 
-def map_forked(function: Callable[[T], R], items: Sequence[T], minimum: int) -> list[R]:
+def map_forked(
+    function: Callable[[T], R],
+    items: Sequence[T],
+    minimum: int,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[R]:
     """`[function(item) for item in items]`, over several processes when there are at least
-    `minimum` items. A StatusgenError in a worker is raised again here.
+    `minimum` items. A StatusgenError in a worker is raised again here. `meanwhile`, if given,
+    is done by this process first, while the workers start on the items.
 
     The items are cut into small runs that each process takes in turn as it gets free, so a
     process given costlier items takes fewer of them; neighbouring items (the RSS and Atom
     versions of one feed, say) mostly fall to the same process and share what it has made."""
     workers = worker_count()
     if workers < 2 or len(items) < minimum:
+        if meanwhile is not None:
+            meanwhile()
         return [function(item) for item in items]
     runs = [
         range(start, min(start + _run_length(len(items), workers), len(items)))
@@ -76,6 +84,8 @@ def map_forked(function: Callable[[T], R], items: Sequence[T], minimum: int) -> 
             children.append((pid, reader))
         results: list[Any] = [None] * len(items)
         try:
+            if meanwhile is not None:
+                meanwhile()
             for number, values in _take_runs(function, items, runs, queue_out):
                 results[runs[number].start : runs[number].stop] = values
         finally:

@@ -152,7 +152,10 @@ def memoize_macros(env: jinja2.Environment) -> None:
     costs more than some pages' content)."""
     labels = _Labels()
     env.globals["labels"] = labels  # the module's own context copies the globals: set it first
-    module = env.get_template("macros.html").module
+    try:
+        module = env.get_template("macros.html").module
+    except jinja2.TemplateError as error:
+        raise template_failure(error, "macros.html", "while compiling it") from None
     for name, value in list(vars(module).items()):
         if isinstance(value, jinja2.runtime.Macro):
             setattr(module, name, _memoized(value))

@@ -290,3 +290,20 @@ def test_a_cache_written_by_several_processes_is_read_back_whole(
     assert set(kept.incidents) == set(FILES)
     assert {f"closed-{n}" for n in range(8)} <= set(kept.annotations)
     assert not list((project / CACHE_DIR).glob(".write-*"))
+
+
+def test_a_broken_macros_file_is_reported_after_the_content_errors(
+    make_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    project = make_project(
+        {**many(3), "templates/macros.html": "{% macro icon(kind) %}\n{{ kind \n"}
+    )
+    with pytest.raises(StatusgenError, match=r"templates/macros\.html:2: "):
+        build(project, tmp_path / "site", now=NOW)
+    # A content error comes first: it is the one to fix before templates can be tried.
+    (project / "incidents/i001.md").write_text("---\ntitle: X\nimpact: huge\n---\n")
+    from statusgen.errors import BuildFailed
+
+    with pytest.raises(BuildFailed):
+        build(project, tmp_path / "site", now=NOW)
+    assert not (tmp_path / "site").exists()
