@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from datetime import datetime, timedelta
@@ -114,15 +115,24 @@ def timed_build(project: Path, *extra: str) -> tuple[float, float, float]:
     began = time.perf_counter()
     command = [sys.executable, "-m", "statusgen", "-C", str(project), "build", "-q"]
     process = subprocess.Popen([*command, "--now", "2026-11-22 12:00", *extra])
-    peak_pss = peak_rss = 0
-    while process.poll() is None:
-        pss, rss = _memory_kb(process.pid)
-        peak_pss, peak_rss = max(peak_pss, pss), max(peak_rss, rss)
-        time.sleep(0.05)
+    peaks = [0, 0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            pss, rss = _memory_kb(process.pid)
+            peaks[0], peaks[1] = max(peaks[0], pss), max(peaks[1], rss)
+
+    # Sampled beside the build, so that its end is timed when it happens, not at the next sample.
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    process.wait()
     seconds = time.perf_counter() - began
+    done.set()
+    sampler.join()
     if process.returncode:
         raise SystemExit(f"build failed with exit code {process.returncode}")
-    return seconds, peak_pss / 1024, peak_rss / 1024
+    return seconds, peaks[0] / 1024, peaks[1] / 1024
 
 
 def _memory_kb(pid: int) -> tuple[int, int]:
