@@ -9,14 +9,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jinja2
-
-from . import api, badges, cache, feeds, ical, load, parallel, render
+from . import api, badges, cache, feeds, ical, load, parallel
 from .compute import Computed, compute
 from .errors import TemplateFailed
 from .model import Site, SiteInfo, Snapshot
 from .output import write_site
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,8 @@ class _Templates:
         self.failure: TemplateFailed | None = None
 
     def prepare(self, info: SiteInfo) -> None:
+        from . import render  # Jinja and Babel load here, while the other cores parse
+
         try:
             self.prepared = render.make_env(self.project, info, self.bytecode)
             if parallel.worker_count() > 1:  # compiled once here, not in each rendering process
@@ -122,6 +126,8 @@ def _render_and_write(
     signatures: cache.Signatures,
     computed: Computed,
 ) -> Report:
+    from . import render
+
     outputs = [
         *render.render_pages(env, site, computed, signatures),
         *render.render_static(),

@@ -8,8 +8,6 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import jinja2
-
 from . import __version__
 from .cache import Signatures
 from .compute import Computed
@@ -18,6 +16,7 @@ from .output import Output
 from .sla import Annotation, Deadline
 
 if TYPE_CHECKING:
+    import jinja2
     from feedgen.feed import FeedGenerator
 
 FEED_LIMIT = 50  # entries per feed: the most recent updates
