@@ -90,10 +90,7 @@ def load_site(
     parsed (on the other cores, for a large site)."""
     errors: list[SourceError] = []
     config = load_config(project, errors)
-    if errors or meanwhile is None:
-        meanwhile = None
-    else:
-        meanwhile = partial(meanwhile, config.info)
+    prepare = partial(meanwhile, config.info) if meanwhile is not None and not errors else None
     config_path = project / CONFIG_FILE
     # Parsed incidents hold their HTML: a new Markdown or sanitizer version parses them again.
     config_digest = hashlib.blake2b(
@@ -141,7 +138,7 @@ def load_site(
     # Parsing is the costly part of a first build: shared out over the cores.
     parse = partial(_parse_file, context=context, key=config_digest)
     for (rel, _, stamp, _), (incident, problems) in zip(
-        todo, map_forked(parse, todo, minimum=_PARALLEL_PARSE, meanwhile=meanwhile), strict=True
+        todo, map_forked(parse, todo, minimum=_PARALLEL_PARSE, meanwhile=prepare), strict=True
     ):
         errors.extend(problems)
         found.append((rel, stamp, incident))

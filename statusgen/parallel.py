@@ -109,9 +109,12 @@ def map_forked(
     return results
 
 
+_MOST_RUNS = 4096  # their numbers must fit in a pipe's buffer (64 kB) before anyone reads
+
+
 def _run_length(count: int, workers: int) -> int:
     # Runs short enough to even out the processes' finishing times, long enough to be cheap.
-    return max(1, min(32, count // (workers * 16)))
+    return max(1, min(32, count // (workers * 16)), -(-count // _MOST_RUNS))
 
 
 def _take_runs(

@@ -93,3 +93,12 @@ def test_large_results_come_back_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STATUSGEN_WORKERS", "3")
     results = map_forked(big_result, list(range(600)), minimum=1)
     assert results == [big_result(n) for n in range(600)]
+
+
+def test_very_many_items_are_cut_into_runs_a_pipe_can_hold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STATUSGEN_WORKERS", "2")
+    assert map_forked(abs, list(range(-300_000, 300_000)), minimum=1) == [
+        abs(n) for n in range(-300_000, 300_000)
+    ]
