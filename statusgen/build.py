@@ -128,12 +128,14 @@ def _render_and_write(
 ) -> Report:
     from . import render
 
+    # The few costly files (the calendars, the feeds, the API) go first: shared out last, one
+    # of them could keep a process busy while the others have nothing left to take.
     outputs = [
+        *ical.render_calendars(site, computed, signatures),
+        *feeds.render_feeds(env, site, computed, signatures),
+        *api.render_api(site, computed, signatures),
         *render.render_pages(env, site, computed, signatures),
         *render.render_static(),
-        *api.render_api(site, computed, signatures),
-        *feeds.render_feeds(env, site, computed, signatures),
-        *ical.render_calendars(site, computed, signatures),
         *badges.render_badges(site, computed, signatures),
     ]
     resolved = str(out.resolve())
