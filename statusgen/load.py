@@ -90,7 +90,13 @@ def load_site(
     parsed (on the other cores, for a large site)."""
     errors: list[SourceError] = []
     config = load_config(project, errors)
-    prepare = partial(meanwhile, config.info) if meanwhile is not None and not errors else None
+    ready = meanwhile if meanwhile is not None and not errors else None
+
+    def prepare() -> None:
+        errors.extend(config.sla.load_holidays())
+        if ready is not None:
+            ready(config.info)
+
     config_path = project / CONFIG_FILE
     # Parsed incidents hold their HTML: a new Markdown or sanitizer version parses them again.
     config_digest = hashlib.blake2b(

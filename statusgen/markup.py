@@ -16,6 +16,13 @@ _ALLOWED_TAGS = {
     "h6", "hr", "i", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody",
     "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
+# Built once: nh3.clean() would build its sanitizer again for every text.
+_SANITIZER = nh3.Cleaner(
+    tags=_ALLOWED_TAGS,
+    attributes={"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}},
+    url_schemes={"http", "https", "mailto"},
+    link_rel="noopener noreferrer nofollow",
+)
 
 # Python-Markdown tries every processor and pattern on every text, yet most updates are plain
 # sentences. A text in which a processor cannot match (no "[" for links, no "|" for tables …)
@@ -69,13 +76,7 @@ def markdown_to_html(text: str) -> str:
         return ""
     converter = _converter(_unneeded(text))
     converter.reset()  # an instance keeps state between documents
-    return nh3.clean(
-        converter.convert(text),
-        tags=_ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-    )
+    return _SANITIZER.clean(converter.convert(text))
 
 
 @functools.lru_cache(maxsize=4096)

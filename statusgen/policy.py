@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .calendars import Calendar, Duration, Hours, parse_duration
 from .errors import SourceError
 from .model import Impact
 from .source import Located, check_keys, suggest
-
-if TYPE_CHECKING:
-    import holidays
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 URGENCIES = ("low", "medium", "high")
@@ -73,6 +70,12 @@ class SlaConfig:
     by_impact: dict[Impact, str] = field(default_factory=dict)
     policies: dict[tuple[str, str], Policy] = field(default_factory=dict)
     maintenance: dict[str, MaintenancePolicy] = field(default_factory=dict)  # by tier
+
+    def load_holidays(self) -> list[SourceError]:
+        """Read the public holidays of every calendar that has them; the mistakes found."""
+        found = (c.public_holidays for c in self.calendars.values())
+        loaded = (h.load() for h in found if isinstance(h, PublicHolidays))
+        return [error for error in loaded if error is not None]
 
     @property
     def priorities(self) -> list[str]:
@@ -154,9 +157,9 @@ def _calendar(name: str, node: Located, site_tz: ZoneInfo) -> Calendar:
         raise node.error(f"calendar '{name}': missing 'hours' (for example ['09:00-18:00'])")
     hours = _hours(fields["hours"])
     week = tuple(hours if DAYS[i] in day_names else () for i in range(7))
-    public: dict[date, str] | holidays.HolidayBase = {}
+    public: Mapping[date, str] = {}
     if "holidays" in fields:
-        public = _public_holidays(fields["holidays"])
+        public = PublicHolidays(fields["holidays"])
     special: dict[date, Hours] = {}
     if "extra_dates" in fields:
         extra = fields["extra_dates"]
@@ -202,30 +205,65 @@ def _minutes(span: str) -> tuple[int, int] | None:
     return h1 * 60 + m1, h2 * 60 + m2
 
 
-def _public_holidays(node: Located) -> holidays.HolidayBase:
-    fields = node.fields() if node.is_mapping else {}
-    if "country" not in fields:
-        raise node.error(
-            "'holidays' needs a 'country' (ISO code such as BR, PT, US) and optional 'subdivision'"
-        )
-    import holidays  # a slow import: only for sites whose calendars have holidays
+class PublicHolidays(Mapping[date, str]):
+    """A country's public holidays (optionally a subdivision's), as the holidays package knows
+    them. The package is read by `load()`, not before: loading it costs a build a tenth of a
+    second, which it spends while the incidents are parsed."""
 
-    country = str(fields["country"].value).upper()
-    subdivision = str(fields["subdivision"].value).upper() if "subdivision" in fields else None
-    try:
-        return holidays.country_holidays(country, subdiv=subdivision)
-    except NotImplementedError:
-        pass
-    # Only now list what exists: listing loads every country's rules (a tenth of a second).
-    supported = holidays.list_supported_countries()
-    if country not in supported:
-        raise fields["country"].error(
-            f"unknown holiday country '{country}'{suggest(country, supported)}"
+    def __init__(self, node: Located) -> None:
+        fields = node.fields() if node.is_mapping else {}
+        if "country" not in fields:
+            raise node.error(
+                "'holidays' needs a 'country' (ISO code such as BR, PT, US) and optional 'subdivision'"
+            )
+        self._fields = fields
+        self._days: Mapping[date, str] | None = None
+
+    def load(self) -> SourceError | None:
+        """Read the holidays; the mistake in the country or subdivision, if any."""
+        if self._days is not None:
+            return None
+        self._days = {}  # a mistake is reported once, and leaves no holidays
+        import holidays  # a slow import: only for sites whose calendars have holidays
+
+        fields = self._fields
+        country = str(fields["country"].value).upper()
+        subdivision = str(fields["subdivision"].value).upper() if "subdivision" in fields else None
+        try:
+            self._days = holidays.country_holidays(country, subdiv=subdivision)
+            return None
+        except NotImplementedError:
+            pass
+        # Only now list what exists: listing loads every country's rules (a tenth of a second).
+        supported = holidays.list_supported_countries()
+        if country not in supported:
+            return fields["country"].error(
+                f"unknown holiday country '{country}'{suggest(country, supported)}"
+            )
+        assert subdivision is not None
+        return fields["subdivision"].error(
+            f"unknown subdivision '{subdivision}' of {country}{suggest(subdivision, supported[country])}"
         )
-    assert subdivision is not None
-    raise fields["subdivision"].error(
-        f"unknown subdivision '{subdivision}' of {country}{suggest(subdivision, supported[country])}"
-    )
+
+    def _loaded(self) -> Mapping[date, str]:
+        if self._days is None:
+            error = self.load()
+            if error is not None:
+                raise error
+        assert self._days is not None
+        return self._days
+
+    def __contains__(self, day: object) -> bool:
+        return day in self._loaded()
+
+    def __getitem__(self, day: date) -> str:
+        return self._loaded()[day]
+
+    def __iter__(self) -> Iterator[date]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
 
 
 def _priorities(

@@ -261,6 +261,21 @@ def test_configuration_errors_name_the_line(
     ]
 
 
+@pytest.mark.parametrize("count", [1, 600])  # parsed in one process, then over several
+def test_a_holiday_mistake_is_reported_with_the_incidents_mistakes(
+    make_project: MakeProject, count: int
+) -> None:
+    sla = "calendars:\n  b:\n    days: [mon]\n    hours: ['09:00-18:00']\n    holidays: {country: XX}\n"
+    files = {f"incidents/i{n:03d}.md": opened("2026-11-10 10:00") for n in range(count)}
+    files["incidents/i000.md"] = opened("2026-11-10 10:00", extra="priority: P9")
+    with pytest.raises(BuildFailed) as failed:
+        load_site(project_with(make_project, sla, files))
+    assert sorted(str(e).partition(" (")[0] for e in failed.value.errors) == [
+        "components.yaml:21: unknown holiday country 'XX'",
+        "incidents/i000.md:6: unknown priority 'P9'",
+    ]
+
+
 def test_unknown_priority_and_urgency_in_an_incident(make_project: MakeProject) -> None:
     files = {"incidents/a.md": opened("2026-11-10 10:00", extra="priority: P9\nurgency: extreme")}
     with pytest.raises(BuildFailed) as failed:
