@@ -51,7 +51,8 @@ def build(
     with _collector_paused():
         cached = cache.load_cache(project) if use_cache else cache.BuildCache()
         parsed = load.ParseCache(previous=cached.incidents)
-        templates = _Templates(project, use_cache)
+        # With nothing to reuse, every file is rendered, feeds, calendars and badges included.
+        templates = _Templates(project, use_cache, renders_all=not cached.outputs)
         # Gather everything first, so a content error never leaves half a site behind.
         site = load.load_site(project, parsed, meanwhile=templates.prepare)
         now = now or build_time()
@@ -90,8 +91,9 @@ class _Templates:
     """The template environment, prepared while the incidents are parsed (compiling templates
     is a tenth of a small site's build, and the other cores are busy parsing meanwhile)."""
 
-    def __init__(self, project: Path, use_cache: bool) -> None:
+    def __init__(self, project: Path, use_cache: bool, renders_all: bool) -> None:
         self.project = project
+        self.renders_all = renders_all
         self.bytecode = project / cache.CACHE_DIR / "templates" if use_cache else None
         self.prepared: jinja2.Environment | None = None
         self.failure: TemplateFailed | None = None
@@ -101,8 +103,10 @@ class _Templates:
 
         try:
             self.prepared = render.make_env(self.project, info, self.bytecode)
-            if parallel.worker_count() > 1:  # compiled once here, not in each rendering process
+            if parallel.worker_count() > 1:  # done once here, not in each rendering process
                 render.compile_templates(self.prepared)
+                if self.renders_all:
+                    _import_output_libraries()
         except TemplateFailed as failure:  # reported once the content is known to be good
             self.failure = failure
 
@@ -113,6 +117,14 @@ class _Templates:
             raise self.failure
         assert self.prepared is not None
         return self.prepared
+
+
+def _import_output_libraries() -> None:
+    """The libraries that draw the feeds, calendars and badges (imported where they are used,
+    so that a build that redraws none of them does not load them)."""
+    import anybadge  # noqa: F401
+    import feedgen.feed  # noqa: F401
+    import icalendar  # noqa: F401
 
 
 def _render_and_write(
