@@ -20,6 +20,8 @@ TEMPLATE = """\
 <p>{{ _("Plain") }}|{{ gettext("Plain") }}|{{ _("Quote") }}|{{ _("Percent") }}|{{ _("Missing") }}</p>
 <p>{{ _("Quote") ~ "<i>" }}|{{ [_("Plain"), _("Quote")]|join(", ") }}|{{ _("Plain")|upper }}</p>
 <p>{{ _("Named %(n)s", n="<x>") }}|{% set label = _("Quote") %}{{ label }}|{{ _('Plain') }}</p>
+<p>{{ gettext("Named %(n)s", n=5) }}|{{ _("Missing %(n)s", n="&") }}|{{ (_("Percent")) }}</p>
+<p>{{ _("Named %(n)s", n=_("Quote")) }}|{{ _("Named %(n)s" ~ "", n=1) }}|{{ [_("Percent")]|first }}</p>
 """
 SWITCHING = '{% autoescape false %}{{ _("Quote") ~ "<i>" }}{% endautoescape %}|{{ _("Quote") }}'
 
@@ -53,6 +55,7 @@ def environment(fold: bool) -> jinja2.Environment:
                 "page.txt": TEMPLATE,
                 "switching.html": SWITCHING,
                 "broken.html": '{{ _("Broken") }}',
+                "broken-variables.html": '{{ _("Broken", m=1) }}',
             }
         ),
         autoescape=jinja2.select_autoescape(["html"]),
@@ -71,7 +74,7 @@ def test_folded_labels_render_as_the_runtime_would(name: str) -> None:
     assert "Simple" in expected or "l'incident" in expected  # the catalog was really used
 
 
-def test_labels_without_variables_are_compiled_in_as_text() -> None:
+def test_literal_labels_are_translated_when_compiled() -> None:
     env = environment(fold=True)
     source = env.compile(
         '<p>{{ _("Plain") }}, {{- gettext("Percent") }} {{ _("Named %(n)s", n=1) }}</p>',
@@ -80,14 +83,16 @@ def test_labels_without_variables_are_compiled_in_as_text() -> None:
     )
     assert "<p>Simple,100% sûr " in source
     assert "'Plain'" not in source and "'Percent'" not in source
-    assert "'Named %(n)s'" in source  # labels with variables are translated per value
+    # With variables, the translation is compiled in; only the formatting is left to each page.
+    assert "'Nommé %(n)s'" in source and "Named" not in source
 
 
-def test_a_label_that_cannot_be_formatted_fails_as_it_would_at_runtime() -> None:
+@pytest.mark.parametrize("name", ["broken.html", "broken-variables.html"])
+def test_a_label_that_cannot_be_formatted_fails_as_it_would_at_runtime(name: str) -> None:
     with pytest.raises(KeyError):
-        environment(fold=False).get_template("broken.html").render()
+        environment(fold=False).get_template(name).render()
     with pytest.raises(KeyError):
-        environment(fold=True).get_template("broken.html").render()
+        environment(fold=True).get_template(name).render()
 
 
 def write_catalog(project: Path, messages: dict[str, str]) -> None:
