@@ -270,6 +270,7 @@ def register_filters(
         day, clock, _ = _utc_parts(moment)
         return f"{day} {clock} UTC"
 
+    @functools.lru_cache(maxsize=1024)  # the months and days of the lists recur on many pages
     def local_date(moment: Any, pattern: str = "long") -> str:
         if isinstance(moment, datetime):
             moment = moment.astimezone(tz).date()
