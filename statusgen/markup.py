@@ -37,6 +37,10 @@ _NEEDS = [
     # Puts back what the three above and the "html" and "entity" patterns set aside (and leaves
     # a reference cycle behind on every run, even with nothing to put back).
     ("postprocessors", "raw_html", "<&`~", ("<", "&", "```", "~~~")),
+    # Puts back the "&" that the "entity" and "automail" patterns set aside.
+    ("postprocessors", "amp_substitute", "&<", None),
+    # Puts back the characters that the "escape" pattern set aside.
+    ("treeprocessors", "unescape", "\\", None),
     ("blockprocessors", "indent", "\t ", ("\t", "    ")),
     ("blockprocessors", "code", "\t ", ("\t", "    ")),
     ("blockprocessors", "hashheader", "#", None),
@@ -134,9 +138,12 @@ def _converter(without: frozenset[tuple[str, str]]) -> markdown.Markdown:
         "preprocessors": converter.preprocessors,
         "postprocessors": converter.postprocessors,
         "blockprocessors": converter.parser.blockprocessors,
+        "treeprocessors": converter.treeprocessors,
         "inlinePatterns": converter.inlinePatterns,
     }
     for registry, name in without:
         if name in registries[registry]:
             registries[registry].deregister(name)
+    if not len(converter.inlinePatterns):  # the step that applies them has nothing to do
+        converter.treeprocessors.deregister("inline")
     return converter
