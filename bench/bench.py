@@ -162,39 +162,40 @@ def touch_one(project: Path, round_: int) -> None:
     path.write_text(text.replace("\n## ", f"\nEdited {round_}.\n\n## ", 1))
 
 
-def measure(count: int, runs: int) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as scratch:
-        project, retired = Path(scratch) / "project", Path(scratch) / "retired"
-        project.mkdir()
-        retired.mkdir()
-        write_project(project, count)
-        cold = []
-        for run in range(runs):
-            shutil.rmtree(project / ".statusgen-cache", ignore_errors=True)
-            # Moved aside, deleted only at the end: a file system without a journal (ext4
-            # without one, as here) passes over the inodes freed in the last 30 seconds each
-            # time it makes a file, so deleting 10,000 files just before a build would slow
-            # the build down for the harness's sake. A fresh checkout has nothing just deleted.
-            if (project / "site").exists():
-                (project / "site").rename(retired / str(run))
-            cold.append(timed_build(project))
-        unchanged = [timed_build(project) for _ in range(runs)]
-        edited = []
-        for round_ in range(runs):
-            touch_one(project, round_)
-            edited.append(timed_build(project))
-        preview = [serve_latency(project, round_) for round_ in range(runs)]
-        files = [p for p in (project / "site").rglob("*") if p.is_file()]
-        return {
-            "serve": statistics.median(preview),
-            "cold": statistics.median(r[0] for r in cold),
-            "unchanged": statistics.median(r[0] for r in unchanged),
-            "edited": statistics.median(r[0] for r in edited),
-            "memory": max(r[1] for r in cold + unchanged + edited),
-            "rss": max(r[2] for r in cold + unchanged + edited),
-            "files": len(files),
-            "mb": sum(p.stat().st_size for p in files) / 1e6,
-        }
+def measure(count: int, runs: int, scratch: Path) -> dict[str, float]:
+    """Everything the harness makes is left in `scratch` until every size is measured.
+
+    A file system without a journal (ext4 without one, as here) passes over the inodes freed in
+    the last 30 seconds each time it makes a file, so deleting thousands of files just before a
+    build would slow the build down for the harness's sake; a fresh checkout has nothing just
+    deleted. Earlier sites are moved aside, and nothing is deleted until the end."""
+    project, retired = scratch / "project", scratch / "retired"
+    project.mkdir(parents=True)
+    retired.mkdir()
+    write_project(project, count)
+    cold = []
+    for run in range(runs):
+        shutil.rmtree(project / ".statusgen-cache", ignore_errors=True)  # a few files
+        if (project / "site").exists():
+            (project / "site").rename(retired / str(run))
+        cold.append(timed_build(project))
+    unchanged = [timed_build(project) for _ in range(runs)]
+    edited = []
+    for round_ in range(runs):
+        touch_one(project, round_)
+        edited.append(timed_build(project))
+    preview = [serve_latency(project, round_) for round_ in range(runs)]
+    files = [p for p in (project / "site").rglob("*") if p.is_file()]
+    return {
+        "serve": statistics.median(preview),
+        "cold": statistics.median(r[0] for r in cold),
+        "unchanged": statistics.median(r[0] for r in unchanged),
+        "edited": statistics.median(r[0] for r in edited),
+        "memory": max(r[1] for r in cold + unchanged + edited),
+        "rss": max(r[2] for r in cold + unchanged + edited),
+        "files": len(files),
+        "mb": sum(p.stat().st_size for p in files) / 1e6,
+    }
 
 
 def serve_latency(project: Path, round_: int) -> float:
@@ -229,14 +230,18 @@ def main(argv: list[str]) -> None:
         "| preview shows an edit | peak memory: PSS (RSS summed) | files | MB written |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for count in sizes:
-        r = measure(count, runs=3)
-        print(
-            f"| {count:,} | {r['cold']:.2f} s | {r['unchanged']:.2f} s | {r['edited']:.2f} s "
-            f"| {r['serve']:.2f} s "
-            f"| {r['memory']:.0f} MB ({r['rss']:.0f} MB) | {r['files']:,} | {r['mb']:.1f} |",
-            flush=True,
-        )
+    with tempfile.TemporaryDirectory() as scratch:
+        for count in sizes:
+            report(count, measure(count, 3, Path(scratch) / str(count)))
+
+
+def report(count: int, r: dict[str, float]) -> None:
+    print(
+        f"| {count:,} | {r['cold']:.2f} s | {r['unchanged']:.2f} s | {r['edited']:.2f} s "
+        f"| {r['serve']:.2f} s "
+        f"| {r['memory']:.0f} MB ({r['rss']:.0f} MB) | {r['files']:,} | {r['mb']:.1f} |",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":
