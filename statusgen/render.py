@@ -247,12 +247,12 @@ def register_filters(
     def local_time(moment: datetime, pattern: str = "medium") -> Markup:
         local = moment.astimezone(tz)
         day, clock, seconds = _utc_parts(moment)
+        shown = escape(f"{format_local(local, pattern)} {zone_label(local)}")
         return Markup(
-            f'<time datetime="{day}T{clock}:{seconds}Z" title="{day} {clock} UTC">'
-            f"{escape(format_local(local, pattern))} {escape(zone_label(local))}</time>"
+            f'<time datetime="{day}T{clock}:{seconds}Z" title="{day} {clock} UTC">{shown}</time>'
         )
 
-    months = locale.months["format"]["abbreviated"]
+    months = dict(locale.months["format"]["abbreviated"])  # babel's mapping is slower to read
 
     def format_local(local: datetime, pattern: str) -> str:
         """Babel's output for the site's three patterns, without its pattern machinery (a page
