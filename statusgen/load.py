@@ -90,13 +90,7 @@ def load_site(
     parsed (on the other cores, for a large site)."""
     errors: list[SourceError] = []
     config = load_config(project, errors)
-    ready = meanwhile if meanwhile is not None and not errors else None
-
-    def prepare() -> None:
-        errors.extend(config.sla.load_holidays())
-        if ready is not None:
-            ready(config.info)
-
+    prepare = partial(meanwhile, config.info) if meanwhile is not None and not errors else None
     config_path = project / CONFIG_FILE
     # Parsed incidents hold their HTML: a new Markdown or sanitizer version parses them again.
     config_digest = hashlib.blake2b(
@@ -143,9 +137,14 @@ def load_site(
             todo.append((rel, native, stamp, known[1] if known is not None else None))
     # Parsing is the costly part of a first build: shared out over the cores.
     parse = partial(_parse_file, context=context, key=config_digest)
-    for (rel, _, stamp, _), (incident, problems) in zip(
-        todo, map_forked(parse, todo, minimum=_PARALLEL_PARSE, meanwhile=prepare), strict=True
-    ):
+    # The holidays package is loaded by a parsing process, when there is one: the processes
+    # forked later, which count the memory of this one again, are spared its 17 MB.
+    holidays = (
+        config.sla.read_holidays,
+        lambda found: errors.extend(config.sla.use_holidays(found)),
+    )
+    parsed = map_forked(parse, todo, minimum=_PARALLEL_PARSE, meanwhile=prepare, aside=holidays)
+    for (rel, _, stamp, _), (incident, problems) in zip(todo, parsed, strict=True):
         errors.extend(problems)
         found.append((rel, stamp, incident))
     for rel, stamp, incident in found:

@@ -19,6 +19,7 @@ from .errors import StatusgenError
 
 T = TypeVar("T")
 R = TypeVar("R")
+A = TypeVar("A")
 
 
 def worker_count() -> int:
@@ -38,16 +39,21 @@ def map_forked(
     items: Sequence[T],
     minimum: int,
     meanwhile: Callable[[], object] | None = None,
+    aside: tuple[Callable[[], A], Callable[[A], object]] | None = None,
 ) -> list[R]:
     """`[function(item) for item in items]`, over several processes when there are at least
     `minimum` items. A StatusgenError in a worker is raised again here. `meanwhile`, if given,
-    is done by this process first, while the workers start on the items.
+    is done by this process first, while the workers start on the items. `aside`, a pair
+    (work, receive), has one worker do `work` before it starts on the items, and this process
+    `receive` its (pickled) result: what only a worker needs to load, this process never holds.
 
     The items are cut into small runs that each process takes in turn as it gets free, so a
     process given costlier items takes fewer of them; neighbouring items (the RSS and Atom
     versions of one feed, say) mostly fall to the same process and share what it has made."""
     workers = worker_count()
     if workers < 2 or len(items) < minimum:
+        if aside is not None:
+            aside[1](aside[0]())
         if meanwhile is not None:
             meanwhile()
         return [function(item) for item in items]
@@ -66,13 +72,15 @@ def map_forked(
     gc.freeze()
     children = []
     try:
-        for _ in range(1, workers):
+        for number in range(1, workers):
             reader, writer = os.pipe()
             pid = os.fork()
             if pid == 0:  # the worker: do its share, report, and leave without any cleanup
                 os.close(reader)
                 try:
-                    report: tuple[str, Any] = ("ok", _take_runs(function, items, runs, queue_out))
+                    aside_result = aside[0]() if aside is not None and number == 1 else None
+                    done = _take_runs(function, items, runs, queue_out)
+                    report: tuple[str, Any] = ("ok", (done, aside_result))
                 except StatusgenError as error:  # the user's mistake, raised again in the parent
                     report = ("user", str(error))
                 except BaseException as error:
@@ -99,13 +107,16 @@ def map_forked(
         os.close(queue_out)
         if frozen_here:
             gc.unfreeze()
-    for status, value in reports:
+    for number, (status, value) in enumerate(reports, start=1):
         if status == "user":
             raise StatusgenError(value)
         if status != "ok":
             raise RuntimeError(f"a worker process failed: {value}")
-        for number, values in value:
-            results[runs[number].start : runs[number].stop] = values
+        done, aside_result = value
+        for run, values in done:
+            results[runs[run].start : runs[run].stop] = values
+        if aside is not None and number == 1:
+            aside[1](aside_result)
     return results
 
 

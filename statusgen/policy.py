@@ -71,11 +71,18 @@ class SlaConfig:
     policies: dict[tuple[str, str], Policy] = field(default_factory=dict)
     maintenance: dict[str, MaintenancePolicy] = field(default_factory=dict)  # by tier
 
-    def load_holidays(self) -> list[SourceError]:
-        """Read the public holidays of every calendar that has them; the mistakes found."""
+    def read_holidays(self) -> list[dict[date, str] | SourceError]:
+        """What PublicHolidays.read() finds for each calendar that has holidays."""
+        return [h.read() for h in self._holidays()]
+
+    def use_holidays(self, found: list[dict[date, str] | SourceError]) -> list[SourceError]:
+        """Give each calendar what read_holidays() found; the mistakes among it."""
+        used = (h.use(f) for h, f in zip(self._holidays(), found, strict=True))
+        return [error for error in used if error is not None]
+
+    def _holidays(self) -> list[PublicHolidays]:
         found = (c.public_holidays for c in self.calendars.values())
-        loaded = (h.load() for h in found if isinstance(h, PublicHolidays))
-        return [error for error in loaded if error is not None]
+        return [h for h in found if isinstance(h, PublicHolidays)]
 
     @property
     def priorities(self) -> list[str]:
@@ -205,10 +212,14 @@ def _minutes(span: str) -> tuple[int, int] | None:
     return h1 * 60 + m1, h2 * 60 + m2
 
 
+# The years whose holidays are read in one go; a date outside them asks the package itself.
+HOLIDAY_YEARS = range(1970, 2101)
+
+
 class PublicHolidays(Mapping[date, str]):
     """A country's public holidays (optionally a subdivision's), as the holidays package knows
-    them. The package is read by `load()`, not before: loading it costs a build a tenth of a
-    second, which it spends while the incidents are parsed."""
+    them. The package is not loaded here: `read()` loads it (a tenth of a second and some 17 MB),
+    in a worker process when the build has one, and `use()` takes what it read."""
 
     def __init__(self, node: Located) -> None:
         fields = node.fields() if node.is_mapping else {}
@@ -217,53 +228,67 @@ class PublicHolidays(Mapping[date, str]):
                 "'holidays' needs a 'country' (ISO code such as BR, PT, US) and optional 'subdivision'"
             )
         self._fields = fields
-        self._days: Mapping[date, str] | None = None
+        self.country = str(fields["country"].value).upper()
+        self.subdivision = (
+            str(fields["subdivision"].value).upper() if "subdivision" in fields else None
+        )
+        self._days: dict[date, str] | None = None
+        self._beyond: Mapping[date, str] | None = None  # the package, for dates past HOLIDAY_YEARS
 
-    def load(self) -> SourceError | None:
-        """Read the holidays; the mistake in the country or subdivision, if any."""
-        if self._days is not None:
-            return None
-        self._days = {}  # a mistake is reported once, and leaves no holidays
-        import holidays  # a slow import: only for sites whose calendars have holidays
+    def read(self) -> dict[date, str] | SourceError:
+        """The holidays of HOLIDAY_YEARS, or the mistake in the country or subdivision."""
+        import holidays
 
-        fields = self._fields
-        country = str(fields["country"].value).upper()
-        subdivision = str(fields["subdivision"].value).upper() if "subdivision" in fields else None
+        country, subdivision = self.country, self.subdivision
         try:
-            self._days = holidays.country_holidays(country, subdiv=subdivision)
-            return None
+            return dict(holidays.country_holidays(country, subdiv=subdivision, years=HOLIDAY_YEARS))
         except NotImplementedError:
             pass
         # Only now list what exists: listing loads every country's rules (a tenth of a second).
         supported = holidays.list_supported_countries()
         if country not in supported:
-            return fields["country"].error(
+            return self._fields["country"].error(
                 f"unknown holiday country '{country}'{suggest(country, supported)}"
             )
         assert subdivision is not None
-        return fields["subdivision"].error(
+        return self._fields["subdivision"].error(
             f"unknown subdivision '{subdivision}' of {country}{suggest(subdivision, supported[country])}"
         )
 
-    def _loaded(self) -> Mapping[date, str]:
+    def use(self, found: dict[date, str] | SourceError) -> SourceError | None:
+        """Take what `read()` found; the mistake, if it found one (then there are no holidays)."""
+        if isinstance(found, SourceError):
+            self._days, self._beyond = {}, {}
+            return found
+        self._days = found
+        return None
+
+    def _for(self, day: object) -> Mapping[date, str]:
+        """Where to look `day` up: what was read, or, past HOLIDAY_YEARS, the package itself."""
         if self._days is None:
-            error = self.load()
+            error = self.use(self.read())
             if error is not None:
                 raise error
         assert self._days is not None
+        if isinstance(day, date) and day.year not in HOLIDAY_YEARS:
+            if self._beyond is None:
+                import holidays
+
+                self._beyond = holidays.country_holidays(self.country, subdiv=self.subdivision)
+            return self._beyond
         return self._days
 
     def __contains__(self, day: object) -> bool:
-        return day in self._loaded()
+        return day in self._for(day)
 
     def __getitem__(self, day: date) -> str:
-        return self._loaded()[day]
+        return self._for(day)[day]
 
-    def __iter__(self) -> Iterator[date]:
-        return iter(self._loaded())
+    def __iter__(self) -> Iterator[date]:  # the days of HOLIDAY_YEARS
+        return iter(self._for(None))
 
     def __len__(self) -> int:
-        return len(self._loaded())
+        return len(self._for(None))
 
 
 def _priorities(

@@ -102,3 +102,22 @@ def test_very_many_items_are_cut_into_runs_a_pipe_can_hold(
     assert map_forked(abs, list(range(-300_000, 300_000)), minimum=1) == [
         abs(n) for n in range(-300_000, 300_000)
     ]
+
+
+@pytest.mark.parametrize(("workers", "minimum"), [("3", 1), ("3", 10_000), ("1", 1)])
+def test_work_aside_is_done_once_by_a_worker_and_its_result_received(
+    monkeypatch: pytest.MonkeyPatch, workers: str, minimum: int
+) -> None:
+    monkeypatch.setenv("STATUSGEN_WORKERS", workers)
+    received: list[tuple[str, int]] = []
+    results = map_forked(
+        slow_square,
+        list(range(200)),
+        minimum=minimum,
+        aside=(lambda: ("loaded", os.getpid()), received.append),
+    )
+    assert [square for square, _ in results] == [n * n for n in range(200)]
+    assert len(received) == 1 and received[0][0] == "loaded"
+    in_parallel = workers != "1" and minimum <= 200
+    # In parallel, a worker does it, and what it loaded never reaches this process.
+    assert (received[0][1] != os.getpid()) == in_parallel

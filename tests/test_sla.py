@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from statusgen.config import load_config
 from statusgen.errors import BuildFailed
 from statusgen.load import load_site
+from statusgen.policy import HOLIDAY_YEARS, PublicHolidays
 from tests.conftest import COMPONENTS, TZ, BuiltSite, MakeProject, incident
 
 Build = Callable[..., BuiltSite]
@@ -93,12 +95,14 @@ def test_p2_opened_friday_evening_is_due_monday_morning(
     )
 
 
+# With many incidents, a parsing process reads the holidays and sends them over.
+@pytest.mark.parametrize("others", [0, 600])
 def test_a_national_holiday_is_not_a_working_day(
-    make_project: MakeProject, build_site: Build
+    make_project: MakeProject, build_site: Build, others: int
 ) -> None:
-    project = project_with(
-        make_project, SEED_003, {"incidents/a.md": opened("2026-11-20 10:00", impact="minor")}
-    )
+    files = {f"incidents/o{n:03d}.md": opened("2026-11-02 10:00") for n in range(others)}
+    files["incidents/a.md"] = opened("2026-11-20 10:00", impact="minor")
+    project = project_with(make_project, SEED_003, files)
     site = build_site(project, now=datetime(2026, 11, 20, 12, 0, tzinfo=TZ))
     sla = sla_of(site, "a")
     # P3: first response within 2 business days; 20 November (Friday) is a holiday.
@@ -106,6 +110,19 @@ def test_a_national_holiday_is_not_a_working_day(
     assert sla["resolution"]["due_at"] == "2026-11-26T21:00:00Z"  # Thursday 18:00
     text = site.text("incidents/a.html", "//section[@class='sla']")
     assert "Opened outside working hours: the clock started at 23 Nov 2026, 09:00 UTC-03:00" in text
+
+
+def test_holidays_past_the_years_read_at_once_come_from_the_package(
+    make_project: MakeProject,
+) -> None:
+    calendar = load_config(project_with(make_project, SEED_003, {}), []).sla.calendars["business"]
+    holidays = calendar.public_holidays
+    assert isinstance(holidays, PublicHolidays)
+    assert holidays.use(holidays.read()) is None
+    assert date(2026, 11, 20) in holidays and date(2026, 11, 19) not in holidays
+    assert 1950 not in HOLIDAY_YEARS
+    assert date(1950, 12, 25) in holidays and date(1950, 12, 24) not in holidays
+    assert holidays[date(1950, 12, 25)] == holidays[date(2026, 12, 25)]  # Christmas
 
 
 def test_an_open_incident_runs_then_breaches(
