@@ -50,7 +50,7 @@ def build(
     the bytes written are the same either way."""
     with _collector_paused():
         cached = cache.load_cache(project) if use_cache else cache.BuildCache()
-        parsed = load.ParseCache(previous=cached.incidents)
+        parsed = load.ParseCache(previous=cached.incidents, holidays=cached.holidays)
         # With nothing to reuse, every file is rendered, feeds, calendars and badges included.
         templates = _Templates(project, use_cache, renders_all=not cached.outputs)
         # Gather everything first, so a content error never leaves half a site behind.
@@ -159,6 +159,7 @@ def _render_and_write(
             annotations=computed.annotations.to_keep(),
             outputs=written,
             out=resolved,
+            holidays=parsed.holidays_now,
         )
         cache.save_cache(project, fresh, cached if cached.out or cached.incidents else None)
     return Report(site, computed.snapshot, files)

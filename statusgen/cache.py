@@ -21,7 +21,7 @@ import tempfile
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from importlib import metadata, resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,10 +34,11 @@ from .parallel import map_forked
 
 if TYPE_CHECKING:
     from .load import FileStamp
+    from .policy import HolidaysKey
 
 CACHE_DIR = ".statusgen-cache"
 _FILE = "build.pickle"
-_FORMAT = 6
+_FORMAT = 7
 _STAMP = (_FORMAT, __version__, sys.version_info[:2])
 
 
@@ -48,6 +49,8 @@ class BuildCache:
     annotations: dict[str, tuple[str, Any, str]] = field(default_factory=dict)
     outputs: dict[str, tuple[str, int]] = field(default_factory=dict)  # path → (key, size)
     out: str = ""  # the folder those outputs were written to
+    # The public holidays of the SLA calendars (see load.ParseCache).
+    holidays: dict[HolidaysKey, dict[date, str]] = field(default_factory=dict)
 
 
 _SHARDS = 16  # incidents are saved in this many files, so an edit rewrites one of them
@@ -78,8 +81,8 @@ def load_cache(project: Path) -> BuildCache:
     """The previous build's cache, or an empty one if there is none or it cannot be read."""
     folder = project / CACHE_DIR
     try:
-        outputs, out = _read(folder / _FILE)
-        cache = BuildCache(outputs=outputs, out=out)
+        outputs, out, holidays = _read(folder / _FILE)
+        cache = BuildCache(outputs=outputs, out=out, holidays=holidays)
         for number in range(_SHARDS):
             incidents, annotations = _read(folder / f"incidents-{number:02d}.pickle")
             cache.incidents.update(incidents)
@@ -108,8 +111,9 @@ def save_cache(project: Path, cache: BuildCache, previous: BuildCache | None = N
     map_forked(
         _write_job, todo, minimum=2 if len(cache.incidents) >= _PARALLEL_SAVE else _SHARDS + 1
     )
-    if previous is None or (cache.outputs, cache.out) != (previous.outputs, previous.out):
-        _write(folder / _FILE, (cache.outputs, cache.out))
+    summary = (cache.outputs, cache.out, cache.holidays)
+    if previous is None or summary != (previous.outputs, previous.out, previous.holidays):
+        _write(folder / _FILE, summary)
 
 
 _PARALLEL_SAVE = 2000  # incidents
@@ -142,7 +146,8 @@ def load_site_reusing_cache(project: Path) -> Site:
     for `check` and the authoring commands, which must validate everything, quickly."""
     from .load import ParseCache, load_site
 
-    return load_site(project, ParseCache(previous=load_cache(project).incidents))
+    cached = load_cache(project)
+    return load_site(project, ParseCache(previous=cached.incidents, holidays=cached.holidays))
 
 
 def fingerprint(project: Path) -> str:

@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -30,7 +30,7 @@ from .model import (
     UpdateStatus,
 )
 from .parallel import map_forked
-from .policy import URGENCIES
+from .policy import URGENCIES, HolidaysKey
 from .source import (
     ID_PATTERN,
     TIMESTAMP_FORMS,
@@ -73,10 +73,13 @@ FileStamp = tuple[int, int, str]  # size, modification time (ns), configuration 
 class ParseCache:
     """Incidents parsed by an earlier build, by path. A file is read again only when its size or
     modification time changed, and parsed again only when its bytes (or the configuration) did.
-    `current` is filled with what this load found."""
+    Likewise the public holidays of the SLA calendars, by country, subdivision and version of the
+    holidays package. `current` and `holidays_now` are filled with what this load found."""
 
     previous: dict[str, tuple[FileStamp, Incident]] = field(default_factory=dict)
     current: dict[str, tuple[FileStamp, Incident]] = field(default_factory=dict)
+    holidays: dict[HolidaysKey, dict[date, str]] = field(default_factory=dict)
+    holidays_now: dict[HolidaysKey, dict[date, str]] = field(default_factory=dict)
 
 
 def load_site(
@@ -137,13 +140,29 @@ def load_site(
             todo.append((rel, native, stamp, known[1] if known is not None else None))
     # Parsing is the costly part of a first build: shared out over the cores.
     parse = partial(_parse_file, context=context, key=config_digest)
+    known = cache.holidays if cache is not None else {}
+    read_now: dict[HolidaysKey, dict[date, str]] = {}
+    unread = []
+    for holidays in config.sla.public_holidays():
+        days = known.get(holidays.key)
+        if days is None:
+            unread.append(holidays)
+        else:
+            holidays.use(days)
+            read_now[holidays.key] = days
+
+    def use_read(found: list[dict[date, str] | SourceError]) -> None:
+        for holidays, days in zip(unread, found, strict=True):
+            error = holidays.use(days)
+            if error is not None:
+                errors.append(error)
+            elif isinstance(days, dict):
+                read_now[holidays.key] = days
+
     # The holidays package is loaded by a parsing process, when there is one: the processes
     # forked later, which count the memory of this one again, are spared its 17 MB.
-    holidays = (
-        config.sla.read_holidays,
-        lambda found: errors.extend(config.sla.use_holidays(found)),
-    )
-    parsed = map_forked(parse, todo, minimum=_PARALLEL_PARSE, meanwhile=prepare, aside=holidays)
+    read = (lambda: [h.read() for h in unread], use_read) if unread else None
+    parsed = map_forked(parse, todo, minimum=_PARALLEL_PARSE, meanwhile=prepare, aside=read)
     for (rel, _, stamp, _), (incident, problems) in zip(todo, parsed, strict=True):
         errors.extend(problems)
         found.append((rel, stamp, incident))
@@ -152,6 +171,8 @@ def load_site(
             incidents.append(incident)
             if cache is not None:
                 cache.current[rel] = (stamp, incident)
+    if cache is not None:
+        cache.holidays_now = read_now
     if errors:
         raise BuildFailed(errors)
     incidents.sort(key=lambda i: i.id)

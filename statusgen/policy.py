@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -71,16 +72,8 @@ class SlaConfig:
     policies: dict[tuple[str, str], Policy] = field(default_factory=dict)
     maintenance: dict[str, MaintenancePolicy] = field(default_factory=dict)  # by tier
 
-    def read_holidays(self) -> list[dict[date, str] | SourceError]:
-        """What PublicHolidays.read() finds for each calendar that has holidays."""
-        return [h.read() for h in self._holidays()]
-
-    def use_holidays(self, found: list[dict[date, str] | SourceError]) -> list[SourceError]:
-        """Give each calendar what read_holidays() found; the mistakes among it."""
-        used = (h.use(f) for h, f in zip(self._holidays(), found, strict=True))
-        return [error for error in used if error is not None]
-
-    def _holidays(self) -> list[PublicHolidays]:
+    def public_holidays(self) -> list[PublicHolidays]:
+        """The holidays of every calendar that has them."""
         found = (c.public_holidays for c in self.calendars.values())
         return [h for h in found if isinstance(h, PublicHolidays)]
 
@@ -214,6 +207,7 @@ def _minutes(span: str) -> tuple[int, int] | None:
 
 # The years whose holidays are read in one go; a date outside them asks the package itself.
 HOLIDAY_YEARS = range(1970, 2101)
+HolidaysKey = tuple[str, str | None, str]  # country, subdivision, version of the package
 
 
 class PublicHolidays(Mapping[date, str]):
@@ -234,6 +228,11 @@ class PublicHolidays(Mapping[date, str]):
         )
         self._days: dict[date, str] | None = None
         self._beyond: Mapping[date, str] | None = None  # the package, for dates past HOLIDAY_YEARS
+
+    @property
+    def key(self) -> HolidaysKey:
+        """What the holidays read depend on (a build keeps them under it for the next one)."""
+        return (self.country, self.subdivision, _holidays_version())
 
     def read(self) -> dict[date, str] | SourceError:
         """The holidays of HOLIDAY_YEARS, or the mistake in the country or subdivision."""
@@ -289,6 +288,13 @@ class PublicHolidays(Mapping[date, str]):
 
     def __len__(self) -> int:
         return len(self._for(None))
+
+
+@functools.cache
+def _holidays_version() -> str:
+    from importlib import metadata  # the package's own metadata, read without importing it
+
+    return metadata.version("holidays")
 
 
 def _priorities(

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from statusgen import policy
 from statusgen.build import build
 from statusgen.cache import CACHE_DIR
 from statusgen.errors import StatusgenError
+from statusgen.policy import PublicHolidays
 from tests.conftest import COMPONENTS, NOW, REPO, incident
 
 SLA = """
@@ -307,3 +309,28 @@ def test_a_broken_macros_file_is_reported_after_the_content_errors(
     with pytest.raises(BuildFailed):
         build(project, tmp_path / "site", now=NOW)
     assert not (tmp_path / "site").exists()
+
+
+def test_holidays_are_read_again_only_for_another_country_or_package_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STATUSGEN_WORKERS", "1")  # read here, where they can be counted
+    project = make(tmp_path, "site")
+    reads: list[str] = []
+    read = PublicHolidays.read
+
+    def counted(self: PublicHolidays) -> object:
+        reads.append(self.country)
+        return read(self)
+
+    monkeypatch.setattr(PublicHolidays, "read", counted)
+    build(project, project / "site", now=NOW)
+    build(project, project / "site", now=NOW)
+    assert reads == ["BR"]  # the second build took them from the cache
+    config = project / "components.yaml"
+    config.write_text(config.read_text().replace("country: BR", "country: PT"))
+    build(project, project / "site", now=NOW)
+    assert reads == ["BR", "PT"]
+    monkeypatch.setattr(policy, "_holidays_version", lambda: "another")
+    build(project, project / "site", now=NOW)
+    assert reads == ["BR", "PT", "PT"]
