@@ -1,8 +1,8 @@
 """The build cache: what a build can reuse from the previous one, in `.statusgen-cache/`.
 
 It holds the incidents as parsed (by path, checked against a digest of each file's bytes and of
-the configuration), the final SLA annotations of closed incidents, and the key of every file the
-last build wrote. An output whose key is unchanged is hard-linked from the previous site instead
+the configuration), the final SLA annotations of closed incidents, the public holidays of the
+SLA calendars, and the key of every file the last build wrote. An output whose key is unchanged is hard-linked from the previous site instead
 of being rendered again. A key digests everything the output shows: the fingerprint (statusgen's
 version, the theme, the site's templates, locale and configuration) and the signatures of the
 incidents on it, which include the build time only while an incident is still open.
