@@ -30,7 +30,7 @@ from .model import (
     UpdateStatus,
 )
 from .parallel import map_forked
-from .policy import URGENCIES, HolidaysKey
+from .policy import URGENCIES, HolidayReading, HolidaysKey
 from .source import (
     ID_PATTERN,
     TIMESTAMP_FORMS,
@@ -140,29 +140,17 @@ def load_site(
             todo.append((rel, native, stamp, known[1] if known is not None else None))
     # Parsing is the costly part of a first build: shared out over the cores.
     parse = partial(_parse_file, context=context, key=config_digest)
-    known = cache.holidays if cache is not None else {}
-    read_now: dict[HolidaysKey, dict[date, str]] = {}
-    unread = []
-    for holidays in config.sla.public_holidays():
-        days = known.get(holidays.key)
-        if days is None:
-            unread.append(holidays)
-        else:
-            holidays.use(days)
-            read_now[holidays.key] = days
-
-    def use_read(found: list[dict[date, str] | SourceError]) -> None:
-        for holidays, days in zip(unread, found, strict=True):
-            error = holidays.use(days)
-            if error is not None:
-                errors.append(error)
-            elif isinstance(days, dict):
-                read_now[holidays.key] = days
-
+    holidays = HolidayReading(config.sla, cache.holidays if cache is not None else {})
     # The holidays package is loaded by a parsing process, when there is one: the processes
     # forked later, which count the memory of this one again, are spared its 17 MB.
-    read = (lambda: [h.read() for h in unread], use_read) if unread else None
-    parsed = map_forked(parse, todo, minimum=_PARALLEL_PARSE, meanwhile=prepare, aside=read)
+    aside = (holidays.read, lambda found: errors.extend(holidays.use(found)))
+    parsed = map_forked(
+        parse,
+        todo,
+        minimum=_PARALLEL_PARSE,
+        meanwhile=prepare,
+        aside=aside if holidays.unread else None,
+    )
     for (rel, _, stamp, _), (incident, problems) in zip(todo, parsed, strict=True):
         errors.extend(problems)
         found.append((rel, stamp, incident))
@@ -172,7 +160,7 @@ def load_site(
             if cache is not None:
                 cache.current[rel] = (stamp, incident)
     if cache is not None:
-        cache.holidays_now = read_now
+        cache.holidays_now = holidays.now
     if errors:
         raise BuildFailed(errors)
     incidents.sort(key=lambda i: i.id)

@@ -290,6 +290,36 @@ class PublicHolidays(Mapping[date, str]):
         return len(self._for(None))
 
 
+class HolidayReading:
+    """The public holidays a load must read (those not in `known`, what an earlier build read),
+    and, once read, every calendar's under its key in `now`."""
+
+    def __init__(self, sla: SlaConfig, known: Mapping[HolidaysKey, dict[date, str]]) -> None:
+        self.unread: list[PublicHolidays] = []
+        self.now: dict[HolidaysKey, dict[date, str]] = {}
+        for holidays in sla.public_holidays():
+            days = known.get(holidays.key)
+            if days is None:
+                self.unread.append(holidays)
+            else:
+                holidays.use(days)
+                self.now[holidays.key] = days
+
+    def read(self) -> list[dict[date, str] | SourceError]:
+        return [holidays.read() for holidays in self.unread]
+
+    def use(self, found: list[dict[date, str] | SourceError]) -> list[SourceError]:
+        """Give each calendar what `read()` found; the mistakes among it."""
+        errors = []
+        for holidays, days in zip(self.unread, found, strict=True):
+            error = holidays.use(days)
+            if error is not None:
+                errors.append(error)
+            elif isinstance(days, dict):
+                self.now[holidays.key] = days
+        return errors
+
+
 @functools.cache
 def _holidays_version() -> str:
     from importlib import metadata  # the package's own metadata, read without importing it
