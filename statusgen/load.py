@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .config import CONFIG_FILE, decode_text, load_config, unknown_component
+from .config import CONFIG_FILE, Config, decode_text, load_config, unknown_component
 from .errors import BuildFailed, SourceError, SourceRef
 from .markup import CONVERTER, markdown_to_html
 from .model import (
@@ -65,6 +65,11 @@ class _Context:
     components: dict[str, Component]
     priorities: list[str]
 
+    @classmethod
+    def of(cls, config: Config) -> _Context:
+        components = {c.id: c for g in config.groups for c in g.components}
+        return cls(config.info.timezone, components, config.sla.priorities)
+
 
 FileStamp = tuple[int, int, str]  # size, modification time (ns), configuration digest
 
@@ -100,11 +105,7 @@ def load_site(
         (config_path.read_bytes() if config_path.is_file() else b"") + CONVERTER.encode()
     ).digest()
     config_key = config_digest.hex()
-    context = _Context(
-        config.info.timezone,
-        {c.id: c for g in config.groups for c in g.components},
-        config.sla.priorities,
-    )
+    context = _Context.of(config)
     incidents: list[Incident] = []
     first_seen: dict[str, str] = {}
     found: list[tuple[str, FileStamp, Incident | None]] = []
@@ -448,3 +449,21 @@ def _split_eta(lines: list[str], tz: ZoneInfo) -> tuple[datetime | str | None, s
         rest = lines[:index] + lines[index + 1 :]
         return (eta or "malformed"), "\n".join(rest).strip(), index
     return None, "\n".join(lines).strip(), 0
+
+
+def check_incident_text(project: Path, rel: str, raw: bytes) -> None:
+    """Validate `raw` as the content of the incident file `rel` (which need not exist yet), with
+    the checks a build makes; raise BuildFailed listing its mistakes.
+
+    Authoring validates a change this way before it writes anything."""
+    errors: list[SourceError] = []
+    config = load_config(project, errors)
+    if errors:
+        raise BuildFailed(errors)
+    context = _Context.of(config)
+    name = rel.rpartition("/")[2]
+    if not ID_PATTERN.fullmatch(name.removesuffix(".md")):
+        errors.append(SourceError(SourceRef(rel, 1), f"file name '{name}' is not a valid id"))
+    read_incident(raw, Path(rel), rel, context, errors)
+    if errors:
+        raise BuildFailed(errors)
