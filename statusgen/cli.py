@@ -13,7 +13,7 @@ from typing import NoReturn, TextIO
 from . import __version__
 from .errors import BuildFailed, SourceError, StatusgenError
 from .model import Kind, Site
-from .source import TIMESTAMP_FORMS, parse_timestamp
+from .source import read_timestamp
 
 EXIT_OK = 0
 EXIT_CONTENT_ERROR = 1
@@ -21,10 +21,10 @@ EXIT_USAGE = 2
 
 
 def _timestamp(text: str) -> datetime:
-    value = parse_timestamp(text, None)
-    if value is None:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a timestamp ({TIMESTAMP_FORMS})")
-    return value
+    try:
+        return read_timestamp(text, None)
+    except ValueError as problem:
+        raise argparse.ArgumentTypeError(str(problem)) from None
 
 
 def _count(n: int, noun: str) -> str:
@@ -50,9 +50,10 @@ def _github_path(project: Path, path: str) -> str:
 def _report_errors(errors: Sequence[SourceError], project: Path, fmt: str) -> None:
     for error in errors:
         if fmt == "github":
+            line = f",line={error.where.line}" if error.where.line else ""
             print(
-                f"::error file={_github_path(project, error.where.path)},"
-                f"line={error.where.line}::{_github_escape(error.message)}"
+                f"::error file={_github_path(project, error.where.path)}{line}"
+                f"::{_github_escape(error.message)}"
             )
         else:
             print(

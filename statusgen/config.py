@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,21 +33,69 @@ class Config:
     uptime: UptimeConfig
 
 
-def read_file_text(path: Path, rel: str) -> str:
-    """The file's text, or a SourceError naming the first line that is not UTF-8."""
-    return decode_text(path.read_bytes(), rel)
+MAX_FILE_BYTES = 1024 * 1024  # a content file; the longest real incident is a few kilobytes
+
+
+def read_regular_file(path: Path, rel: str) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES, or a SourceError saying why not.
+
+    A FIFO would block the build for ever and a device would feed it without end: opened without
+    blocking, anything but a regular file (a link to one included) is refused before it is read."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise SourceError(SourceRef(rel, 1), f"cannot be read ({error.strerror})") from None
+    with os.fdopen(descriptor, "rb") as stream:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise SourceError(
+                SourceRef(rel, 1),
+                f"is not a regular file but {_file_kind(mode)} (content files must be plain files)",
+            )
+        data = stream.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceError(
+            SourceRef(rel, 1), f"file is larger than {MAX_FILE_BYTES // 1024:,} KB (the limit)"
+        )
+    return data
+
+
+def _file_kind(mode: int) -> str:
+    kinds = [
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+    ]
+    return next((name for test, name in kinds if test(mode)), "a special file")
+
+
+# C0 and C1 controls but tab, line feed and carriage return, and the two noncharacters XML
+# refuses: invisible on a page, and fatal to the feeds' XML.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 def decode_text(raw: bytes, rel: str) -> str:
     """UTF-8 text without a byte-order mark, or a SourceError naming the first bad line."""
     try:
-        return raw.decode("utf-8").removeprefix("\ufeff")
+        text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         byte = raw[exc.start]
         raise SourceError(
             SourceRef(rel, line), f"file is not UTF-8 (byte 0x{byte:02x}); save it as UTF-8"
         ) from None
+    control = _CONTROL.search(text)
+    if control is not None:
+        line = text.count("\n", 0, control.start()) + 1
+        column = control.start() - text.rfind("\n", 0, control.start())
+        raise SourceError(
+            SourceRef(rel, line),
+            f"control character U+{ord(control.group()):04X} in column {column} (remove it: "
+            "text may hold tabs and line breaks, but no terminal colour codes or other controls)",
+        )
+    return text
 
 
 def load_config(project: Path, errors: list[SourceError]) -> Config:
@@ -59,11 +109,12 @@ def load_config(project: Path, errors: list[SourceError]) -> Config:
         UptimeConfig(),
     )
     path = project / CONFIG_FILE
-    if not path.is_file():
+    if not path.exists():
         errors.append(SourceError(SourceRef(CONFIG_FILE, 1), "file not found"))
         return fallback
     try:
-        doc = parse_yaml(read_file_text(path, CONFIG_FILE), CONFIG_FILE, 1)
+        text = decode_text(read_regular_file(path, CONFIG_FILE), CONFIG_FILE)
+        doc = parse_yaml(text, CONFIG_FILE, 1, errors)
     except SourceError as exc:
         errors.append(exc)
         return fallback

@@ -12,13 +12,14 @@ class StatusgenError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class SourceRef:
-    """A place in a content file: the path relative to the project, and a 1-based line."""
+    """A place in a content file: the path relative to the project, and a 1-based line (0 for
+    the file or folder as a whole)."""
 
     path: str
     line: int
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
+        return f"{self.path}:{self.line}" if self.line else self.path
 
 
 class SourceError(StatusgenError):

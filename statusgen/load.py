@@ -12,7 +12,14 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .config import CONFIG_FILE, Config, decode_text, load_config, unknown_component
+from .config import (
+    CONFIG_FILE,
+    Config,
+    decode_text,
+    load_config,
+    read_regular_file,
+    unknown_component,
+)
 from .errors import BuildFailed, SourceError, SourceRef
 from .markup import CONVERTER, markdown_to_html
 from .model import (
@@ -33,14 +40,13 @@ from .parallel import map_forked
 from .policy import URGENCIES, HolidayReading, HolidaysKey
 from .source import (
     ID_PATTERN,
-    TIMESTAMP_FORMS,
     Located,
     check_keys,
     located_choice,
     located_text,
     located_timestamp,
-    parse_timestamp,
     parse_yaml,
+    read_timestamp,
 )
 
 INCIDENTS_DIR = "incidents"
@@ -64,11 +70,14 @@ class _Context:
     tz: ZoneInfo
     components: dict[str, Component]
     priorities: list[str]
+    # False when components.yaml could not be read: every id would be "unknown" for that alone.
+    components_known: bool = True
 
     @classmethod
-    def of(cls, config: Config) -> _Context:
+    def of(cls, config: Config, errors: list[SourceError]) -> _Context:
         components = {c.id: c for g in config.groups for c in g.components}
-        return cls(config.info.timezone, components, config.sla.priorities)
+        known = bool(components) or not errors
+        return cls(config.info.timezone, components, config.sla.priorities, known)
 
 
 FileStamp = tuple[int, int, str]  # size, modification time (ns), configuration digest
@@ -105,9 +114,16 @@ def load_site(
         (config_path.read_bytes() if config_path.is_file() else b"") + CONVERTER.encode()
     ).digest()
     config_key = config_digest.hex()
-    context = _Context.of(config)
+    context = _Context.of(config, errors)
     incidents: list[Incident] = []
     first_seen: dict[str, str] = {}
+    if not (project / INCIDENTS_DIR).is_dir():
+        errors.append(
+            SourceError(
+                SourceRef(f"{INCIDENTS_DIR}/", 0),
+                "folder not found (create it: an empty folder is fine)",
+            )
+        )
     found: list[tuple[str, FileStamp, Incident | None]] = []
     todo: list[tuple[str, str, FileStamp, Incident | None]] = []
     base = f"{project}{os.sep}"
@@ -177,7 +193,10 @@ def _parse_file(
     """One file read and, unless its bytes are those of `earlier`, parsed."""
     rel, native, _, earlier = item
     path = Path(native)
-    raw = path.read_bytes()
+    try:
+        raw = read_regular_file(path, rel)
+    except SourceError as error:
+        return None, [error]
     digest = hashlib.blake2b(raw, key=key).hexdigest()
     if earlier is not None and earlier.digest == digest:
         return earlier, []
@@ -205,7 +224,7 @@ def read_incident(
     before = len(errors)
     try:
         text = decode_text(raw, rel)
-        front, body, body_line = split_front_matter(text, rel)
+        front, body, body_line = split_front_matter(text, rel, errors)
     except SourceError as exc:
         errors.append(exc)
         return None
@@ -245,8 +264,8 @@ def read_incident(
             errors.append(exc)
             return None
 
-    def timestamp(f: Located) -> datetime:
-        return located_timestamp(f, context.tz)
+    def timestamp(name: str) -> Callable[[Located], datetime]:
+        return lambda f: located_timestamp(f, context.tz, name)
 
     title = field("title", lambda f: located_text(f, "title"), required=True)
     impact = Impact.NONE
@@ -257,19 +276,24 @@ def read_incident(
     components = (
         field("components", lambda f: _components(f, kind, impact or Impact.NONE, context)) or ()
     )
-    started = field("started", timestamp)
+    started = field("started", timestamp("started"))
     priority = field(
         "priority", lambda f: located_choice(f, "priority", [p.lower() for p in context.priorities])
     )
     if priority is not None:
         priority = next(p for p in context.priorities if p.lower() == priority)
     urgency = field("urgency", lambda f: located_choice(f, "urgency", URGENCIES))
-    eta = field("eta", timestamp)
-    start = field("scheduled_start", timestamp, required=kind is Kind.MAINTENANCE)
-    end = field("scheduled_end", timestamp, required=kind is Kind.MAINTENANCE)
+    eta = field("eta", timestamp("eta"))
+    start = field(
+        "scheduled_start", timestamp("scheduled_start"), required=kind is Kind.MAINTENANCE
+    )
+    end = field("scheduled_end", timestamp("scheduled_end"), required=kind is Kind.MAINTENANCE)
     if start and end and end <= start:
         errors.append(fields["scheduled_end"].error("scheduled_end must be after scheduled_start"))
     summary, updates = parse_updates(body, body_line, rel, kind, context.tz, errors)
+    problem = text_problem(summary)
+    if problem is not None:
+        errors.append(SourceError(SourceRef(rel, body_line), f"the summary {problem}"))
     if kind is Kind.INCIDENT and not updates and len(errors) == before:
         errors.append(
             SourceError(
@@ -308,8 +332,8 @@ def read_incident(
     )
 
 
-def split_front_matter(text: str, rel: str) -> tuple[Located, str, int]:
-    """(front matter, body, the body's first line number)."""
+def split_front_matter(text: str, rel: str, errors: list[SourceError]) -> tuple[Located, str, int]:
+    """(front matter, body, the body's first line number); duplicate keys go to `errors`."""
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != "---":
         raise SourceError(
@@ -323,7 +347,7 @@ def split_front_matter(text: str, rel: str) -> tuple[Located, str, int]:
         raise SourceError(
             SourceRef(rel, 1), "front matter is not closed: add a '---' line after it"
         )
-    front = parse_yaml("\n".join(lines[1:index]), rel, 2)
+    front = parse_yaml("\n".join(lines[1:index]), rel, 2, errors)
     if front is None:
         raise SourceError(
             SourceRef(rel, 2), "front matter is empty (title, impact and components are expected)"
@@ -346,9 +370,9 @@ def _components(
         raise field.error("'components' must be a list of ids or a mapping of id: status")
     for key, status_field in entries:
         cid = str(key.value)
-        if cid not in context.components:
+        if cid not in context.components and context.components_known:
             raise unknown_component(key, cid, context.components)
-        if cid in result:
+        if cid in result and field.is_sequence:  # a mapping's duplicate keys are reported
             raise key.error(f"component '{cid}' is listed twice")
         if kind is Kind.MAINTENANCE:
             status = ComponentStatus.UNDER_MAINTENANCE
@@ -397,17 +421,25 @@ def parse_updates(
     updates = []
     for status, at, lineno, lines in heads:
         eta, text, eta_offset = _split_eta(lines, tz)
-        if eta == "malformed":
-            errors.append(
-                SourceError(
-                    SourceRef(rel, lineno + 1 + eta_offset),
-                    f"malformed ETA line (expected 'ETA: {TIMESTAMP_FORMS}')",
-                )
-            )
+        if isinstance(eta, str):
+            errors.append(SourceError(SourceRef(rel, lineno + 1 + eta_offset), eta))
             continue
-        due = eta if isinstance(eta, datetime) else None
-        updates.append(Update(status, at, text, due, lineno, rendered=markdown_to_html(text)))
+        problem = text_problem(text)
+        if problem is not None:
+            errors.append(SourceError(SourceRef(rel, lineno), f"the update's text {problem}"))
+            continue
+        updates.append(Update(status, at, text, eta, lineno, rendered=markdown_to_html(text)))
     return "\n".join(summary).strip(), updates
+
+
+MAX_TEXT = 64 * 1024  # characters of one update or summary: a long post-mortem is a tenth of it
+
+
+def text_problem(text: str) -> str | None:
+    """Why a text cannot be converted in bounded time, if it cannot (to follow "the text")."""
+    if len(text) > MAX_TEXT:
+        return f"is too long ({len(text):,} characters; at most {MAX_TEXT:,})"
+    return None
 
 
 def _parse_heading(
@@ -421,12 +453,12 @@ def _parse_heading(
     if status is None or status not in allowed:
         hint = f" ({kind.value} statuses: {_names(allowed)})"
         if status is not None:
-            hint = f" is not a {kind.value} status{hint}"
+            hint = f" is not {'an' if kind is Kind.INCIDENT else 'a'} {kind.value} status{hint}"
         return f"unknown status '{match.group('status').strip()}'{hint}"
-    at = parse_timestamp(match.group("at"), tz)
-    if at is None:
-        return f"malformed timestamp '{match.group('at')}' in update heading (expected {TIMESTAMP_FORMS})"
-    return status, at
+    try:
+        return status, read_timestamp(match.group("at"), tz)
+    except ValueError as problem:
+        return f"update heading: {problem}"
 
 
 _SEPARATORS = re.compile(r"[\s-]+")
@@ -438,16 +470,20 @@ def _names(statuses: tuple[UpdateStatus, ...]) -> str:
 
 
 def _split_eta(lines: list[str], tz: ZoneInfo) -> tuple[datetime | str | None, str, int]:
-    """An `ETA: <timestamp>` first line sets a new estimate; the rest is the update's text."""
+    """An `ETA: <timestamp>` first line sets a new estimate; the rest is the update's text.
+
+    Returns the estimate (or what is wrong with it), the text, and the ETA line's offset."""
     for index, line in enumerate(lines):
         if not line.strip():
             continue
         match = _ETA_LINE.match(line)
         if match is None:
             break
-        eta = parse_timestamp(match.group(1), tz)
-        rest = lines[:index] + lines[index + 1 :]
-        return (eta or "malformed"), "\n".join(rest).strip(), index
+        rest = "\n".join(lines[:index] + lines[index + 1 :]).strip()
+        try:
+            return read_timestamp(match.group(1), tz), rest, index
+        except ValueError as problem:
+            return f"ETA line: {problem}", rest, index
     return None, "\n".join(lines).strip(), 0
 
 
@@ -460,7 +496,7 @@ def check_incident_text(project: Path, rel: str, raw: bytes) -> None:
     config = load_config(project, errors)
     if errors:
         raise BuildFailed(errors)
-    context = _Context.of(config)
+    context = _Context.of(config, errors)
     name = rel.rpartition("/")[2]
     if not ID_PATTERN.fullmatch(name.removesuffix(".md")):
         errors.append(SourceError(SourceRef(rel, 1), f"file name '{name}' is not a valid id"))

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import SourceError, SourceRef
 
@@ -71,22 +71,27 @@ class Located:
     def items(self) -> list[tuple[Located, Located]]:
         """The (key, value) pairs of a mapping, each with its own line."""
         assert isinstance(self.node, MappingNode)
-        return [(self._child(k), self._child(v)) for k, v in self.node.value]
+        return [(self.at(k), self.at(v)) for k, v in self.node.value]
 
     def elements(self) -> list[Located]:
         """The elements of a sequence, each with its own line."""
         assert isinstance(self.node, SequenceNode)
-        return [self._child(n) for n in self.node.value]
+        return [self.at(n) for n in self.node.value]
 
     def fields(self) -> dict[str, Located]:
         return {str(k.node.value): v for k, v in self.items()}
 
-    def _child(self, node: Node) -> Located:
+    def at(self, node: Node) -> Located:
+        """Another node of the same file."""
         return Located(node, self.path, self.first_line)
 
 
-def parse_yaml(text: str, path: str, first_line: int) -> Located | None:
-    """Parse one YAML document whose first line is `first_line` of the file `path`."""
+def parse_yaml(text: str, path: str, first_line: int, errors: list[SourceError]) -> Located | None:
+    """Parse one YAML document whose first line is `first_line` of the file `path`.
+
+    A document that cannot be read safely (bad syntax, a tag, an alias that refers to itself or
+    expands too far, a key that is not text) raises a SourceError; a duplicate key is appended to
+    `errors`, with every other duplicate, and the document is still returned."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -101,7 +106,86 @@ def parse_yaml(text: str, path: str, first_line: int) -> Located | None:
         raise SourceError(SourceRef(path, first_line), f"invalid YAML: {exc}") from None
     finally:
         loader.dispose()
-    return Located(node, path, first_line)
+    document = Located(node, path, first_line)
+    errors.extend(_vet(document))
+    return document
+
+
+MAX_YAML_VALUES = 100_000  # after aliases are expanded: a few levels of anchors reach billions
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map")
+)
+
+
+def _vet(document: Located) -> list[SourceError]:
+    """Refuse what would make reading the document unsafe or unbounded; return its duplicate keys.
+
+    The node graph is walked once, each shared node (an alias) counted by the size it expands to,
+    so a small file cannot expand to millions of values however its anchors nest."""
+    duplicates: list[SourceError] = []
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(document.node, False)]
+    while stack:
+        node, children_done = stack.pop()
+        here = document.at(node)
+        if children_done:
+            open_nodes.discard(id(node))
+            size = 1 + sum(sizes[id(child)] for child in _children(node))
+            if size > MAX_YAML_VALUES:
+                raise here.error(
+                    f"YAML expands to more than {MAX_YAML_VALUES:,} values through its aliases "
+                    "(write the values out, or use fewer '*' references)"
+                )
+            sizes[id(node)] = size
+            continue
+        if id(node) in sizes:
+            continue
+        if id(node) in open_nodes:
+            raise here.error("YAML alias refers to the value that contains it")
+        if node.tag not in _PLAIN_TAGS:
+            if node.tag == "tag:yaml.org,2002:merge":
+                raise here.error("YAML merge keys ('<<') are not supported (write the keys out)")
+            raise here.error(
+                f"YAML tag '{node.tag.removeprefix('tag:yaml.org,2002:')}' is not allowed "
+                "(plain text, numbers, true/false, lists and mappings only)"
+            )
+        if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+            try:
+                SafeConstructor().construct_object(node)
+            except (ValueError, OverflowError):
+                raise here.error(f"number '{node.value[:40]}' is too long") from None
+        if isinstance(node, MappingNode):
+            duplicates.extend(_duplicate_keys(document, node))
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node))
+    return duplicates
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _duplicate_keys(document: Located, node: MappingNode) -> list[SourceError]:
+    errors = []
+    first: dict[str, int] = {}
+    for key, _ in node.value:
+        here = document.at(key)
+        if not isinstance(key, ScalarNode):
+            raise here.error("a key must be plain text, not a list or a mapping")
+        line = here.where.line
+        if key.value in first:
+            errors.append(
+                here.error(f"duplicate key '{key.value}' (also on line {first[key.value]})")
+            )
+        else:
+            first[key.value] = line
+    return errors
 
 
 def check_keys(mapping: Located, allowed: Iterable[str], what: str) -> list[SourceError]:
@@ -125,28 +209,44 @@ def suggest(name: str, known: Iterable[str]) -> str:
     return f" (allowed: {shown})" if known else ""
 
 
-def parse_timestamp(raw: object, tz: ZoneInfo | None) -> datetime | None:
-    """The instant, read in `tz` unless it names its own offset (naive without a `tz`), or None
-    when `raw` is malformed."""
+YEARS = range(1970, 2200)  # what every stage can compute with, deadlines a year later included
+
+
+def read_timestamp(raw: object, tz: ZoneInfo | None) -> datetime:
+    """The instant, read in `tz` unless it names its own offset (naive without a `tz`); a
+    ValueError saying what is wrong when `raw` is malformed or out of range."""
     text = str(raw).strip()
-    if not _TIMESTAMP.fullmatch(text):
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace(" ", "T", 1).replace(" ", ""))
-    except ValueError:
-        return None
+    value = None
+    if _TIMESTAMP.fullmatch(text):
+        try:
+            value = datetime.fromisoformat(text.replace(" ", "T", 1).replace(" ", ""))
+        except ValueError:
+            pass
+    if value is None:
+        raise ValueError(f"malformed timestamp '{text[:60]}' (expected {TIMESTAMP_FORMS})")
+    if value.year not in YEARS:
+        raise ValueError(f"timestamp '{text}' is out of range (years {YEARS[0]} to {YEARS[-1]})")
     if tz is None:
         return value
     # Kept in UTC: comparisons and the build cache are cheaper, and outputs convert anyway.
     return (value if value.tzinfo else value.replace(tzinfo=tz)).astimezone(UTC)
 
 
-def located_timestamp(field: Located, tz: ZoneInfo) -> datetime:
-    """The timestamp in `field`, or a SourceError saying which forms are accepted."""
-    value = parse_timestamp(field.value, tz)
-    if value is None:
-        raise field.error(f"malformed timestamp '{field.value}' (expected {TIMESTAMP_FORMS})")
-    return value
+def parse_timestamp(raw: object, tz: ZoneInfo | None) -> datetime | None:
+    """The instant, as read_timestamp reads it, or None when `raw` is malformed or out of range."""
+    try:
+        return read_timestamp(raw, tz)
+    except ValueError:
+        return None
+
+
+def located_timestamp(field: Located, tz: ZoneInfo, name: str) -> datetime:
+    """The timestamp in `field` (the value of the key `name`), or a SourceError naming the key
+    and the accepted forms."""
+    try:
+        return read_timestamp(field.value, tz)
+    except ValueError as problem:
+        raise field.error(f"{name}: {problem}") from None
 
 
 def located_text(field: Located, name: str) -> str:

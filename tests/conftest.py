@@ -55,7 +55,7 @@ def make_project(tmp_path: Path) -> MakeProject:
 
     def make(files: dict[str, str | bytes] | None = None, *, components: str = COMPONENTS) -> Path:
         project = tmp_path / "project"
-        project.mkdir(exist_ok=True)
+        (project / "incidents").mkdir(parents=True, exist_ok=True)
         write_files(project, {"components.yaml": components, **(files or {})})
         return project
 

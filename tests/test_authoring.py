@@ -203,7 +203,7 @@ def test_new_maintenance_and_resolve_completes_it(make_project: MakeProject) -> 
         ),
         (
             ["update", "slow", "identified", "x", "--at", "yesterday"],
-            "argument --at: 'yesterday' is not a timestamp",
+            "argument --at: malformed timestamp 'yesterday'",
         ),
     ],
 )

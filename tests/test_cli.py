@@ -78,7 +78,7 @@ def test_check_validates_without_writing(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["build", "--now", "tomorrow"], "argument --now: 'tomorrow' is not a timestamp"),
+        (["build", "--now", "tomorrow"], "argument --now: malformed timestamp 'tomorrow'"),
         (["publish"], "invalid choice: 'publish'"),
         ([], "the following arguments are required: COMMAND"),
     ],

@@ -102,7 +102,7 @@ def test_a_valid_incident_loads_with_its_updates(make_project: MakeProject) -> N
         (
             "title: T\nimpact: major\nstarted: yesterday",
             GOOD_BODY,
-            "incidents/x.md:4: malformed timestamp 'yesterday' "
+            "incidents/x.md:4: started: malformed timestamp 'yesterday' "
             "(expected YYYY-MM-DD HH:MM[:SS] or ISO 8601 like 2026-11-20T14:02:00Z)",
         ),
         (
@@ -119,7 +119,7 @@ def test_a_valid_incident_loads_with_its_updates(make_project: MakeProject) -> N
         (
             "title: T\nimpact: major",
             "## Completed 2026-11-20 14:10\nDone.\n",
-            "incidents/x.md:5: unknown status 'Completed' is not a incident status (incident statuses: "
+            "incidents/x.md:5: unknown status 'Completed' is not an incident status (incident statuses: "
             "investigating, identified, monitoring, resolved, postmortem)",
         ),
         (
@@ -132,7 +132,7 @@ def test_a_valid_incident_loads_with_its_updates(make_project: MakeProject) -> N
         (
             "title: T\nimpact: major",
             "## Resolved 2026-13-40 14:10\nDone.\n",
-            "incidents/x.md:5: malformed timestamp '2026-13-40 14:10' in update heading "
+            "incidents/x.md:5: update heading: malformed timestamp '2026-13-40 14:10' "
             "(expected YYYY-MM-DD HH:MM[:SS] or ISO 8601 like 2026-11-20T14:02:00Z)",
         ),
         (
@@ -144,8 +144,8 @@ def test_a_valid_incident_loads_with_its_updates(make_project: MakeProject) -> N
         (
             "title: T\nimpact: major",
             "## Monitoring 2026-11-20 14:10\n\nETA: soon\n",
-            "incidents/x.md:7: malformed ETA line "
-            "(expected 'ETA: YYYY-MM-DD HH:MM[:SS] or ISO 8601 like 2026-11-20T14:02:00Z')",
+            "incidents/x.md:7: ETA line: malformed timestamp 'soon' "
+            "(expected YYYY-MM-DD HH:MM[:SS] or ISO 8601 like 2026-11-20T14:02:00Z)",
         ),
         (
             "title: T\nimpact: major\nscheduled_start: 2026-11-20 14:00",
@@ -301,4 +301,7 @@ def test_configuration_errors(make_project: MakeProject, config: str, expected: 
 
 
 def test_missing_configuration(tmp_path: Path) -> None:
-    assert errors_of(tmp_path) == ["components.yaml:1: file not found"]
+    assert errors_of(tmp_path) == [
+        "components.yaml:1: file not found",
+        "incidents/: folder not found (create it: an empty folder is fine)",
+    ]
