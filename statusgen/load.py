@@ -127,14 +127,17 @@ def load_site(
     found: list[tuple[str, FileStamp, Incident | None]] = []
     todo: list[tuple[str, str, FileStamp, Incident | None]] = []
     base = f"{project}{os.sep}"
-    for rel in incident_files(project):
+    for rel in incident_files(project, errors):
         name = rel.rpartition("/")[2]
         incident_id = name.removesuffix(".md")
         if not ID_PATTERN.fullmatch(incident_id):
+            # A name that is not UTF-8 is shown with replacement characters: it must print.
+            shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
             errors.append(
                 SourceError(
-                    SourceRef(rel, 1),
-                    f"file name '{name}' is not a valid id (use a-z, 0-9 and '-', then .md)",
+                    SourceRef(shown, 1),
+                    f"file name '{shown.rpartition('/')[2]}' is not a valid id "
+                    "(use a-z, 0-9 and '-', then .md)",
                 )
             )
             continue
@@ -148,7 +151,11 @@ def load_site(
             continue
         first_seen[incident_id] = rel
         native = base + rel.replace("/", os.sep)
-        stat = os.stat(native)
+        try:
+            stat = os.stat(native)
+        except OSError as error:  # a link to nowhere, say
+            errors.append(SourceError(SourceRef(rel, 1), f"cannot be read ({error.strerror})"))
+            continue
         stamp = (stat.st_size, stat.st_mtime_ns, config_key)
         known = cache.previous.get(rel) if cache is not None else None
         if known is not None and known[0] == stamp:
@@ -205,10 +212,20 @@ def _parse_file(
     return (replace(incident, digest=digest) if incident is not None else None), errors
 
 
-def incident_files(project: Path) -> list[str]:
-    """Every incident file as a POSIX path relative to the project, in a stable order."""
+def incident_files(project: Path, errors: list[SourceError] | None = None) -> list[str]:
+    """Every incident file as a POSIX path relative to the project, in a stable order; a folder
+    that cannot be read is added to `errors`, when given (its incidents would be missed)."""
     found: list[str] = []
-    for folder, subfolders, names in os.walk(project / INCIDENTS_DIR):
+
+    def unreadable(error: OSError) -> None:
+        # A missing incidents/ is reported by the loader, with what to do about it.
+        if errors is not None and not isinstance(error, FileNotFoundError):
+            where = Path(error.filename).relative_to(project).as_posix()
+            errors.append(
+                SourceError(SourceRef(f"{where}/", 0), f"folder cannot be read ({error.strerror})")
+            )
+
+    for folder, subfolders, names in os.walk(project / INCIDENTS_DIR, onerror=unreadable):
         subfolders[:] = [d for d in subfolders if not d.startswith(".")]
         prefix = Path(folder).relative_to(project).as_posix()
         found.extend(f"{prefix}/{n}" for n in names if n.endswith(".md") and not n.startswith("."))

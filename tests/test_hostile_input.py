@@ -308,3 +308,32 @@ def test_a_missing_incidents_folder_is_an_error_and_an_empty_one_is_not(
     assert capsys.readouterr().out.splitlines() == [
         f"::error file={folder}::folder not found (create it: an empty folder is fine)"
     ]
+
+
+def test_names_and_links_that_cannot_be_read(
+    built_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (built_project / "incidents/gone.md").symlink_to(built_project / "nowhere.md")
+    os.close(os.open(os.path.join(os.fsencode(built_project), b"incidents/caf\xe9.md"), os.O_CREAT))
+    assert both_refuse(built_project, capsys) == [
+        "incidents/caf\ufffd.md:1: file name 'caf\ufffd.md' is not a valid id "
+        "(use a-z, 0-9 and '-', then .md)",
+        "incidents/gone.md:1: cannot be read (No such file or directory)",
+    ]
+    assert main(["-C", str(built_project), "check", "--format", "github"]) == 1
+    assert "caf\ufffd.md" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="the superuser reads every folder")
+def test_an_unreadable_folder_is_an_error(
+    built_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hidden = built_project / "incidents/2025"
+    hidden.mkdir()
+    hidden.chmod(0)
+    try:
+        assert both_refuse(built_project, capsys) == [
+            "incidents/2025/: folder cannot be read (Permission denied)"
+        ]
+    finally:
+        hidden.chmod(0o755)
