@@ -1,15 +1,28 @@
 """Writing content for the on-call engineer: new incidents and maintenance, and their updates.
 
-Each change is written as text an engineer would have typed, validated by the same loader the build
-uses, and rolled back if it would not load. An update is inserted as a block of its own: every
-other byte of the file stays as it was.
+Each change is written as text an engineer would have typed. The whole site must load first; then,
+holding the authoring lock, the file is read afresh, the new text is validated with the build's own
+checks, and only then written: into a hidden file beside it, swapped in whole. An update is
+inserted as a block of its own: every other byte of the file stays as it was. A message is only
+ever text: a line the loader would read as structure (an update heading, an estimate, an unclosed
+code block) is refused.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import json
+import os
 import re
+import secrets
+import stat
+import time
 import unicodedata
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,20 +30,37 @@ from pathlib import Path
 import yaml
 
 from .cache import load_site_reusing_cache as _load
-from .errors import BuildFailed, StatusgenError
-from .load import INCIDENTS_DIR, incident_files
+from .config import decode_text
+from .errors import BuildFailed, SourceError, StatusgenError
+
+# The loader's own patterns (_ETA_LINE, _FENCE, _HEADING), so that a message is refused for
+# exactly what it would read as structure, and for nothing else.
+from .load import (
+    _ETA_LINE,
+    _FENCE,
+    _HEADING,
+    INCIDENTS_DIR,
+    check_incident_text,
+    incident_files,
+    parse_updates,
+    split_front_matter,
+)
 from .model import (
     INCIDENT_STATUSES,
     MAINTENANCE_STATUSES,
     Impact,
-    Incident,
     Kind,
     Site,
+    Update,
     UpdateStatus,
 )
+from .source import parse_timestamp
 
 _SLUG_LENGTH = 50
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .,:()'/&+_-]*")
+_LOCK_WAIT = 30.0  # seconds; the lock is held only to read, check and write one file
+# `.<file name>.<random>.tmp`: hidden, so the loader, the preview and `git add` skip it.
+_TEMPORARY = re.compile(r"\..+\.md\.[0-9a-f]{16}\.tmp")
 
 
 class AuthoringError(StatusgenError):
@@ -41,6 +71,9 @@ class AuthoringError(StatusgenError):
 class Written:
     path: Path  # relative to the project
     incident_id: str
+
+
+Entry = tuple[UpdateStatus, datetime, str, datetime | None]  # an update, as the loader reads it
 
 
 def status_heading(status: UpdateStatus) -> str:
@@ -86,14 +119,94 @@ def _local(moment: datetime, site: Site) -> str:
     return moment.astimezone(site.info.timezone).strftime("%Y-%m-%d %H:%M")
 
 
-def _update_block(
-    site: Site, status: UpdateStatus, at: datetime, message: str, eta: datetime | None
-) -> str:
-    lines = [f"## {status_heading(status)} {_local(at, site)}"]
-    if eta is not None:
-        lines.append(f"ETA: {_local(eta, site)}")
-    lines.append(message.strip())
-    return "\n".join(lines) + "\n"
+def _written_time(moment: datetime, site: Site, what: str) -> str:
+    """`moment` as the file will say it, once sure the loader can read that back."""
+    try:
+        text = _local(moment, site)
+        back = parse_timestamp(text, site.info.timezone)
+    except OverflowError:
+        back = None
+    if back is None:
+        raise AuthoringError(
+            f"{what} {moment:%Y-%m-%d %H:%M} is out of range: the site cannot show that time"
+        )
+    return text
+
+
+def _unprintable(char: str) -> bool:
+    """A control character, or a line break that the loader would not see as one."""
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp")
+
+
+def _check_title(title: str) -> None:
+    bad = next((c for c in title if _unprintable(c)), None)
+    if bad is not None:
+        raise AuthoringError(
+            f"the title holds the control character U+{ord(bad):04X} (a title is one line of text)"
+        )
+    if not title.strip():
+        raise AuthoringError("the title is empty (say in a few words what is affected)")
+
+
+def _next_fence(fence: str | None, line: str) -> str | None:
+    """The loader's code-block state after `line`: the fence that is open, or None."""
+    opening = _FENCE.match(line)
+    if opening is None:
+        return fence
+    marker = opening.group(1)
+    if fence is None:
+        return marker[0] * 3
+    return None if marker.startswith(fence) else fence
+
+
+def _message_lines(message: str, with_eta: bool) -> list[str]:
+    """The message's lines, once sure the loader will read every one of them as text.
+
+    `with_eta`: the update starts with its own ETA line, so the message's first line is text."""
+    text = message.replace("\r\n", "\n").replace("\r", "\n")
+    kept = text.strip()
+    if not kept:
+        raise AuthoringError("the message is empty (write what customers should know)")
+    first = text[: len(text) - len(text.lstrip())].count("\n") + 1
+    lines = kept.split("\n")
+    fence: str | None = None
+    opened = 0
+    for number, line in enumerate(lines, start=first):
+        bad = next((c for c in line if c != "\t" and _unprintable(c)), None)
+        if bad is not None:
+            raise AuthoringError(
+                f"line {number} of the message holds the control character U+{ord(bad):04X} "
+                "(write plain text: tabs and line breaks are fine)"
+            )
+        was = fence
+        fence = _next_fence(fence, line)
+        if was is None and fence is not None:
+            opened = number
+        if fence is None and _HEADING.match(line):
+            raise AuthoringError(
+                f"line {number} of the message, '{line}', would start an update of its own: "
+                "use '###' for a heading inside an update, or put the line in a code block"
+            )
+        if fence is None and line.rstrip() == "---":
+            raise AuthoringError(
+                f"line {number} of the message is '---', which reads as a front-matter fence "
+                "(and turns a line of text above it into a heading): write '***' for a rule"
+            )
+    if fence is not None:
+        raise AuthoringError(
+            f"line {opened} of the message opens a code block ('{fence}') that is never closed, "
+            f"so it would swallow the updates below it: end the block with a '{fence}' line"
+        )
+    if not with_eta and _ETA_LINE.match(lines[0]):
+        raise AuthoringError(
+            f"line {first} of the message, '{lines[0]}', would be read as a new estimated "
+            "resolution: give an estimate with --eta, or reword the line"
+        )
+    return lines
+
+
+def _update_block(status: UpdateStatus, at: str, eta: str | None, lines: list[str]) -> list[str]:
+    return [f"## {status_heading(status)} {at}", *([f"ETA: {eta}"] if eta else []), *lines]
 
 
 def new_incident(
@@ -107,6 +220,7 @@ def new_incident(
 ) -> Written:
     """`components` are `id` or `id=status`; the first update says `Investigating` at `now`."""
     site = _load(project)
+    _check_title(title)
     try:
         Impact(impact)
     except ValueError:
@@ -116,18 +230,20 @@ def new_incident(
     for spec in components:
         cid, _, status = spec.partition("=")
         _known_component(site, cid)
-        entries.append(f"  {cid}: {status}" if status else f"  {cid}:")
+        entries.append(f"  {cid}: {_yaml_text(status)}" if status else f"  {cid}:")
+    at = _written_time(now, site, "--at")
     front = [
         f"title: {_yaml_text(title)}",
         f"impact: {impact}",
         "components:" if entries else "components: []",
         *entries,
-        f"started: {_local(now, site)}",
+        f"started: {at}",
     ]
     if eta is not None:
-        front.append(f"eta: {_local(eta, site)}")
-    body = _update_block(site, UpdateStatus.INVESTIGATING, now, message, None)
-    return _create(project, site, title, now, front, body)
+        front.append(f"eta: {_written_time(eta, site, '--eta')}")
+    lines = _message_lines(message, with_eta=False)
+    block = _update_block(UpdateStatus.INVESTIGATING, at, None, lines)
+    return _create(project, site, Kind.INCIDENT, title, at, front, block)
 
 
 def new_maintenance(
@@ -141,19 +257,23 @@ def new_maintenance(
 ) -> Written:
     """A maintenance announced now: its first update says `Scheduled` at `now`."""
     site = _load(project)
+    _check_title(title)
     for cid in components:
         _known_component(site, cid)
-    if _local(end, site) <= _local(start, site):
+    starts = _written_time(start, site, "--start")
+    ends = _written_time(end, site, "--end")
+    if ends <= starts:
         raise AuthoringError("the maintenance must end after it starts (--end after --start)")
     front = [
         "type: maintenance",
         f"title: {_yaml_text(title)}",
         f"components: [{', '.join(components)}]",
-        f"scheduled_start: {_local(start, site)}",
-        f"scheduled_end: {_local(end, site)}",
+        f"scheduled_start: {starts}",
+        f"scheduled_end: {ends}",
     ]
-    body = _update_block(site, UpdateStatus.SCHEDULED, now, message, None)
-    return _create(project, site, title, start, front, body)
+    lines = _message_lines(message, with_eta=False)
+    block = _update_block(UpdateStatus.SCHEDULED, _written_time(now, site, "--at"), None, lines)
+    return _create(project, site, Kind.MAINTENANCE, title, starts, front, block)
 
 
 def add_update(
@@ -178,32 +298,118 @@ def add_update(
     parsed = parse_status(status, incident.kind)
     if eta is not None and incident.kind is Kind.MAINTENANCE:
         raise AuthoringError("--eta is for incidents; a maintenance has its scheduled end")
-    path = project / incident.path
-    original = path.read_bytes().decode("utf-8")
-    newline = "\r\n" if "\r\n" in original else "\n"
-    block = _update_block(site, parsed, at, message, eta).replace("\n", newline)
-    index = _insertion_line(incident)
-    if index is None:
-        text = original if original.endswith(newline) else original + newline
-        if not text.endswith(newline * 2):
-            text += newline
-        updated = text + block
-    else:
-        lines = original.split(newline)
-        updated = newline.join([*lines[:index], block]) + newline.join(["", *lines[index:]])
-    _write_checked(project, path, updated, original)
-    return Written(Path(incident.path), incident.id)
+    eta_text = _written_time(eta, site, "--eta") if eta is not None else None
+    lines = _message_lines(message, with_eta=eta is not None)
+    block = _update_block(parsed, _written_time(at, site, "--at"), eta_text, lines)
+    rel = incident.path
+    path = project / rel
+    with _locked(project):
+        # Read under the lock: an update posted since the site was loaded must not be lost.
+        original = path.read_bytes()
+        try:
+            text = original.decode("utf-8")
+        except UnicodeDecodeError:
+            decode_text(original, rel)  # raises the build's own error, naming the line
+            raise
+        summary, updates, body_line = _read(text, rel, incident.kind, site)
+        updated, ending = _insert(text, rel, body_line, updates, block)
+        added = _block_entry(block, ending, rel, incident.kind, site)
+        expected = (summary, Counter([*map(_entry, updates), added]))
+        data = _validated(project, rel, updated, incident.kind, site, expected)
+        _replace(path, data)
+    return Written(Path(rel), incident.id)
 
 
-def _insertion_line(incident: Incident) -> int | None:
-    """Where a new update goes (0-based line), or None for the end of the file.
+def _lines(text: str) -> list[str]:
+    """The lines of `text` as the loader counts them (split at '\\n' only), with their endings."""
+    parts = text.split("\n")
+    return [f"{part}\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
-    Updates written newest first get the new one above them; oldest first, below them."""
-    if not incident.updates:
-        return None
-    by_line = sorted(incident.updates, key=lambda u: u.line)
-    newest_first = len(by_line) < 2 or by_line[0].at >= by_line[-1].at
-    return by_line[0].line - 1 if newest_first else None
+
+def _ending(line: str) -> str:
+    return "\r\n" if line.endswith("\r\n") else "\n" if line.endswith("\n") else ""
+
+
+def _insert(
+    text: str, rel: str, body_line: int, updates: list[Update], block: list[str]
+) -> tuple[str, str]:
+    """`text` with the update `block` inserted, in the line ending of the lines around it, and
+    that ending. Updates written newest first get the new one above them; oldest first, below.
+
+    `body_line` is the first line after the front matter; `updates` those of `text`."""
+    lines = _lines(text)
+    by_line = sorted(updates, key=lambda u: u.line)
+    newest_first = bool(by_line) and (len(by_line) < 2 or by_line[0].at >= by_line[-1].at)
+    if newest_first:
+        index = by_line[0].line - 1  # the heading of the newest update, which stays below
+        ending = _ending(lines[index]) or _ending(lines[index - 1])
+        added = [line + ending for line in block] + [ending]
+        return "".join([*lines[:index], *added, *lines[index:]]), ending
+    fence: str | None = None
+    opened = 0
+    for number, line in enumerate(lines[body_line - 1 :], start=body_line):
+        was = fence
+        fence = _next_fence(fence, line.removesuffix("\n"))
+        if was is None and fence is not None:
+            opened = number
+    if fence is not None:
+        raise AuthoringError(
+            f"{rel}:{opened}: this code block is never closed, so an update added at the end "
+            f"would be read as code: end the block with a '{fence}' line, then post again"
+        )
+    ending = next((_ending(line) for line in reversed(lines) if _ending(line)), "\n")
+    if lines and not _ending(lines[-1]):
+        lines[-1] += ending
+    if lines and lines[-1].strip():
+        lines.append(ending)  # a blank line between the last update and the new one
+    return "".join([*lines, *(line + ending for line in block)]), ending
+
+
+def _read(text: str, rel: str, kind: Kind, site: Site) -> tuple[str, list[Update], int]:
+    """The summary and updates of an incident file's text, as the loader reads them, and the
+    line its body starts on."""
+    errors: list[SourceError] = []
+    try:
+        _, body, first_line = split_front_matter(text.removeprefix("\ufeff"), rel)
+    except SourceError as error:
+        raise BuildFailed([error]) from None
+    summary, updates = parse_updates(body, first_line, rel, kind, site.info.timezone, errors)
+    if errors:
+        raise BuildFailed(errors)
+    return summary, updates, first_line
+
+
+def _entry(update: Update) -> Entry:
+    return (update.status, update.at, update.body, update.eta)
+
+
+def _block_entry(block: list[str], ending: str, rel: str, kind: Kind, site: Site) -> Entry:
+    """What the loader reads from the update `block` on its own."""
+    errors: list[SourceError] = []
+    text = "".join(line + ending for line in block)
+    summary, updates = parse_updates(text, 1, rel, kind, site.info.timezone, errors)
+    if errors or summary or len(updates) != 1:
+        raise AuthoringError(f"{rel}: the update would not be read back as one update")
+    return _entry(updates[0])
+
+
+def _validated(
+    project: Path,
+    rel: str,
+    text: str,
+    kind: Kind,
+    site: Site,
+    expected: tuple[str, Counter[Entry]],
+) -> bytes:
+    """The bytes of `text`, once the build's checks accept it and it reads as `expected`."""
+    data = text.encode("utf-8")
+    check_incident_text(project, rel, data)
+    summary, updates, _ = _read(text, rel, kind, site)
+    if (summary, Counter(map(_entry, updates))) != expected:
+        raise AuthoringError(
+            f"{rel}: the file would not read back as before plus the new update; nothing was written"
+        )
+    return data
 
 
 def _known_component(site: Site, cid: str) -> None:
@@ -213,32 +419,134 @@ def _known_component(site: Site, cid: str) -> None:
 
 
 def _create(
-    project: Path, site: Site, title: str, day: datetime, front: list[str], body: str
+    project: Path,
+    site: Site,
+    kind: Kind,
+    title: str,
+    day: str,
+    front: list[str],
+    block: list[str],
 ) -> Written:
-    date = _local(day, site)[:10]  # YYYY-MM-DD in the site's time zone
+    """Write a new incident file named after `day` (YYYY-MM-DD…) and `title`."""
+    date = day[:10]
     folder = project / INCIDENTS_DIR / date[:4]
     base = f"{date}-{slugify(title)}"
-    taken = {rel.rpartition("/")[2].removesuffix(".md") for rel in incident_files(project)}
-    incident_id = base
-    counter = 2
-    while incident_id in taken:
-        incident_id = f"{base}-{counter}"
-        counter += 1
-    path = folder / f"{incident_id}.md"
-    text = "---\n" + "\n".join(front) + "\n---\n" + body
-    folder.mkdir(parents=True, exist_ok=True)
-    _write_checked(project, path, text, None)
-    return Written(path.relative_to(project), incident_id)
+    text = "---\n" + "\n".join(front) + "\n---\n" + "".join(f"{line}\n" for line in block)
+    with _locked(project):
+        # The name is picked under the lock: two incidents opened at once with one title get
+        # two files, never one.
+        taken = {rel.rpartition("/")[2].removesuffix(".md") for rel in incident_files(project)}
+        incident_id = base
+        counter = 2
+        while incident_id in taken:
+            incident_id = f"{base}-{counter}"
+            counter += 1
+        path = folder / f"{incident_id}.md"
+        rel = path.relative_to(project).as_posix()
+        expected = ("", Counter([_block_entry(block, "\n", rel, kind, site)]))
+        data = _validated(project, rel, text, kind, site, expected)
+        made = not folder.exists()
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            _write_new(path, rel, data)
+        except BaseException:
+            if made:
+                _remove_if_empty(folder)
+            raise
+    return Written(Path(rel), incident_id)
 
 
-def _write_checked(project: Path, path: Path, text: str, original: str | None) -> None:
-    """Write `text`, and put things back as they were if the site no longer loads."""
-    path.write_bytes(text.encode("utf-8"))
+# --- writing --------------------------------------------------------------------------------
+
+
+@contextmanager
+def _locked(project: Path) -> Iterator[None]:
+    """Hold the authoring lock: an advisory lock on the project's incidents/ folder.
+
+    `new`, `update` and `resolve` each read, check and write under it, one after another."""
+    folder = project / INCIDENTS_DIR
+    folder.mkdir(exist_ok=True)
+    descriptor = os.open(folder, os.O_RDONLY)
     try:
-        _load(project)
-    except BuildFailed:
-        if original is None:
-            path.unlink()
-        else:
-            path.write_bytes(original.encode("utf-8"))
+        deadline = time.monotonic() + _LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise AuthoringError(
+                        f"another new, update or resolve has held {INCIDENTS_DIR}/ for "
+                        f"{_LOCK_WAIT:.0f} s; nothing was written: try again"
+                    ) from None
+                time.sleep(0.01)
+        yield
+    finally:
+        os.close(descriptor)  # which releases the lock
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Put `data` in the place of the file at `path`, whole: a reader, or a crash, sees the old
+    text or the new one, never a part. The file keeps its permission bits."""
+    target = path.resolve()  # through a symbolic link, to the file it names
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    temporary = _write_temporary(target, data, mode)
+    try:
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    _sync_folder(target.parent)
+
+
+def _write_new(path: Path, rel: str, data: bytes) -> None:
+    """Create the file at `path` with `data`, whole, and only if no file has that name."""
+    temporary = _write_temporary(path, data, None)
+    try:
+        os.link(temporary, path)  # unlike a rename, refuses to replace a file
+    except FileExistsError:
+        raise AuthoringError(f"{rel} was created meanwhile by another program: try again") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+    _sync_folder(path.parent)
+
+
+def _write_temporary(target: Path, data: bytes, mode: int | None) -> Path:
+    """A hidden file beside `target` holding `data`, on disk; `mode` None leaves the umask's."""
+    folder = target.parent
+    # Only a writer that was killed leaves one behind, as every writer holds the lock while its
+    # file exists: those of the target's folder are removed, so `git add` never commits them.
+    for name in os.listdir(folder):
+        if _TEMPORARY.fullmatch(name):
+            (folder / name).unlink(missing_ok=True)
+    temporary = folder / f".{target.name}.{secrets.token_hex(8)}.tmp"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            if mode is not None:
+                os.fchmod(file.fileno(), mode)
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+    except BaseException:
+        temporary.unlink(missing_ok=True)
         raise
+    return temporary
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the folder's new entry durable: a file swapped in survives a power cut."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    except OSError as error:
+        # Some file systems cannot sync a folder; the file is in place all the same, and saying
+        # the command failed would be wrong.
+        if error.errno not in (errno.EINVAL, errno.ENOTSUP):
+            raise
+    finally:
+        os.close(descriptor)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not empty: another file arrived, the folder is in use
+        folder.rmdir()
