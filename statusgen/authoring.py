@@ -30,15 +30,15 @@ from pathlib import Path
 import yaml
 
 from .cache import load_site_reusing_cache as _load
-from .config import decode_text
+from .config import CONFIG_FILE, decode_text
 from .errors import BuildFailed, SourceError, StatusgenError
 
-# The loader's own patterns (_ETA_LINE, _FENCE, _HEADING), so that a message is refused for
+# The loader's own patterns (ETA_LINE, FENCE, HEADING), so that a message is refused for
 # exactly what it would read as structure, and for nothing else.
 from .load import (
-    _ETA_LINE,
-    _FENCE,
-    _HEADING,
+    ETA_LINE,
+    FENCE,
+    HEADING,
     INCIDENTS_DIR,
     check_incident_text,
     incident_files,
@@ -150,7 +150,7 @@ def _check_title(title: str) -> None:
 
 def _next_fence(fence: str | None, line: str) -> str | None:
     """The loader's code-block state after `line`: the fence that is open, or None."""
-    opening = _FENCE.match(line)
+    opening = FENCE.match(line)
     if opening is None:
         return fence
     marker = opening.group(1)
@@ -182,7 +182,7 @@ def _message_lines(message: str, with_eta: bool) -> list[str]:
         fence = _next_fence(fence, line)
         if was is None and fence is not None:
             opened = number
-        if fence is None and _HEADING.match(line):
+        if fence is None and HEADING.match(line):
             raise AuthoringError(
                 f"line {number} of the message, '{line}', would start an update of its own: "
                 "use '###' for a heading inside an update, or put the line in a code block"
@@ -197,7 +197,7 @@ def _message_lines(message: str, with_eta: bool) -> list[str]:
             f"line {opened} of the message opens a code block ('{fence}') that is never closed, "
             f"so it would swallow the updates below it: end the block with a '{fence}' line"
         )
-    if not with_eta and _ETA_LINE.match(lines[0]):
+    if not with_eta and ETA_LINE.match(lines[0]):
         raise AuthoringError(
             f"line {first} of the message, '{lines[0]}', would be read as a new estimated "
             "resolution: give an estimate with --eta, or reword the line"
@@ -219,7 +219,7 @@ def new_incident(
     eta: datetime | None = None,
 ) -> Written:
     """`components` are `id` or `id=status`; the first update says `Investigating` at `now`."""
-    site = _load(project)
+    site = _load_for_new(project)
     _check_title(title)
     try:
         Impact(impact)
@@ -256,7 +256,7 @@ def new_maintenance(
     now: datetime,
 ) -> Written:
     """A maintenance announced now: its first update says `Scheduled` at `now`."""
-    site = _load(project)
+    site = _load_for_new(project)
     _check_title(title)
     for cid in components:
         _known_component(site, cid)
@@ -370,7 +370,7 @@ def _read(text: str, rel: str, kind: Kind, site: Site) -> tuple[str, list[Update
     line its body starts on."""
     errors: list[SourceError] = []
     try:
-        _, body, first_line = split_front_matter(text.removeprefix("\ufeff"), rel)
+        _, body, first_line = split_front_matter(text.removeprefix("\ufeff"), rel, errors)
     except SourceError as error:
         raise BuildFailed([error]) from None
     summary, updates = parse_updates(body, first_line, rel, kind, site.info.timezone, errors)
@@ -410,6 +410,13 @@ def _validated(
             f"{rel}: the file would not read back as before plus the new update; nothing was written"
         )
     return data
+
+
+def _load_for_new(project: Path) -> Site:
+    """The site, for a new incident: a project's first one also makes its incidents/ folder."""
+    if (project / CONFIG_FILE).is_file():
+        (project / INCIDENTS_DIR).mkdir(exist_ok=True)
+    return _load(project)
 
 
 def _known_component(site: Site, cid: str) -> None:

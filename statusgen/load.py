@@ -57,12 +57,12 @@ COMPONENT_STATUSES = tuple(
     for s in ComponentStatus
     if s not in (ComponentStatus.OPERATIONAL, ComponentStatus.UNDER_MAINTENANCE)
 )
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_HEADING = re.compile(r"^##(?!#)\s*(.*?)\s*#*\s*$")
+FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+HEADING = re.compile(r"^##(?!#)\s*(.*?)\s*#*\s*$")
 _UPDATE_HEADING = re.compile(
     r"(?P<status>[A-Za-z][A-Za-z _-]*?)\s+(?P<at>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}\S*(?:\s*[+-]\d{2}:?\d{2})?)"
 )
-_ETA_LINE = re.compile(r"^\s*eta\s*:\s*(.+?)\s*$", re.IGNORECASE)
+ETA_LINE = re.compile(r"^\s*eta\s*:\s*(.+?)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,14 +417,14 @@ def parse_updates(
     heads: list[tuple[UpdateStatus, datetime, int, list[str]]] = []
     fence: str | None = None
     for offset, line in enumerate(body.split("\n")):
-        opening = _FENCE.match(line)
+        opening = FENCE.match(line)
         if opening:
             marker = opening.group(1)
             if fence is None:
                 fence = marker[0] * 3
             elif marker.startswith(fence):
                 fence = None
-        heading = _HEADING.match(line) if fence is None else None
+        heading = HEADING.match(line) if fence is None else None
         if heading is None:
             current.append(line)
             continue
@@ -493,7 +493,7 @@ def _split_eta(lines: list[str], tz: ZoneInfo) -> tuple[datetime | str | None, s
     for index, line in enumerate(lines):
         if not line.strip():
             continue
-        match = _ETA_LINE.match(line)
+        match = ETA_LINE.match(line)
         if match is None:
             break
         rest = "\n".join(lines[:index] + lines[index + 1 :]).strip()

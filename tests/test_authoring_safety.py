@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from statusgen.authoring import new_incident
 from statusgen.cli import main
 from statusgen.load import load_site
 from tests.conftest import TZ, BuiltSite, MakeProject, incident
@@ -116,9 +117,10 @@ def _kill_when_writing_starts(process: subprocess.Popen[str], path: Path) -> boo
 def test_an_update_killed_while_writing_leaves_the_old_file_or_the_new(
     make_project: MakeProject,
 ) -> None:
-    # Some 4 MB, in a front-matter comment (cheap to parse), so that writing takes a while.
+    # Nearly 1 MB, the most a content file may hold, in a front-matter comment (cheap to
+    # parse), so that writing takes a while.
     log = "".join(
-        f"# {n:06d}: the on-call kept a long log here, line after line\n" for n in range(60_000)
+        f"# {n:06d}: the on-call kept a long log here, line after line\n" for n in range(16_000)
     )
     project = make_project(
         {"incidents/big.md": f"---\ntitle: Big\nimpact: minor\ncomponents: [db]\n{log}---\n"
@@ -276,8 +278,7 @@ def test_structure_inside_a_message_stays_text_on_the_page(
 def test_mixed_line_endings_the_update_lands_between_two_updates(make_project: MakeProject) -> None:
     head = b"---\ntitle: Mixed\nimpact: minor\ncomponents: [db]\n---\n"
     newer = (
-        "## Identified 2026-11-20 14:30\r\nFound it.\r\nA vertical\x0btab, a form\x0cfeed and a "
-        "line\u2028separator stay text.\r\n\r\n"
+        "## Identified 2026-11-20 14:30\r\nFound it.\r\nA line\u2028separator stays text.\r\n\r\n"
     ).encode()
     older = b"## Investigating 2026-11-20 14:10\nLooking.\nStill looking.\n"
     project = make_project({"incidents/mixed.md": head + newer + older})
@@ -355,7 +356,17 @@ def test_a_time_out_of_range_leaves_nothing_and_no_traceback(make_project: MakeP
     process = run_cli(project, "new", "maintenance", "Far future", "--start", "9999-12-31 20:00",
                       "--end", "9999-12-31 22:00")  # fmt: skip
     out, err = process.communicate(timeout=60)
-    assert process.returncode == 1 and out == ""
-    assert err.startswith("statusgen: ") and "Traceback" not in err
+    assert process.returncode == 2 and out == ""  # a time no content can hold: a usage error
+    assert "argument --start: timestamp '9999-12-31 20:00' is out of range" in err
+    assert "Traceback" not in err
     assert snapshot(project) == before
     assert cli(project, "check")[0] == 0
+
+
+def test_the_first_incident_of_a_project_makes_its_folder(make_project: MakeProject) -> None:
+    project = make_project()
+    (project / "incidents").rmdir()
+    written = new_incident(
+        project, "First one", "minor", ["db"], "Looking.", datetime(2026, 11, 20, 14, 0, tzinfo=TZ)
+    )
+    assert (project / written.path).is_file()
