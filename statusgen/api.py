@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -269,7 +270,9 @@ class StatuspageApi:
         """Oldest first to follow each component's status, then returned newest first."""
         current = {c.id: ComponentStatus.OPERATIONAL for c, _ in state.affected}
         result = []
-        for update in reversed(state.updates):
+        for update, anchor in zip(
+            reversed(state.updates), reversed(update_anchors(state)), strict=True
+        ):
             affected = []
             for component, status in state.affected:
                 new = _status_after(update, status, state.is_maintenance)
@@ -285,7 +288,7 @@ class StatuspageApi:
             moment = self.time(update.at)
             result.append(
                 {
-                    "id": update_id(state, update),
+                    "id": update_id(state, update, anchor),
                     "status": update.status.value
                     if update.status is not UpdateStatus.CANCELLED
                     else UpdateStatus.COMPLETED.value,
@@ -305,9 +308,32 @@ class StatuspageApi:
         return result[::-1]
 
 
-def update_id(state: IncidentState, update: Update) -> str:
-    """Stable across rebuilds and edits of other updates: the incident and the update's anchor."""
-    return f"{state.id}-{update.anchor.removeprefix('update-')}"
+def update_id(state: IncidentState, update: Update, anchor: str | None = None) -> str:
+    """Stable across rebuilds and edits of other updates: the incident and the update's anchor
+    (`anchor`, when the update shares its own with another: see `update_anchors`)."""
+    return f"{state.id}-{(anchor or update.anchor).removeprefix('update-')}"
+
+
+def update_anchors(state: IncidentState) -> tuple[str, ...]:
+    """The anchor of each of `state.updates`, unique within the incident.
+
+    Two updates of one status posted in the same minute share an anchor: the first posted keeps
+    it, the later ones get `-2`, `-3`. Which was posted first is read from the file as
+    `statusgen update` writes it: from the bottom in a file written newest first, from the top
+    in one written oldest first. Adding an update therefore never renames an earlier one."""
+    anchors = [update.anchor for update in state.updates]
+    if len(set(anchors)) == len(anchors):
+        return tuple(anchors)
+    by_line = sorted(state.incident.updates, key=lambda u: u.line)
+    newest_first = len(by_line) < 2 or by_line[0].at >= by_line[-1].at
+    posted = sorted(range(len(anchors)), key=lambda i: state.updates[i].line, reverse=newest_first)
+    seen: Counter[str] = Counter()
+    unique = list(anchors)
+    for index in posted:
+        seen[anchors[index]] += 1
+        if seen[anchors[index]] > 1:
+            unique[index] = f"{anchors[index]}-{seen[anchors[index]]}"
+    return tuple(unique)
 
 
 def _status_after(update: Update, status: ComponentStatus, maintenance: bool) -> ComponentStatus:

@@ -269,3 +269,37 @@ def test_ids_stay_stable_as_time_passes_and_content_grows(
     for incident_id, update_ids in before.items():
         assert update_ids <= after[incident_id], incident_id  # nothing renamed, only added
     assert "later" in after
+
+
+def test_updates_in_one_minute_get_distinct_ids_in_file_order(
+    make_project: MakeProject, build_site: Build
+) -> None:
+    # Written newest first: the later of the two monitoring updates is on top.
+    files = {
+        **CONTENT,
+        "incidents/open.md": incident(
+            "title: Database down\nimpact: critical\ncomponents: [db]",
+            "## Monitoring 2026-11-22 09:30\nSecond.\n\n## Monitoring 2026-11-22 09:30\nFirst.\n\n"
+            "## Investigating 2026-11-22 09:05\nLooking.\n",
+        ),
+        # Written oldest first: the later one is below.
+        "incidents/resolved.md": incident(
+            "title: Slow API\nimpact: minor\ncomponents: [api]",
+            "## Investigating 2026-11-10 10:05\nLooking.\n\n## Resolved 2026-11-10 11:00\nOne.\n\n"
+            "## Resolved 2026-11-10 11:00\nTwo.\n",
+        ),
+    }
+    site = build_site(make_project(files), now=NOW)
+    incidents = {i["id"]: i for i in api(site, "incidents.json")["incidents"]}
+    opened = [(u["id"], u["body"]) for u in incidents["open"]["incident_updates"]]
+    assert opened == [
+        ("open-20261122T123000Z-monitoring-2", "Second."),
+        ("open-20261122T123000Z-monitoring", "First."),
+        ("open-20261122T120500Z-investigating", "Looking."),
+    ]
+    resolved = [(u["id"], u["body"]) for u in incidents["resolved"]["incident_updates"]]
+    assert resolved == [
+        ("resolved-20261110T140000Z-resolved", "One."),
+        ("resolved-20261110T140000Z-resolved-2", "Two."),
+        ("resolved-20261110T130500Z-investigating", "Looking."),
+    ]
