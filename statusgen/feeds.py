@@ -116,8 +116,9 @@ class EntryWriter:
             local = at.astimezone(info.timezone)
             entry.published(local)
             entry.updated(local)
+            # Only content(): description() would replace the Atom content, dropping its type,
+            # and readers would show the tags. RSS takes the content as its description.
             entry.content(content, type="html")
-            entry.description(content)
         return feed
 
     def entry(self, state: IncidentState, update: Update, anchor: str) -> tuple[str, str]:

@@ -297,6 +297,40 @@ def test_badge_text_is_escaped(make_project: MakeProject, build_site: Build) -> 
     assert svg.findtext("{http://www.w3.org/2000/svg}title") == "Web <app> & co: operational"
 
 
+def shown(detail: feedparser.FeedParserDict) -> str:
+    """What a feed reader displays of a text construct, as the type it declares tells it to."""
+    return plain(detail.value) if detail.type == "text/html" else " ".join(detail.value.split())
+
+
+def test_entries_are_html_and_readers_show_no_tags(
+    make_project: MakeProject, build_site: Build
+) -> None:
+    files = {
+        **CONTENT,
+        "incidents/open.md": incident(
+            "title: Database down\nimpact: critical\ncomponents: [db]",
+            "## Identified 2026-11-22 09:30\nA <b>disk</b> & a [fix](https://example.com/).\n",
+        ),
+    }
+    site = build_site(make_project(files), now=NOW)
+    atom = parse(site, "history.atom").entries[1]
+    assert atom.title == "Identified: Database down"
+    assert atom.content[0].type == "text/html"
+    assert shown(atom.content[0]).startswith("A disk & a fix. Affected components: Database")
+    rss = parse(site, "history.rss").entries[1]
+    assert rss.summary_detail.type == "text/html"
+    assert shown(rss.summary_detail).startswith("A disk & a fix. Affected components: Database")
+    for entry in (atom, rss):
+        assert all("<" not in shown(d) for d in (entry.get("content") or [entry.summary_detail]))
+    # As written: Atom content declares its type; RSS's description holds escaped HTML once.
+    root = etree.parse(str(site.out / "history.atom")).getroot()
+    contents = root.findall(f"{ATOM}entry/{ATOM}content")
+    assert contents and {c.get("type") for c in contents} == {"html"}
+    assert etree.HTML(contents[1].text).xpath("string(//b)") == "disk"
+    items = etree.parse(str(site.out / "history.rss")).getroot().findall("channel/item")
+    assert etree.HTML(items[1].findtext("description")).xpath("string(//b)") == "disk"
+
+
 def test_two_updates_of_one_status_in_one_minute_are_both_shown(
     make_project: MakeProject, build_site: Build, tmp_path: Path
 ) -> None:
