@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from html.parser import HTMLParser
 from typing import Any
 
 from .cache import Signatures
@@ -151,7 +154,7 @@ class StatuspageApi:
         page_updated = max(moments, default=self.snapshot.now)
         self.page = {
             "id": self.page_id,
-            "name": site.info.title,
+            "name": plain_name(site.info.title),
             "url": site.info.url.rstrip("/"),
             "time_zone": str(self.tz),
             "updated_at": self.time(page_updated),
@@ -161,6 +164,7 @@ class StatuspageApi:
             "description": INDICATOR_DESCRIPTIONS[self.snapshot.indicator],
         }
         self._times: dict[str, _Times] = {}
+        self._incidents: dict[str, dict[str, Any]] = {}
         for cid, state in self.snapshot.components.items():
             touched = [u.at for s in state.incidents for u in s.updates]
             started = [s.started for s in state.incidents if s.updates]
@@ -196,10 +200,10 @@ class StatuspageApi:
         times = self._times[component.id]
         return {
             "id": component.id,
-            "name": component.name,
+            "name": plain_name(component.name),
             "status": self.snapshot.components[component.id].status.value,
             **self._common(position, times.created, times.updated),
-            "description": component.description or None,
+            "description": plain_name(component.description) or None,
             "showcase": True,
             "start_date": None,
             "group_id": self.group_id(group),
@@ -213,7 +217,7 @@ class StatuspageApi:
         worst = max(self.snapshot.components[c.id].status for c in group.components)
         return {
             "id": self.group_id(group),
-            "name": group.name,
+            "name": plain_name(group.name),
             "status": worst.value,
             **self._common(
                 position, min(t.created for t in members), max(t.updated for t in members)
@@ -229,6 +233,12 @@ class StatuspageApi:
         }
 
     def incident(self, state: IncidentState) -> dict[str, Any]:
+        """The incident's object; made once, however many endpoints list it."""
+        if state.id not in self._incidents:
+            self._incidents[state.id] = self._incident(state)
+        return self._incidents[state.id]
+
+    def _incident(self, state: IncidentState) -> dict[str, Any]:
         incident = state.incident
         updates = state.updates  # newest first
         first = updates[-1].at if updates else state.started
@@ -240,7 +250,7 @@ class StatuspageApi:
             status = UpdateStatus.COMPLETED  # Statuspage has no cancelled state
         data: dict[str, Any] = {
             "id": state.id,
-            "name": incident.title,
+            "name": plain_name(incident.title),
             "status": status.value,
             "created_at": self.time(first),
             "updated_at": self.time(updates[0].at if updates else first),
@@ -269,14 +279,16 @@ class StatuspageApi:
         """Oldest first to follow each component's status, then returned newest first."""
         current = {c.id: ComponentStatus.OPERATIONAL for c, _ in state.affected}
         result = []
-        for update in reversed(state.updates):
+        for update, anchor in zip(
+            reversed(state.updates), reversed(update_anchors(state)), strict=True
+        ):
             affected = []
             for component, status in state.affected:
                 new = _status_after(update, status, state.is_maintenance)
                 affected.append(
                     {
                         "code": component.id,
-                        "name": component.name,
+                        "name": plain_name(component.name),
                         "old_status": current[component.id].value,
                         "new_status": new.value,
                     }
@@ -285,13 +297,13 @@ class StatuspageApi:
             moment = self.time(update.at)
             result.append(
                 {
-                    "id": update_id(state, update),
+                    "id": update_id(state, update, anchor),
                     "status": update.status.value
                     if update.status is not UpdateStatus.CANCELLED
                     else UpdateStatus.COMPLETED.value,
                     "body": AUTOMATIC_BODIES.get(update.status, "")
                     if update.automatic
-                    else update.body,
+                    else plain_text(update.rendered),
                     "incident_id": state.id,
                     "created_at": moment,
                     "updated_at": moment,
@@ -305,12 +317,144 @@ class StatuspageApi:
         return result[::-1]
 
 
-def update_id(state: IncidentState, update: Update) -> str:
-    """Stable across rebuilds and edits of other updates: the incident and the update's anchor."""
-    return f"{state.id}-{update.anchor.removeprefix('update-')}"
+def update_id(state: IncidentState, update: Update, anchor: str | None = None) -> str:
+    """Stable across rebuilds and edits of other updates: the incident and the update's anchor
+    (`anchor`, when the update shares its own with another: see `update_anchors`)."""
+    return f"{state.id}-{(anchor or update.anchor).removeprefix('update-')}"
+
+
+def update_anchors(state: IncidentState) -> tuple[str, ...]:
+    """The anchor of each of `state.updates`, unique within the incident.
+
+    Two updates of one status posted in the same minute share an anchor: the first posted keeps
+    it, the later ones get `-2`, `-3`. Which was posted first is read from the file as
+    `statusgen update` writes it: from the bottom in a file written newest first, from the top
+    in one written oldest first. Adding an update therefore never renames an earlier one."""
+    anchors = [update.anchor for update in state.updates]
+    if len(set(anchors)) == len(anchors):
+        return tuple(anchors)
+    by_line = sorted(state.incident.updates, key=lambda u: u.line)
+    newest_first = len(by_line) < 2 or by_line[0].at >= by_line[-1].at
+    posted = sorted(range(len(anchors)), key=lambda i: state.updates[i].line, reverse=newest_first)
+    seen: Counter[str] = Counter()
+    unique = list(anchors)
+    for index in posted:
+        seen[anchors[index]] += 1
+        if seen[anchors[index]] > 1:
+            unique[index] = f"{anchors[index]}-{seen[anchors[index]]}"
+    return tuple(unique)
 
 
 def _status_after(update: Update, status: ComponentStatus, maintenance: bool) -> ComponentStatus:
     if update.status in _RESTORED:
         return ComponentStatus.OPERATIONAL
     return ComponentStatus.UNDER_MAINTENANCE if maintenance else status
+
+
+_TAG = re.compile(r"<[A-Za-z/!?][^>]*>")  # what an HTML parser reads as a tag or comment
+
+
+def plain_name(text: str) -> str:
+    """A name as written (pages show it so), without anything an HTML parser reads as a tag."""
+    if "<" not in text:
+        return text
+    return " ".join(_TAG.sub("", text).split())
+
+
+def plain_text(html: str) -> str:
+    """The text a reader sees in an update's sanitized HTML: paragraphs apart, list items as
+    `- ` lines, links as `text (url)`, entities decoded."""
+    inner = html.removeprefix("<p>").removesuffix("</p>")
+    if "<" not in inner and "&" not in inner:  # most updates: one plain paragraph
+        return " ".join(inner.split())
+    parser = _TextParser()
+    parser.feed(html)
+    parser.close()
+    return parser.text()
+
+
+_PARAGRAPHS = frozenset(
+    {"p", "h3", "h4", "h5", "h6", "blockquote", "pre", "ul", "ol", "dl", "table", "hr"}
+)
+_LINES = frozenset({"li", "dt", "dd", "tr", "br"})
+
+
+class _TextParser(HTMLParser):
+    """Reads the tags `markup.py` lets through (its sanitizer removed every other one)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.breaks = 0  # line breaks owed before the next text: 1, or 2 between paragraphs
+        self.pre = 0
+        self.lists: list[int | None] = []  # per open list: the last number, or None if bulleted
+        self.links: list[tuple[str, int]] = []  # per open link: its URL and where its text starts
+        self.cells = 0  # cells begun in the current table row
+
+    def text(self) -> str:
+        return "\n".join(line.rstrip() for line in "".join(self.parts).split("\n")).strip()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _PARAGRAPHS:
+            self._break(1 if self.lists else 2)
+        elif tag in _LINES:
+            self._break(1)
+        if tag == "pre":
+            self.pre += 1
+        elif tag in ("ul", "ol"):
+            self.lists.append(0 if tag == "ol" else None)
+        elif tag == "li" and self.lists:
+            number = self.lists[-1]
+            if number is not None:
+                self.lists[-1] = number + 1
+            marker = "- " if number is None else f"{number + 1}. "
+            self._write("  " * (len(self.lists) - 1) + marker)
+        elif tag == "tr":
+            self.cells = 0
+        elif tag in ("td", "th"):
+            if self.cells:
+                self.parts[-1] = self.parts[-1].rstrip(" ")
+                self._write(" | ")
+            self.cells += 1
+        elif tag == "a":
+            self.links.append((dict(attrs).get("href") or "", len(self.parts)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _PARAGRAPHS:
+            self._break(1 if self.lists and tag not in ("ul", "ol") else 2)
+        elif tag in _LINES:
+            self._break(1)
+        if tag == "pre":
+            self.pre = max(0, self.pre - 1)
+        elif tag in ("ul", "ol") and self.lists:
+            self.lists.pop()
+            self._break(1 if self.lists else 2)
+        elif tag == "a" and self.links:
+            url, start = self.links.pop()
+            shown = "".join(self.parts[start:]).strip()
+            if url and url not in (shown, f"mailto:{shown}"):
+                self.parts.append(f" ({url})" if shown else url)
+
+    def handle_data(self, data: str) -> None:
+        if not self.pre:  # white space as a browser shows it: one space, none at a line's start
+            words = " ".join(data.split())
+            starts_line = self.breaks or not self.parts or self.parts[-1].endswith(("\n", " "))
+            if data[:1].isspace() and not starts_line:
+                words = " " + words
+            if words and data[-1:].isspace() and words != " ":
+                words += " "
+            data = words
+            if not data:
+                return
+        self._write(data)
+
+    def _break(self, count: int) -> None:
+        self.breaks = max(self.breaks, count)
+
+    def _write(self, text: str) -> None:
+        if self.breaks and self.parts:
+            last = self.parts[-1]
+            owed = self.breaks - (len(last) - len(last.rstrip("\n")))
+            self.parts.append("\n" * owed)
+        self.breaks = 0
+        self.parts.append(text)

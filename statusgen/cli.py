@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 from . import __version__
-from .errors import BuildFailed, SourceError, StatusgenError
+from .errors import BuildFailed, SourceError, StatusgenError, WorkerFailed
 from .model import Kind, Site
 from .source import read_timestamp
 
 EXIT_OK = 0
 EXIT_CONTENT_ERROR = 1
 EXIT_USAGE = 2
+EXIT_BUG = 70  # EX_SOFTWARE of sysexits.h
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+EXIT_PIPE = 141  # 128 + SIGPIPE, as for a command whose reader closed the pipe
+INTERRUPTED = "statusgen: interrupted"
+REPORT_A_BUG = (
+    f"statusgen {__version__}: this is a bug in statusgen, not in your content; "
+    "please report it with the traceback above and the command you ran"
+)
 
 
 def _timestamp(text: str) -> datetime:
@@ -225,9 +235,16 @@ def run() -> NoReturn:
 
     Every file is closed by then; tearing down the interpreter would only free, one by one, the
     millions of objects a large site is made of (half a second at 10,000 incidents)."""
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        code = main()
+        sys.stdout.flush()  # where a closed pipe shows, when the output was short
+    except KeyboardInterrupt:  # before main() was ready for it, or once it was done
+        print(INTERRUPTED, file=sys.stderr)
+        code = EXIT_INTERRUPTED
+    except BrokenPipeError:
+        code = EXIT_PIPE
+    with contextlib.suppress(OSError):
+        sys.stderr.flush()
     os._exit(code)
 
 
@@ -270,13 +287,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             kept = "; nothing was written"
         print(f"statusgen: {failed}{kept}", file=sys.stderr)
         return EXIT_CONTENT_ERROR
+    except WorkerFailed as failed:  # a bug, in a worker process
+        print(failed.traceback.rstrip(), file=sys.stderr)
+        print(REPORT_A_BUG, file=sys.stderr)
+        return EXIT_BUG
     except StatusgenError as error:
         print(f"statusgen: {error}", file=sys.stderr)
         return EXIT_CONTENT_ERROR
+    except BrokenPipeError:  # the reader of the output left (`statusgen check | head -1`)
+        # Python writes what is left on exit: let that go nowhere rather than fail again.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE
     except OSError as error:
         where = f": {error.filename}" if error.filename else ""
         print(f"statusgen: {error.strerror or error}{where}", file=sys.stderr)
         return EXIT_CONTENT_ERROR
+    except KeyboardInterrupt:  # Ctrl-C: the workers leave quietly, the previous site stays
+        print(INTERRUPTED, file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception:  # a bug: its traceback helps whoever fixes it
+        traceback.print_exc()
+        print(REPORT_A_BUG, file=sys.stderr)
+        return EXIT_BUG
     return EXIT_OK
 
 

@@ -42,6 +42,10 @@ class BuildFailed(StatusgenError):
         count = len(self.errors)
         super().__init__(f"{count} error{'s' if count != 1 else ''} found")
 
+    def __reduce__(self) -> tuple[type, tuple[list[SourceError]]]:
+        # Raised in a worker process, it is sent to the parent pickled.
+        return type(self), (self.errors,)
+
 
 class TemplateFailed(StatusgenError):
     """A template of the site (or a translation) could not be rendered."""
@@ -49,3 +53,14 @@ class TemplateFailed(StatusgenError):
 
 class OutputError(StatusgenError):
     """The site could not be written (for example two pages claim the same path)."""
+
+
+class WorkerFailed(StatusgenError):
+    """An unexpected error in a worker process that could not be sent back as itself."""
+
+    def __init__(self, traceback: str) -> None:
+        super().__init__(f"a worker process failed:\n{traceback.rstrip()}")
+        self.traceback = traceback
+
+    def __reduce__(self) -> tuple[type, tuple[str]]:
+        return type(self), (self.traceback,)

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .api import update_anchors
 from .cache import Signatures
 from .compute import Computed
 from .model import ComponentStatus, IncidentState, Site, Update
@@ -105,7 +106,7 @@ class EntryWriter:
         feed.updated(updated.astimezone(info.timezone))
         feed.lastBuildDate(updated.astimezone(info.timezone))
         for at, _, anchor, state, update in reversed(recent):
-            entry_title, content = self.entry(state, update)
+            entry_title, content = self.entry(state, update, anchor)
             url = f"{info.url}incidents/{state.id}.html#{anchor}"
             entry = feed.add_entry(order="prepend")
             entry.id(url)
@@ -115,12 +116,13 @@ class EntryWriter:
             local = at.astimezone(info.timezone)
             entry.published(local)
             entry.updated(local)
+            # Only content(): description() would replace the Atom content, dropping its type,
+            # and readers would show the tags. RSS takes the content as its description.
             entry.content(content, type="html")
-            entry.description(content)
         return feed
 
-    def entry(self, state: IncidentState, update: Update) -> tuple[str, str]:
-        key = (state.id, update.anchor)
+    def entry(self, state: IncidentState, update: Update, anchor: str) -> tuple[str, str]:
+        key = (state.id, anchor)
         if key not in self._cache:
             annotation = self.computed.annotations.get(state.id)
             status = str(self.labels.update_status_text(update.status)).strip()
@@ -149,13 +151,17 @@ def recent_updates(states: Sequence[IncidentState], limit: int) -> list[Entry]:
     by_latest = sorted(
         (s for s in states if s.updates), key=lambda s: (s.updates[0].at, s.id), reverse=True
     )
-    best: list[tuple[tuple[datetime, str, str], Entry]] = []  # a min-heap of the newest so far
+    # A min-heap of the newest so far. Ranks are unique, so the entries beside them (which do
+    # not compare) are never compared; updates of one moment keep their incident's order.
+    best: list[tuple[tuple[datetime, str, int], Entry]] = []
     for state in by_latest:
         if len(best) == limit and state.updates[0].at < best[0][0][0]:
             break
-        for update in state.updates:
-            entry = (update.at, state.id, update.anchor, state, update)
-            rank = (update.at, state.id, update.anchor)
+        for position, (update, anchor) in enumerate(
+            zip(state.updates, update_anchors(state), strict=True)
+        ):
+            entry = (update.at, state.id, anchor, state, update)
+            rank = (update.at, state.id, -position)
             if len(best) < limit:
                 heapq.heappush(best, (rank, entry))
             elif rank > best[0][0]:

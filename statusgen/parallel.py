@@ -8,14 +8,19 @@ some, and works in one process).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
+import signal
 import threading
+import traceback
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any, NoReturn, TypeVar
 
-from .errors import StatusgenError
+from .errors import StatusgenError, WorkerFailed
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -42,8 +47,9 @@ def map_forked(
     aside: tuple[Callable[[], A], Callable[[A], object]] | None = None,
 ) -> list[R]:
     """`[function(item) for item in items]`, over several processes when there are at least
-    `minimum` items. A StatusgenError in a worker is raised again here. `meanwhile`, if given,
-    is done by this process first, while the workers start on the items. `aside`, a pair
+    `minimum` items. An exception in a worker is raised again here as itself (an unexpected
+    one with the worker's traceback as its cause). `meanwhile`, if given, is done by this
+    process first, while the workers start on the items. `aside`, a pair
     (work, receive), has one worker do `work` before it starts on the items, and this process
     `receive` its (pickled) result: what only a worker needs to load, this process never holds.
 
@@ -70,24 +76,28 @@ def map_forked(
     # Objects frozen by the caller stay frozen: the caller unfreezes them when it is done.
     frozen_here = gc.get_freeze_count() == 0
     gc.freeze()
-    children = []
+    # A worker stops on Ctrl-C like this process, but quietly: it reports the interruption.
+    interruptible = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    children: list[tuple[int, int]] = []
     try:
         for number in range(1, workers):
             reader, writer = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the worker: do its share, report, and leave without any cleanup
+            # Ctrl-C waits until the worker has its own handler: until then it would run this
+            # process's code, and print what this process prints.
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                pid = os.fork()
+            except BaseException:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                raise
+            if pid == 0:
                 os.close(reader)
-                try:
-                    aside_result = aside[0]() if aside is not None and number == 1 else None
-                    done = _take_runs(function, items, runs, queue_out)
-                    report: tuple[str, Any] = ("ok", (done, aside_result))
-                except StatusgenError as error:  # the user's mistake, raised again in the parent
-                    report = ("user", str(error))
-                except BaseException as error:
-                    report = ("error", f"{type(error).__name__}: {error}")
-                with os.fdopen(writer, "wb") as stream:
-                    pickle.dump(report, stream, protocol=pickle.HIGHEST_PROTOCOL)
-                os._exit(0)
+                if interruptible:
+                    signal.signal(signal.SIGINT, _interrupted)
+                _work(
+                    function, items, runs, queue_out, writer, mask, aside if number == 1 else None
+                )
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             os.close(writer)
             children.append((pid, reader))
         results: list[Any] = [None] * len(items)
@@ -96,23 +106,25 @@ def map_forked(
                 meanwhile()
             for number, values in _take_runs(function, items, runs, queue_out):
                 results[runs[number].start : runs[number].stop] = values
+        except BaseException:
+            if interruptible:  # the workers' results are of no use now: stop them
+                for pid, _ in children:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGINT)
+            raise
         finally:
-            reports = []
-            for pid, reader in children:
-                with os.fdopen(reader, "rb") as stream:
-                    data = stream.read()
-                os.waitpid(pid, 0)
-                reports.append(pickle.loads(data) if data else ("error", "a worker stopped"))
+            reports = [_report(pid, reader) for pid, reader in children]
     finally:
         os.close(queue_out)
         if frozen_here:
             gc.unfreeze()
-    for number, (status, value) in enumerate(reports, start=1):
-        if status == "user":
-            raise StatusgenError(value)
-        if status != "ok":
-            raise RuntimeError(f"a worker process failed: {value}")
-        done, aside_result = value
+    failures = [report for report in reports if isinstance(report, _Failure)]
+    if failures:
+        # An error rather than an interruption, and the first worker's among them.
+        failures.sort(key=lambda failure: isinstance(failure.error, KeyboardInterrupt))
+        raise failures[0].raised()
+    for number, report in enumerate(reports, start=1):
+        done, aside_result = report
         for run, values in done:
             results[runs[run].start : runs[run].stop] = values
         if aside is not None and number == 1:
@@ -136,3 +148,83 @@ def _take_runs(
         number = int.from_bytes(taken, "little")
         done.append((number, [function(items[index]) for index in runs[number]]))
     return done
+
+
+def _interrupted(signum: int, frame: FrameType | None) -> None:
+    # Only the first Ctrl-C interrupts a worker: a second one must not cut its report short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def _work(
+    function: Callable[[T], R],
+    items: Sequence[T],
+    runs: list[range],
+    queue: int,
+    writer: int,
+    mask: set[signal.Signals],
+    aside: tuple[Callable[[], A], Callable[[A], object]] | None,
+) -> NoReturn:
+    """A worker's life: its share of the runs, one report to the parent, and a silent exit
+    (never back into the parent's code, nor through its clean-up)."""
+    try:
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            aside_result = aside[0]() if aside is not None else None
+            done = _take_runs(function, items, runs, queue)
+            data = pickle.dumps((done, aside_result), protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException as error:
+            data = pickle.dumps(_Failure.of(error), protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(writer, "wb") as stream:
+            stream.write(data)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    finally:
+        os._exit(0)
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """An exception raised in a worker, as it travels to the parent: pickled as itself where
+    it can be, with the traceback of the worker as text."""
+
+    error: BaseException
+    traceback: str
+
+    @classmethod
+    def of(cls, error: BaseException) -> _Failure:
+        text = "".join(traceback.format_exception(error))
+        try:
+            pickle.loads(pickle.dumps(error, protocol=pickle.HIGHEST_PROTOCOL))
+        except Exception:  # it does not survive the trip: its message or traceback does
+            if isinstance(error, StatusgenError):
+                return cls(StatusgenError(str(error)), text)
+            return cls(WorkerFailed(text), text)
+        return cls(error, text)
+
+    def raised(self) -> BaseException:
+        """The exception to raise in the parent; a bug shows the worker's traceback as cause."""
+        if not isinstance(self.error, StatusgenError | KeyboardInterrupt):
+            self.error.__cause__ = _WorkerTraceback(self.traceback)
+        return self.error
+
+
+class _WorkerTraceback(Exception):
+    """Where a worker's exception was raised, printed as the cause of the same one here."""
+
+    def __str__(self) -> str:
+        return f"in a worker process:\n{self.args[0].rstrip()}"
+
+
+def _report(pid: int, reader: int) -> tuple[list[tuple[int, list[Any]]], Any] | _Failure:
+    """A worker's results, or its failure; waits for it to end."""
+    with os.fdopen(reader, "rb") as stream:
+        data = stream.read()
+    _, status = os.waitpid(pid, 0)
+    try:
+        report: tuple[list[tuple[int, list[Any]]], Any] | _Failure = pickle.loads(data)
+    except Exception:  # nothing, or a part: it was killed before it could say
+        code = os.waitstatus_to_exitcode(status)
+        how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+        stopped = StatusgenError(f"a worker process stopped without a report ({how})")
+        return _Failure(stopped, "")
+    return report

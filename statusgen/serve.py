@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import os
 import shutil
 import signal
 import sys
@@ -22,6 +23,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from urllib.parse import unquote
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -158,31 +160,83 @@ class _Handler(SimpleHTTPRequestHandler):
         pass  # the terminal is for build results and errors
 
     def do_GET(self) -> None:
+        self._answer(head=False)
+
+    def do_HEAD(self) -> None:
+        self._answer(head=True)
+
+    def _answer(self, head: bool) -> None:
+        try:
+            self._serve(head)
+        except ConnectionError:  # the browser went away mid-answer; nothing to tell it
+            self.close_connection = True
+
+    def _serve(self, head: bool) -> None:
         path = self.path.split("?", 1)[0].split("#", 1)[0]
         if path == STATE_PATH:
             build, errors = self.state.snapshot()
-            self._send(200, "application/json", json.dumps({"build": build, "errors": errors}))
+            body = json.dumps({"build": build, "errors": errors})
+            self._send(200, "application/json", body, head)
             return
-        file = Path(self.translate_path(path))
-        if file.is_dir():
-            file = file / "index.html"
-        if file.suffix == ".html" and file.is_file():
-            self._send(200, "text/html; charset=utf-8", self._with_preview(file.read_text("utf-8")))
+        problem = self._malformed(path)
+        if problem:
+            self.send_error(400, problem)
+            return
+        try:
+            file = Path(self.translate_path(path))
+            if file.is_dir():
+                file = file / "index.html"
+            page = file.read_text("utf-8") if file.suffix == ".html" and file.is_file() else None
+        except (OSError, UnicodeDecodeError):  # a name too long, or swapped away by a rebuild
+            self.send_error(404)
+            return
+        if page is not None:
+            self._send(200, "text/html; charset=utf-8", self._with_preview(page), head)
             return
         if not Path(self.directory, "index.html").is_file():  # nothing ever built
             page = "<!DOCTYPE html><html><head><title>statusgen</title></head><body></body></html>"
-            self._send(503, "text/html; charset=utf-8", self._with_preview(page))
+            self._send(503, "text/html; charset=utf-8", self._with_preview(page), head)
             return
-        super().do_GET()
+        if head:
+            super().do_HEAD()
+        else:
+            super().do_GET()
 
-    def _send(self, code: int, content_type: str, body: str) -> None:
+    def send_head(self) -> Any:
+        try:
+            return super().send_head()
+        except (OSError, ValueError):  # the file went away, or a name the system refuses
+            self.send_error(404)
+            return None
+
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
+        self.send_error(404)  # a static host lists no folders either
+        return None
+
+    @staticmethod
+    def _malformed(path: str) -> str | None:
+        """Why a request path can name no file of the site (as a reason phrase), or None."""
+        try:
+            decoded = unquote(path, errors="strict")
+        except UnicodeDecodeError:
+            return "Path not UTF-8"
+        if not decoded.startswith("/"):
+            return "Path not absolute"
+        if any(ord(ch) < 32 or ch == "\x7f" for ch in decoded):
+            return "Control character in path"
+        if ".." in decoded.split("/"):
+            return "Path outside the site"
+        return None
+
+    def _send(self, code: int, content_type: str, body: str, head: bool = False) -> None:
         data = body.encode("utf-8")
         self.send_response(code)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        self.wfile.write(data)
+        if not head:
+            self.wfile.write(data)
 
     def _with_preview(self, page: str) -> str:
         build, errors = self.state.snapshot()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.conftest import REPO, TZ, BuiltSite, MakeProject, incident
+from tests.conftest import COMPONENTS, REPO, TZ, BuiltSite, MakeProject, incident
 
 Build = Callable[..., BuiltSite]
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "statuspage_v2.json").read_text())
@@ -269,3 +270,88 @@ def test_ids_stay_stable_as_time_passes_and_content_grows(
     for incident_id, update_ids in before.items():
         assert update_ids <= after[incident_id], incident_id  # nothing renamed, only added
     assert "later" in after
+
+
+UNSAFE_BODY = """\
+Restarted the <b>primary</b> database &amp; its replica &copy; 2026.
+<script>alert("body")</script>
+
+<img src="x" onerror="alert('img')"> Details on [the status page](https://example.com/s?a=1&b=2).
+
+- reads
+- writes
+"""
+
+
+def strings(data: Any) -> Iterator[str]:
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from strings(value)
+
+
+def test_text_fields_are_plain_text(make_project: MakeProject, build_site: Build) -> None:
+    files = {
+        **CONTENT,
+        "incidents/open.md": incident(
+            "title: Database <i>down</i>\nimpact: critical\ncomponents:\n  db: major_outage",
+            f"## Identified 2026-11-22 09:30\n{UNSAFE_BODY}\n"
+            "## Investigating 2026-11-22 09:05\nLooking.\n",
+        ),
+    }
+    components = COMPONENTS.replace("name: Database", "name: Data<script>x()</script>base")
+    site = build_site(make_project(files, components=components), now=NOW)
+    summary = api(site, "summary.json")
+    (opened,) = summary["incidents"]
+    assert opened["name"] == "Database down"
+    assert opened["incident_updates"][0]["body"] == (
+        "Restarted the primary database & its replica © 2026.\n\n"
+        "Details on the status page (https://example.com/s?a=1&b=2).\n\n"
+        "- reads\n- writes"
+    )
+    assert opened["incident_updates"][1]["body"] == "Looking."
+    assert opened["components"][0]["name"] == "Datax()base"
+    assert opened["incident_updates"][0]["affected_components"][0]["name"] == "Datax()base"
+    for endpoint, definition in ENDPOINTS.items():
+        data = api(site, endpoint)
+        validate(data, definition)
+        tagged = [s for s in strings(data) if re.search(r"<[A-Za-z/!?]", s)]
+        assert not tagged, (endpoint, tagged)
+
+
+def test_updates_in_one_minute_get_distinct_ids_in_file_order(
+    make_project: MakeProject, build_site: Build
+) -> None:
+    # Written newest first: the later of the two monitoring updates is on top.
+    files = {
+        **CONTENT,
+        "incidents/open.md": incident(
+            "title: Database down\nimpact: critical\ncomponents: [db]",
+            "## Monitoring 2026-11-22 09:30\nSecond.\n\n## Monitoring 2026-11-22 09:30\nFirst.\n\n"
+            "## Investigating 2026-11-22 09:05\nLooking.\n",
+        ),
+        # Written oldest first: the later one is below.
+        "incidents/resolved.md": incident(
+            "title: Slow API\nimpact: minor\ncomponents: [api]",
+            "## Investigating 2026-11-10 10:05\nLooking.\n\n## Resolved 2026-11-10 11:00\nOne.\n\n"
+            "## Resolved 2026-11-10 11:00\nTwo.\n",
+        ),
+    }
+    site = build_site(make_project(files), now=NOW)
+    incidents = {i["id"]: i for i in api(site, "incidents.json")["incidents"]}
+    opened = [(u["id"], u["body"]) for u in incidents["open"]["incident_updates"]]
+    assert opened == [
+        ("open-20261122T123000Z-monitoring-2", "Second."),
+        ("open-20261122T123000Z-monitoring", "First."),
+        ("open-20261122T120500Z-investigating", "Looking."),
+    ]
+    resolved = [(u["id"], u["body"]) for u in incidents["resolved"]["incident_updates"]]
+    assert resolved == [
+        ("resolved-20261110T140000Z-resolved", "One."),
+        ("resolved-20261110T140000Z-resolved-2", "Two."),
+        ("resolved-20261110T130500Z-investigating", "Looking."),
+    ]

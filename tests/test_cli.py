@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from statusgen.cli import main
-from tests.conftest import COMPONENTS, REPO, MakeProject, incident
+from tests.conftest import COMPONENTS, REPO, TZ, MakeProject, incident, write_files
+from tests.test_sla import SEED_003
 
 GOOD = incident(
     "title: Slow\nimpact: minor\ncomponents: [db]", "## Investigating 2026-11-20 14:10\nHm.\n"
@@ -157,3 +162,136 @@ def test_a_broken_template_is_a_clear_error_not_a_traceback(
     err = capsys.readouterr().err
     assert "templates/base.html:2: " in err and "Traceback" not in err
     assert not (project / "site").exists()
+
+
+# --- what a user sees when a run is cut short, or statusgen itself fails ----------------------
+
+COMMAND = [sys.executable, "-c", "from statusgen.cli import run; run()"]  # the console script
+
+
+def many_incidents(count: int) -> dict[str, str | bytes]:
+    start = datetime(2024, 1, 1, 10, 0, tzinfo=TZ)
+    files: dict[str, str | bytes] = {}
+    for n in range(count):
+        at = start + timedelta(hours=13 * n)
+        files[f"incidents/i{n:04d}.md"] = incident(
+            f"title: Incident {n}\nimpact: minor\ncomponents: [api]",
+            f"## Resolved {at + timedelta(hours=1):%Y-%m-%d %H:%M}\nFixed **it** ({n}).\n\n"
+            f"## Investigating {at:%Y-%m-%d %H:%M}\nLooking at [this](https://example.com/{n}).\n",
+        )
+    return files
+
+
+def workers_of(pid: int) -> list[str]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return children.read_text().split() if children.exists() else []
+
+
+@pytest.mark.parametrize(("stage", "count"), [("parse", 600), ("render", 300)])
+def test_ctrl_c_mid_build_leaves_one_line_and_the_previous_site(
+    make_project: MakeProject, tmp_path: Path, stage: str, count: int
+) -> None:
+    out = tmp_path / "public"
+    previous = make_project({"incidents/slow.md": GOOD})
+    assert main(["-C", str(previous), "build", "-q", "--no-cache", "--out", str(out)]) == 0
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    project = tmp_path / "big"
+    write_files(project, {"components.yaml": COMPONENTS, **many_incidents(count)})
+    process = subprocess.Popen(
+        [*COMMAND, "-C", str(project), "build", "--no-cache", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "STATUSGEN_WORKERS": "2", "NO_COLOR": "1"},
+        process_group=0,  # Ctrl-C reaches a terminal's whole foreground group: the workers too
+    )
+    # The moment: while workers parse (600 files are parsed in parallel, 300 are not), or
+    # while they render into the folder that would replace the site.
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        rendering = any(tmp_path.glob(".public-new-*"))
+        if workers_of(process.pid) and (stage == "parse" or rendering):
+            break
+        time.sleep(0.005)
+    assert process.poll() is None, "the build ended before it could be interrupted"
+    os.killpg(process.pid, signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stdout, stderr) == (130, "", "statusgen: interrupted\n")
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big", "project", "public"]
+
+
+def test_a_closed_pipe_ends_the_output_quietly(make_project: MakeProject) -> None:
+    small = make_project({"incidents/slow.md": GOOD})
+    # SLA policies and no `started`: a hint per incident, more than the output's buffer holds.
+    large = small.parent / "large"
+    write_files(large, {"components.yaml": COMPONENTS + SEED_003, **many_incidents(120)})
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    # The pipe is found closed on exit (a short output, buffered), or while printing.
+    for project, env in (
+        (small, buffered),
+        (small, {**buffered, "PYTHONUNBUFFERED": "1"}),
+        (large, buffered),
+    ):
+        process = subprocess.Popen(
+            [*COMMAND, "-C", str(project), "check"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # `| head -0`: the reader is gone before anything is written
+        stderr = process.stderr.read()
+        assert (process.wait(timeout=60), stderr) == (141, ""), (
+            project.name,
+            env.get("PYTHONUNBUFFERED"),
+        )
+
+
+def test_a_bug_prints_its_traceback_and_asks_for_a_report(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import statusgen.build
+
+    def broken(project: Path) -> None:
+        raise ZeroDivisionError("a slip in statusgen")
+
+    monkeypatch.setattr(statusgen.build, "check", broken)
+    assert main(["-C", str(make_project({"incidents/slow.md": GOOD})), "check"]) == 70
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "Traceback (most recent call last):"
+    assert "ZeroDivisionError: a slip in statusgen" in err
+    assert err[-1].startswith("statusgen ") and "this is a bug in statusgen" in err[-1]
+    assert "please report it with the traceback above" in err[-1]
+
+
+class Unpicklable(Exception):
+    def __init__(self, what: str, code: int) -> None:  # pickle calls it with the message alone
+        super().__init__(f"{what} ({code})")
+
+
+def test_a_bug_in_a_worker_shows_the_workers_traceback(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import statusgen.load
+
+    parent = os.getpid()
+    parse = statusgen.load._parse_file
+
+    def breaks_in_a_worker(*args: Any, **kwargs: Any) -> Any:
+        if os.getpid() != parent:
+            raise Unpicklable("a slip in a worker", 7)
+        time.sleep(0.002)  # the worker surely gets some files
+        return parse(*args, **kwargs)
+
+    monkeypatch.setattr(statusgen.load, "_parse_file", breaks_in_a_worker)
+    monkeypatch.setenv("STATUSGEN_WORKERS", "2")
+    project = make_project(many_incidents(600))
+    assert main(["-C", str(project), "check"]) == 70
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "Traceback (most recent call last):"
+    assert any(line.endswith("Unpicklable: a slip in a worker (7)") for line in err)
+    assert any("breaks_in_a_worker" in line for line in err)
+    assert "this is a bug in statusgen" in err[-1]

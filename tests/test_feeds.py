@@ -295,3 +295,77 @@ def test_badge_text_is_escaped(make_project: MakeProject, build_site: Build) -> 
     site = build_site(make_project(CONTENT, components=config), now=NOW)
     svg = etree.parse(str(site.out / "badges/components/web.svg")).getroot()
     assert svg.findtext("{http://www.w3.org/2000/svg}title") == "Web <app> & co: operational"
+
+
+def shown(detail: feedparser.FeedParserDict) -> str:
+    """What a feed reader displays of a text construct, as the type it declares tells it to."""
+    return plain(detail.value) if detail.type == "text/html" else " ".join(detail.value.split())
+
+
+def test_entries_are_html_and_readers_show_no_tags(
+    make_project: MakeProject, build_site: Build
+) -> None:
+    files = {
+        **CONTENT,
+        "incidents/open.md": incident(
+            "title: Database down\nimpact: critical\ncomponents: [db]",
+            "## Identified 2026-11-22 09:30\nA <b>disk</b> & a [fix](https://example.com/).\n",
+        ),
+    }
+    site = build_site(make_project(files), now=NOW)
+    atom = parse(site, "history.atom").entries[1]
+    assert atom.title == "Identified: Database down"
+    assert atom.content[0].type == "text/html"
+    assert shown(atom.content[0]).startswith("A disk & a fix. Affected components: Database")
+    rss = parse(site, "history.rss").entries[1]
+    assert rss.summary_detail.type == "text/html"
+    assert shown(rss.summary_detail).startswith("A disk & a fix. Affected components: Database")
+    for entry in (atom, rss):
+        assert all("<" not in shown(d) for d in (entry.get("content") or [entry.summary_detail]))
+    # As written: Atom content declares its type; RSS's description holds escaped HTML once.
+    root = etree.parse(str(site.out / "history.atom")).getroot()
+    contents = root.findall(f"{ATOM}entry/{ATOM}content")
+    assert contents and {c.get("type") for c in contents} == {"html"}
+    assert etree.HTML(contents[1].text).xpath("string(//b)") == "disk"
+    items = etree.parse(str(site.out / "history.rss")).getroot().findall("channel/item")
+    assert etree.HTML(items[1].findtext("description")).xpath("string(//b)") == "disk"
+
+
+def test_two_updates_of_one_status_in_one_minute_are_both_shown(
+    make_project: MakeProject, build_site: Build, tmp_path: Path
+) -> None:
+    from statusgen.cli import main
+
+    project = make_project(
+        {
+            "incidents/db.md": incident(
+                "title: Database down\nimpact: major\ncomponents: [db]",
+                "## Investigating 2026-11-22 09:05\nLooking.\n",
+            )
+        }
+    )
+    for message in ("First fix deployed.", "Second fix deployed."):
+        update = ["update", "db", "monitoring", message, "--at", "2026-11-22 09:30"]
+        assert main(["-C", str(project), "-q", *update]) == 0
+    site = build_site(project, now=NOW)
+    # Newest first, and within the minute in the order of the file: the later one on top.
+    expected = ["Second fix deployed.", "First fix deployed.", "Looking."]
+    for path in ("history.atom", "history.rss", "components/db.atom"):
+        entries = parse(site, path).entries
+        assert [plain(e.summary).split(" Affected")[0] for e in entries] == expected, path
+        assert len({e.id for e in entries}) == 3, path
+    ids = [e.id for e in parse(site, "history.atom").entries]
+    assert ids[:2] == [
+        f"{BASE}incidents/db.html#update-20261122T123000Z-monitoring-2",
+        f"{BASE}incidents/db.html#update-20261122T123000Z-monitoring",
+    ]
+    timeline = site.page("incidents/db.html").xpath("//ol[@class='timeline']/li")
+    assert [" ".join(li.xpath("string(p[not(@class)])").split()) for li in timeline] == expected
+    # A third in the same minute renames neither, and a rebuild gives the same ids.
+    update = ["update", "db", "monitoring", "Third.", "--at", "2026-11-22 09:30"]
+    assert main(["-C", str(project), "-q", *update]) == 0
+    again = [
+        e.id
+        for e in parse(build_site(project, now=NOW, out=tmp_path / "b"), "history.atom").entries
+    ]
+    assert again[0].endswith("-monitoring-3") and again[1:3] == ids[:2]

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
 import time
 
 import pytest
 
-from statusgen.errors import StatusgenError
+from statusgen.authoring import AuthoringError
+from statusgen.errors import (
+    BuildFailed,
+    SourceError,
+    SourceRef,
+    StatusgenError,
+    TemplateFailed,
+    WorkerFailed,
+)
 from statusgen.parallel import map_forked
+
+PARENT = os.getpid()
 
 
 def slow_square(item: int) -> tuple[int, int]:
@@ -32,18 +44,81 @@ def fails_on_700(item: int) -> int:
     return item
 
 
-def breaks_on_700(item: int) -> int:
-    if item == 700:
-        raise ZeroDivisionError("boom")
-    return item
-
-
-def test_a_workers_errors_reach_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_error_in_whichever_process_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STATUSGEN_WORKERS", "2")
     with pytest.raises(StatusgenError, match="item 700 is wrong"):
         map_forked(fails_on_700, list(range(2000)), minimum=1)
-    with pytest.raises((RuntimeError, ZeroDivisionError), match="boom"):
-        map_forked(breaks_on_700, list(range(2000)), minimum=1)
+
+
+class Unpicklable(Exception):
+    def __init__(self, what: str, code: int) -> None:  # pickle calls it with the message alone
+        super().__init__(f"{what} ({code})")
+
+
+WORKER_ERRORS: list[BaseException] = [
+    SourceError(SourceRef("incidents/x.md", 4), "unknown component 'databse'"),
+    BuildFailed(
+        [SourceError(SourceRef("b.md", 2), "second"), SourceError(SourceRef("a.md", 9), "first")]
+    ),
+    TemplateFailed("templates/base.html:2: unexpected '}'"),
+    AuthoringError("no incident or maintenance with id 'x'"),
+    ZeroDivisionError("division by zero"),
+    KeyError("missing"),
+]
+
+
+def raises_in_a_worker(item: int) -> int:
+    """Raises the error named by the environment, in a worker only: never in the caller."""
+    if os.getpid() != PARENT:
+        number = int(os.environ["WORKER_ERROR"])
+        if number < 0:
+            raise Unpicklable("a lock in hand", 7)
+        raise WORKER_ERRORS[number]
+    time.sleep(0.002)  # the worker surely gets a run
+    return item
+
+
+def fields(error: BaseException) -> dict[str, object]:
+    """An exception's attributes, with the exceptions among them compared by value."""
+    return {
+        name: [(type(e), str(e), fields(e)) for e in value] if isinstance(value, list) else value
+        for name, value in vars(error).items()
+    }
+
+
+@pytest.mark.parametrize("number", range(len(WORKER_ERRORS)))
+def test_a_workers_exception_is_raised_again_as_itself(
+    monkeypatch: pytest.MonkeyPatch, number: int
+) -> None:
+    monkeypatch.setenv("STATUSGEN_WORKERS", "2")
+    monkeypatch.setenv("WORKER_ERROR", str(number))
+    expected = WORKER_ERRORS[number]
+    with pytest.raises(type(expected)) as raised:
+        map_forked(raises_in_a_worker, list(range(100)), minimum=1)
+    error = raised.value
+    assert type(error) is type(expected) and str(error) == str(expected)
+    assert fields(error) == fields(expected)  # where, message, errors …
+    if isinstance(error, BuildFailed):
+        assert [str(e) for e in error.errors] == ["a.md:9: first", "b.md:2: second"]
+    if isinstance(error, StatusgenError):
+        assert error.__cause__ is None  # a message for the user, nothing more
+    else:  # a bug: where it happened in the worker comes along
+        assert "raises_in_a_worker" in str(error.__cause__)
+        assert "in a worker process" in str(error.__cause__)
+
+
+def test_an_exception_that_cannot_travel_comes_as_its_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STATUSGEN_WORKERS", "2")
+    monkeypatch.setenv("WORKER_ERROR", "-1")
+    with pytest.raises(WorkerFailed) as raised:
+        map_forked(raises_in_a_worker, list(range(100)), minimum=1)
+    text = raised.value.traceback
+    assert text.startswith("Traceback (most recent call last):")
+    assert "raises_in_a_worker" in text
+    assert text.rstrip().endswith("Unpicklable: a lock in hand (7)")
+    assert str(raised.value).startswith("a worker process failed:\nTraceback")
 
 
 def test_below_the_minimum_the_work_stays_in_this_process(
@@ -69,20 +144,23 @@ def test_objects_frozen_by_the_caller_stay_frozen(monkeypatch: pytest.MonkeyPatc
         gc.unfreeze()
 
 
-PARENT = os.getpid()
-
-
 def dies_in_a_worker(item: int) -> int:
     if os.getpid() != PARENT:
-        os._exit(3)  # as if killed: no last word
+        if os.environ["HOW"] == "exit":
+            os._exit(3)  # as if killed: no last word
+        os.kill(os.getpid(), signal.SIGKILL)
     time.sleep(0.002)  # the worker surely gets a run
     return item
 
 
-def test_a_worker_that_vanishes_fails_the_call(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("how", "said"), [("exit", "exit code 3"), ("kill", "killed by SIGKILL")])
+def test_a_worker_that_vanishes_fails_the_call(
+    monkeypatch: pytest.MonkeyPatch, how: str, said: str
+) -> None:
     monkeypatch.setenv("STATUSGEN_WORKERS", "2")
-    with pytest.raises(RuntimeError, match="a worker stopped"):
-        map_forked(dies_in_a_worker, list(range(500)), minimum=1)
+    monkeypatch.setenv("HOW", how)
+    with pytest.raises(StatusgenError, match=re.escape(f"stopped without a report ({said})")):
+        map_forked(dies_in_a_worker, list(range(100)), minimum=1)
 
 
 def big_result(item: int) -> bytes:

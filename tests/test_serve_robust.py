@@ -1,0 +1,94 @@
+"""`statusgen serve` answers malformed requests with an HTTP error and goes on serving."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import MakeProject, incident
+
+GOOD = incident(
+    "title: Slow\nimpact: minor\ncomponents: [db]", "## Investigating 2026-11-20 14:10\nHm.\n"
+)
+
+
+def request(port: int, target: str, method: str = "GET") -> tuple[int, bytes]:
+    """The status and body of one request, sent byte for byte as given (no client cleans it)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        head = f"{method} {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        connection.sendall(head.encode("latin-1"))
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+    response = b"".join(chunks)
+    if not response:  # the server dropped the connection without a word
+        return 0, b""
+    status = int(response.split(b" ", 2)[1])
+    return status, response.partition(b"\r\n\r\n")[2]
+
+
+@pytest.fixture
+def server(make_project: MakeProject) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+    project = make_project({"incidents/slow.md": GOOD})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "statusgen", "-C", str(project), "-q", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert process.stdout is not None
+    line = ""
+    while "Serving" not in line:
+        line = process.stdout.readline()
+        assert line, process.stderr.read() if process.stderr else ""
+    port = int(re.search(r"127\.0\.0\.1:(\d+)/", line).group(1))  # type: ignore[union-attr]
+    try:
+        yield port, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+        process.communicate(timeout=15)
+
+
+BAD_REQUESTS = [
+    ("/%00", 400),  # a NUL byte: no file system takes it
+    ("/index.html%00.txt", 400),
+    ("/%ff", 400),  # not UTF-8
+    ("/%c3%28", 400),  # a broken UTF-8 sequence
+    ("/%0a", 400),  # a control character
+    ("/../../etc/passwd", 400),
+    ("/..%2f..%2fetc%2fpasswd", 400),
+    ("/static/%2e%2e/index.html", 400),
+    ("/" + "a" * 5000, 404),  # a name longer than any file system allows
+    ("/" + "a/" * 3000, 404),  # a path longer than any file system allows
+    ("/static/", 404),  # a folder without index.html: not listed
+    ("/api/v2/", 404),
+    ("/" + "a" * 70_000, 414),
+]
+
+
+def test_bad_requests_get_an_error_and_the_next_one_is_served(
+    server: tuple[int, subprocess.Popen[str]],
+) -> None:
+    port, process = server
+    status, page = request(port, "/")
+    assert status == 200 and b"Example Status" in page
+    for target, expected in BAD_REQUESTS:
+        for method in ("GET", "HEAD"):
+            assert request(port, target, method)[0] == expected, (method, target[:40])
+            status, page = request(port, "/incidents/slow.html")
+            assert status == 200 and b"Slow" in page, target[:40]
+    assert request(port, "/static/style.css")[0] == 200
+    assert request(port, "/index.html", "HEAD") == (200, b"")  # headers only
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=15)
+    assert process.returncode == 0
+    assert "Traceback" not in err and "Exception" not in err, err
