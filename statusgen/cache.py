@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".statusgen-cache"
 _FILE = "build.pickle"
-_FORMAT = 7
+_FORMAT = 8
 _STAMP = (_FORMAT, __version__, sys.version_info[:2])
 
 

@@ -91,7 +91,8 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="statusgen",
         description="Build a static status page from incidents/ and components.yaml.",
-        epilog="Exit codes: 0 success, 1 content or build error, 2 usage error.",
+        epilog="Exit codes: 0 success, 1 content or build error, 2 usage error, 70 a bug in "
+        "statusgen (please report it), 130 interrupted (Ctrl-C), 141 output pipe closed.",
     )
     parser.add_argument("--version", action="version", version=f"statusgen {__version__}")
     parser.add_argument(
