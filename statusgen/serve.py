@@ -54,6 +54,12 @@ class PreviewState:
 
 
 def serve(project: Path, out: Path | None, port: int, *, quiet: bool = False) -> int:
+    if out is not None:  # refused before anything is served (OutputError), as `build` does
+        from .output import check_destination
+
+        check_destination(
+            project, out, hint=f"replace it once with 'statusgen build --force --out {out}'"
+        )
     temporary = out is None
     target = out or Path(tempfile.mkdtemp(prefix="statusgen-preview-")) / "site"
     state = PreviewState()
