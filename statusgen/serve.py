@@ -67,7 +67,8 @@ def serve(project: Path, out: Path | None, port: int, *, quiet: bool = False) ->
     rebuild()
     changed = threading.Event()
     observer = Observer()
-    observer.schedule(_Watcher(project, changed), str(project), recursive=True)
+    # By its absolute path: watching "." makes watchdog warn about every folder under it.
+    observer.schedule(_Watcher(project, changed), str(project.resolve()), recursive=True)
     observer.start()
     worker = threading.Thread(target=_rebuild_loop, args=(changed, rebuild), daemon=True)
     worker.start()
