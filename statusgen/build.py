@@ -11,11 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import api, badges, cache, feeds, ical, load, parallel
+from . import api, badges, cache, feeds, ical, load, output, parallel
 from .compute import Computed, compute
 from .errors import TemplateFailed
 from .model import Site, SiteInfo, Snapshot
-from .output import write_site
 
 if TYPE_CHECKING:
     import jinja2
@@ -42,12 +41,25 @@ def check(project: Path) -> Site:
 
 
 def build(
-    project: Path, out: Path, *, now: datetime | None = None, use_cache: bool = True
+    project: Path,
+    out: Path,
+    *,
+    now: datetime | None = None,
+    use_cache: bool = True,
+    force: bool = False,
 ) -> Report:
     """Build the site of `project` into `out`, replacing it only when the build is complete.
 
     With `use_cache`, what the previous build made from unchanged inputs is reused (see cache.py);
-    the bytes written are the same either way."""
+    the bytes written are the same either way. `out` is checked first (see
+    output.check_destination): OutputError if it is not a place for a site; `force` lets a
+    folder that is not a statusgen site be replaced."""
+    # Held to the end, not only while writing: the cache read first describes the site in `out`.
+    with output.claim(project, out, force=force) as target:
+        return _build(project, target, now, use_cache)
+
+
+def _build(project: Path, out: Path, now: datetime | None, use_cache: bool) -> Report:
     with _collector_paused():
         cached = cache.load_cache(project) if use_cache else cache.BuildCache()
         parsed = load.ParseCache(previous=cached.incidents, holidays=cached.holidays)
@@ -151,8 +163,8 @@ def _render_and_write(
         *badges.render_badges(site, computed, signatures),
     ]
     resolved = str(out.resolve())
-    previous = cached.outputs if cached.out == resolved else None
-    files, written = write_site(outputs, out, previous)
+    same_site = cached.out == resolved and output.holds(out, cached.outputs)
+    files, written = output.write_site(outputs, out, cached.outputs if same_site else None)
     if use_cache:
         fresh = cache.BuildCache(
             incidents=parsed.current,

@@ -120,7 +120,17 @@ def make_parser() -> argparse.ArgumentParser:
         help="build as if it were this time (offset optional; default: the clock); "
         "the same content and --now give the same bytes",
     )
-    build.add_argument("--out", type=Path, help="output folder (default: site/ in the project)")
+    build.add_argument(
+        "--out",
+        type=Path,
+        help="output folder (default: site/ in the project); replaced whole, so it must be "
+        "absent, empty or a site statusgen wrote",
+    )
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="replace --out even if it is not a statusgen site (never the project or its content)",
+    )
     build.add_argument(
         "--no-cache",
         action="store_true",
@@ -226,7 +236,9 @@ def make_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=8000, help="default 8000; 0 picks a free one")
     serve.add_argument(
-        "--out", type=Path, help="where to build (default: a hidden folder in the project)"
+        "--out",
+        type=Path,
+        help="where to build (default: a temporary folder); absent, empty or a statusgen site",
     )
     return parser
 
@@ -270,7 +282,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
         elif args.command == "build":
             out = args.out or project / "site"
-            report = pipeline.build(project, out, now=args.now, use_cache=not args.no_cache)
+            report = pipeline.build(
+                project, out, now=args.now, use_cache=not args.no_cache, force=args.force
+            )
             if not args.quiet:
                 print(
                     f"built {report.files} files into {out} (as of {report.snapshot.now.isoformat()})"

@@ -56,6 +56,12 @@ class PreviewState:
 
 
 def serve(project: Path, out: Path | None, port: int, *, quiet: bool = False) -> int:
+    if out is not None:  # refused before anything is served (OutputError), as `build` does
+        from .output import check_destination
+
+        check_destination(
+            project, out, hint=f"replace it once with 'statusgen build --force --out {out}'"
+        )
     temporary = out is None
     target = out or Path(tempfile.mkdtemp(prefix="statusgen-preview-")) / "site"
     state = PreviewState()
@@ -63,7 +69,8 @@ def serve(project: Path, out: Path | None, port: int, *, quiet: bool = False) ->
     rebuild()
     changed = threading.Event()
     observer = Observer()
-    observer.schedule(_Watcher(project, changed), str(project), recursive=True)
+    # By its absolute path: watching "." makes watchdog warn about every folder under it.
+    observer.schedule(_Watcher(project, changed), str(project.resolve()), recursive=True)
     observer.start()
     worker = threading.Thread(target=_rebuild_loop, args=(changed, rebuild), daemon=True)
     worker.start()
