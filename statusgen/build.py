@@ -35,9 +35,29 @@ def build_time() -> datetime:
     return datetime.now(tz=UTC)
 
 
-def check(project: Path) -> Site:
-    """Validate all content; raises BuildFailed with every error."""
-    return cache.load_site_reusing_cache(project)
+def check(project: Path, *, now: datetime | None = None) -> Site:
+    """Everything a build does but write: whatever this accepts, a build builds.
+
+    Raises what the build would (BuildFailed with every content error, TemplateFailed); the
+    cache is read, never written."""
+    templates = _Templates(project, use_cache=False, renders_all=True)
+    with _collector_paused():
+        cached = cache.load_cache(project)
+        site, _, signatures, computed = _derive(project, now, cached, templates)
+    try:
+        env = templates.environment(site)
+        outputs = _outputs(env, site, signatures, computed)
+        parallel.map_forked(_rendered_size, outputs, minimum=_PARALLEL_RENDER)
+    finally:
+        gc.unfreeze()
+    return site
+
+
+_PARALLEL_RENDER = 200  # files; fewer render faster than a process starts
+
+
+def _rendered_size(made: output.Output) -> int:
+    return len(made.bytes())
 
 
 def build(
@@ -62,17 +82,9 @@ def build(
 def _build(project: Path, out: Path, now: datetime | None, use_cache: bool) -> Report:
     with _collector_paused():
         cached = cache.load_cache(project) if use_cache else cache.BuildCache()
-        parsed = load.ParseCache(previous=cached.incidents, holidays=cached.holidays)
         # With nothing to reuse, every file is rendered, feeds, calendars and badges included.
         templates = _Templates(project, use_cache, renders_all=not cached.outputs)
-        # Gather everything first, so a content error never leaves half a site behind.
-        site = load.load_site(project, parsed, meanwhile=templates.prepare)
-        now = now or build_time()
-        if now.tzinfo is None:  # a --now without an offset is read in the site's time zone
-            now = now.replace(tzinfo=site.info.timezone)
-        signatures = cache.Signatures(cache.fingerprint(project), now)
-        computed = compute(site, now, signatures, cached.annotations)
-        computed.annotations.work_out_all()
+        site, parsed, signatures, computed = _derive(project, now, cached, templates)
     try:
         env = templates.environment(site)
         return _render_and_write(
@@ -80,6 +92,22 @@ def _build(project: Path, out: Path, now: datetime | None, use_cache: bool) -> R
         )
     finally:
         gc.unfreeze()
+
+
+def _derive(
+    project: Path, now: datetime | None, cached: cache.BuildCache, templates: _Templates
+) -> tuple[Site, load.ParseCache, cache.Signatures, Computed]:
+    """Load and validate everything, then work out the state at `now`; nothing is written."""
+    parsed = load.ParseCache(previous=cached.incidents, holidays=cached.holidays)
+    # Gather everything first, so a content error never leaves half a site behind.
+    site = load.load_site(project, parsed, meanwhile=templates.prepare)
+    now = now or build_time()
+    if now.tzinfo is None:  # a --now without an offset is read in the site's time zone
+        now = now.replace(tzinfo=site.info.timezone)
+    signatures = cache.Signatures(cache.fingerprint(project), now)
+    computed = compute(site, now, signatures, cached.annotations)
+    computed.annotations.work_out_all()
+    return site, parsed, signatures, computed
 
 
 @contextmanager
@@ -150,18 +178,7 @@ def _render_and_write(
     signatures: cache.Signatures,
     computed: Computed,
 ) -> Report:
-    from . import render
-
-    # The few costly files (the calendars, the feeds, the API) go first: shared out last, one
-    # of them could keep a process busy while the others have nothing left to take.
-    outputs = [
-        *ical.render_calendars(site, computed, signatures),
-        *feeds.render_feeds(env, site, computed, signatures),
-        *api.render_api(site, computed, signatures),
-        *render.render_pages(env, site, computed, signatures),
-        *render.render_static(),
-        *badges.render_badges(site, computed, signatures),
-    ]
+    outputs = _outputs(env, site, signatures, computed)
     resolved = str(out.resolve())
     same_site = cached.out == resolved and output.holds(out, cached.outputs)
     files, written = output.write_site(outputs, out, cached.outputs if same_site else None)
@@ -175,3 +192,21 @@ def _render_and_write(
         )
         cache.save_cache(project, fresh, cached if cached.out or cached.incidents else None)
     return Report(site, computed.snapshot, files)
+
+
+def _outputs(
+    env: jinja2.Environment, site: Site, signatures: cache.Signatures, computed: Computed
+) -> list[output.Output]:
+    """Every file of the site, each with how to render it."""
+    from . import render
+
+    # The few costly files (the calendars, the feeds, the API) go first: shared out last, one
+    # of them could keep a process busy while the others have nothing left to take.
+    return [
+        *ical.render_calendars(site, computed, signatures),
+        *feeds.render_feeds(env, site, computed, signatures),
+        *api.render_api(site, computed, signatures),
+        *render.render_pages(env, site, computed, signatures),
+        *render.render_static(),
+        *badges.render_badges(site, computed, signatures),
+    ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import signal
+import subprocess
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +15,11 @@ import pytest
 from lxml import html
 
 from statusgen.build import build
+
+# Started in the background by a shell without job control, the tests would ignore Ctrl-C and
+# so would every command they start; the tests that interrupt a command need it to stop.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parent.parent
 TZ = ZoneInfo("America/Sao_Paulo")
@@ -39,6 +47,36 @@ groups:
 MakeProject = Callable[..., Path]
 
 
+def _checkout_state() -> set[str]:
+    """What `git status` says of the checkout, ignored files included (a build cache is)."""
+    result = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored", "--untracked-files=all"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = set(result.stdout.splitlines()) if result.returncode == 0 else set()
+    # The virtual environment and the interpreter's and tools' own caches are not the tests'.
+    skipped = (
+        ".venv/",
+        "__pycache__/",
+        ".pytest_cache/",
+        ".ruff_cache/",
+        ".mypy_cache/",
+        ".hypothesis/",
+    )
+    return {line for line in lines if not any(part in line for part in skipped)}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _checkout_untouched() -> Iterator[None]:
+    """Tests never write into the checkout: each builds its own copy in a temporary folder."""
+    before = _checkout_state()
+    yield
+    assert _checkout_state() == before, "the tests changed the checkout"
+
+
 def write_files(root: Path, files: dict[str, str | bytes]) -> None:
     for name, content in files.items():
         path = root / name
@@ -60,6 +98,20 @@ def make_project(tmp_path: Path) -> MakeProject:
         return project
 
     return make
+
+
+def copy_example(destination: Path) -> Path:
+    """The example site of this repository copied to `destination`, so that building it writes
+    nothing (not even a cache) into the checkout."""
+    for folder in ("incidents", "templates"):
+        shutil.copytree(REPO / folder, destination / folder)
+    shutil.copy(REPO / "components.yaml", destination / "components.yaml")
+    return destination
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    return copy_example(tmp_path / "example")
 
 
 class BuiltSite:

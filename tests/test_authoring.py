@@ -324,7 +324,7 @@ def test_serve_rebuilds_reloads_and_survives_bad_content(make_project: MakeProje
         assert fetch(base + "static/style.css")[0] == 200
     finally:
         process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=15)
+        _, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert "unknown impact 'huge'" in err and "still serving the last good site" in err
     assert "Traceback" not in err

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from statusgen.cli import main
-from tests.conftest import COMPONENTS, REPO, TZ, MakeProject, incident, write_files
+from tests.conftest import COMPONENTS, TZ, MakeProject, copy_example, incident, write_files
 from tests.test_sla import SEED_003
 
 GOOD = incident(
@@ -115,7 +115,7 @@ def test_console_script_runs_the_example_site(tmp_path: Path) -> None:
             "-m",
             "statusgen",
             "-C",
-            str(REPO),
+            str(copy_example(tmp_path / "example")),
             "build",
             "--out",
             str(tmp_path / "site"),

@@ -337,3 +337,20 @@ def test_an_unreadable_folder_is_an_error(
         ]
     finally:
         hidden.chmod(0o755)
+
+
+def test_check_renders_every_page_so_a_template_failing_at_render_time_fails_both(
+    built_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        built_project,
+        "templates/incident.html",
+        '{% extends "default/incident.html" %}\n'
+        "{% block content %}{{ super() }}\n{{ incident.nothing.deeper }}{% endblock %}\n",
+    )
+    assert main(["-C", str(built_project), "check"]) == 1
+    checked = capsys.readouterr().err
+    assert main(["-C", str(built_project), "build"]) == 1
+    assert capsys.readouterr().err == checked
+    assert "incident.html" in checked and "'nothing'" in checked
+    assert "Traceback" not in checked

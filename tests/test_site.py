@@ -12,7 +12,7 @@ import pytest
 
 from statusgen.build import build
 from statusgen.errors import BuildFailed
-from tests.conftest import COMPONENTS, NOW, REPO, TZ, BuiltSite, MakeProject, incident
+from tests.conftest import COMPONENTS, NOW, TZ, BuiltSite, MakeProject, incident
 
 COMPONENTS_PT = COMPONENTS.replace(
     "timezone: America/Sao_Paulo", "timezone: America/Sao_Paulo\n  language: pt-BR"
@@ -258,8 +258,10 @@ def test_history_is_paginated_newest_first(make_project: MakeProject, build_site
     assert (site.out / "components/web-3.html").exists()
 
 
-def test_every_relative_link_resolves_and_404_links_are_absolute(build_site: Build) -> None:
-    site = build_site(REPO, now=datetime(2026, 11, 22, 1, 0, tzinfo=TZ))
+def test_every_relative_link_resolves_and_404_links_are_absolute(
+    build_site: Build, example: Path
+) -> None:
+    site = build_site(example, now=datetime(2026, 11, 22, 1, 0, tzinfo=TZ))
     pages = sorted(site.out.rglob("*.html"))
     assert len(pages) > 25
     for page in pages:
@@ -293,9 +295,11 @@ def test_markdown_is_sanitized(make_project: MakeProject, build_site: Build) -> 
     assert tree.xpath("//a[text()='ok']/@href") == ["https://ok.example"]
 
 
-def test_same_content_and_now_give_identical_bytes(build_site: Build, tmp_path: Path) -> None:
-    first = build_site(REPO, now=NOW, out=tmp_path / "one")
-    second = build_site(REPO, now=NOW, out=tmp_path / "two")
+def test_same_content_and_now_give_identical_bytes(
+    build_site: Build, tmp_path: Path, example: Path
+) -> None:
+    first = build_site(example, now=NOW, out=tmp_path / "one")
+    second = build_site(example, now=NOW, out=tmp_path / "two")
     comparison = filecmp.dircmp(first.out, second.out)
     files = sorted(p.relative_to(first.out) for p in first.out.rglob("*") if p.is_file())
     match, mismatch, errors = filecmp.cmpfiles(first.out, second.out, files, shallow=False)
@@ -366,8 +370,8 @@ def test_times_name_their_zone_and_offer_utc(make_project: MakeProject, build_si
     assert "Generated 22 Nov 2026, 12:00 UTC-03:00 (2026-11-22 15:00 UTC)" in footer
 
 
-def test_pages_are_accessible_by_structure(build_site: Build) -> None:
-    site = build_site(REPO, now=datetime(2026, 11, 22, 1, 0, tzinfo=TZ))
+def test_pages_are_accessible_by_structure(build_site: Build, example: Path) -> None:
+    site = build_site(example, now=datetime(2026, 11, 22, 1, 0, tzinfo=TZ))
     for page in sorted(site.out.rglob("*.html")):
         tree = site.page(page.relative_to(site.out).as_posix())
         assert tree.get("lang") == "en"
