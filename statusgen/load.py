@@ -21,7 +21,7 @@ from .config import (
     unknown_component,
 )
 from .errors import BuildFailed, SourceError, SourceRef
-from .markup import CONVERTER, markdown_to_html
+from .markup import CONVERTER, markdown_problem, markdown_to_html
 from .model import (
     IMPLIED_STATUS,
     INCIDENT_STATUSES,
@@ -456,7 +456,7 @@ def text_problem(text: str) -> str | None:
     """Why a text cannot be converted in bounded time, if it cannot (to follow "the text")."""
     if len(text) > MAX_TEXT:
         return f"is too long ({len(text):,} characters; at most {MAX_TEXT:,})"
-    return None
+    return markdown_problem(text)
 
 
 def _parse_heading(

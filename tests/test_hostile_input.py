@@ -354,3 +354,26 @@ def test_check_renders_every_page_so_a_template_failing_at_render_time_fails_bot
     assert capsys.readouterr().err == checked
     assert "incident.html" in checked and "'nothing'" in checked
     assert "Traceback" not in checked
+
+
+def test_markdown_that_would_convert_slowly_or_overflow_is_refused_fast(
+    built_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nested = "".join("  " * depth + "- item\n" for depth in range(300))
+    brackets = "[a " * 15_000
+    write(
+        built_project,
+        "incidents/x.md",
+        incident(
+            "title: T\nimpact: minor",
+            f"## Monitoring 2026-11-20 15:00\n{brackets}\n\n"
+            f"## Investigating 2026-11-20 14:10\n{nested}\n",
+        ),
+    )
+    started = time.perf_counter()
+    errors = both_refuse(built_project, capsys)
+    assert time.perf_counter() - started < 20  # unguarded, the brackets alone take minutes
+    assert [error.split(" (")[0] for error in errors] == [
+        "incidents/x.md:5: the update's text has too many unbalanced brackets",
+        "incidents/x.md:8: the update's text is nested too deeply",
+    ]
