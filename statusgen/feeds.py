@@ -50,7 +50,8 @@ class EntryWriter:
         self.computed = computed
         self.signatures = signatures
         self.template = env.get_template("feed_entry.html")
-        self.labels = env.get_template("macros.html").module
+        # The theme's macros, called by name: their names are known only to the template.
+        self.labels: Any = env.get_template("macros.html").module
         self._cache: dict[tuple[str, str], tuple[str, str]] = {}
 
     def feeds(

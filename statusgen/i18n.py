@@ -150,7 +150,9 @@ def _folded(tokens: list[Token], translate: Callable[[str], str]) -> Iterator[To
 def memoize_gettext(env: jinja2.Environment) -> None:
     """Translate and format each label once per distinct set of values."""
     for name in ("gettext", "ngettext"):
-        env.globals[name] = _memoized_translation(env.globals[name])
+        translate = env.globals[name]
+        assert callable(translate)
+        env.globals[name] = _memoized_translation(translate)
 
 
 def _memoized_translation(translate: Callable[..., str]) -> Callable[..., str]:

@@ -297,7 +297,7 @@ def _renameat2() -> Callable[..., int] | None:
         ctypes.c_uint,
     ]
     function.restype = ctypes.c_int
-    return function  # type: ignore[no-any-return]
+    return function
 
 
 def _exchange(first: Path, second: Path) -> bool:

@@ -124,6 +124,7 @@ def map_forked(
         failures.sort(key=lambda failure: isinstance(failure.error, KeyboardInterrupt))
         raise failures[0].raised()
     for number, report in enumerate(reports, start=1):
+        assert not isinstance(report, _Failure)
         done, aside_result = report
         for run, values in done:
             results[runs[run].start : runs[run].stop] = values
@@ -162,7 +163,7 @@ def _work(
     runs: list[range],
     queue: int,
     writer: int,
-    mask: set[signal.Signals],
+    mask: set[int | signal.Signals],
     aside: tuple[Callable[[], A], Callable[[A], object]] | None,
 ) -> NoReturn:
     """A worker's life: its share of the runs, one report to the parent, and a silent exit
