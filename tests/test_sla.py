@@ -523,3 +523,50 @@ def test_an_answer_before_the_clock_starts_says_so(
     assert "First response before the clock started — target 2h (business)" in text
     assert "Opened outside working hours: the clock started at 16 Nov 2026, 09:00" in text
     assert sla_of(site, "a")["first_response"]["state"] == "met"
+
+
+@pytest.mark.parametrize(
+    ("body", "resolved", "availability"),
+    [
+        # A postmortem posted without a resolution resolves the incident at its own time.
+        (
+            "## Postmortem 2026-11-10 07:30\nWhat happened.\n"
+            "## Investigating 2026-11-10 03:20\nLooking.\n",
+            "07:30",
+            "81.25%",
+        ),
+        # After a resolution, the postmortem does not move it.
+        (
+            "## Postmortem 2026-11-12 10:00\nWhat happened.\n## Resolved 2026-11-10 06:00\n"
+            "Fixed.\n## Investigating 2026-11-10 03:20\nLooking.\n",
+            "06:00",
+            "87.50%",
+        ),
+        # Reopened after its resolution, then a postmortem: the postmortem resolves it again.
+        (
+            "## Postmortem 2026-11-10 07:30\nWhat happened.\n## Identified 2026-11-10 06:30\n"
+            "Back.\n## Resolved 2026-11-10 06:00\nFixed.\n"
+            "## Investigating 2026-11-10 03:20\nLooking.\n",
+            "07:30",
+            "81.25%",
+        ),
+    ],
+)
+def test_a_postmortem_without_a_resolution_resolves_the_incident(
+    make_project: MakeProject, build_site: Build, body: str, resolved: str, availability: str
+) -> None:
+    project = project_with(
+        make_project,
+        SEED_003,
+        {"incidents/a.md": opened("2026-11-10 03:00", impact="critical", body=body)},
+    )
+    site = build_site(project)
+    at = datetime.fromisoformat(f"2026-11-10T{resolved}").replace(tzinfo=TZ)
+    resolution = sla_of(site, "a")["resolution"]
+    assert resolution["at"] == at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    (api,) = json.loads((site.out / "api/v2/incidents.json").read_text())["incidents"]
+    assert datetime.fromisoformat(api["resolved_at"]) == at
+    facts = site.text("incidents/a.html", "//dl[@class='facts']")
+    assert f"Resolved 10 Nov 2026, {resolved} UTC-03:00" in facts
+    # db is in a major outage from 03:00 until then, and not after.
+    assert site.text("components/db.html", "//tr[@id='day-2026-11-10']").split()[3] == availability
