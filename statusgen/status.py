@@ -104,13 +104,17 @@ def incident_state(
     is_open = status not in CLOSED_STATUSES
     if incident.kind is Kind.MAINTENANCE:
         assert incident.scheduled_start and incident.scheduled_end
-        began = [u.at for u in updates if u.status is UpdateStatus.IN_PROGRESS]
+        began = [u.at for u in updates if u.status in ACTIVE_MAINTENANCE]
         started = min(began) if began else incident.scheduled_start
         eta: datetime | None = incident.scheduled_end
     else:
         started = incident.started or updates[-1].at
         eta = next((u.eta for u in updates if u.eta), incident.eta)
     ended = closed_at(updates) if not is_open else None
+    if ended is not None and ended < started:
+        # Completed or cancelled before its window opened: it never ran, and ends (and
+        # starts) there, lasting nothing, rather than ending before it began.
+        started = ended
     if incident.kind is Kind.MAINTENANCE and status is UpdateStatus.SCHEDULED:
         duration = incident.scheduled_end - incident.scheduled_start  # planned length
     else:

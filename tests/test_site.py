@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filecmp
 import itertools
+import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -221,6 +222,39 @@ def test_explicit_maintenance_updates_win_over_the_clock(
     ]
     assert "Done early." in site.text("incidents/db-upgrade.html")
     assert "automatic, from the schedule" in site.text("incidents/db-upgrade.html", "//ol/li[2]")
+
+
+@pytest.mark.parametrize("status", ["Completed", "Cancelled"])
+@pytest.mark.parametrize(
+    "now", [NOW, datetime(2026, 11, 25, 3, 0, tzinfo=TZ), datetime(2026, 11, 26, tzinfo=TZ)]
+)
+def test_maintenance_ended_before_its_window_never_ran(
+    make_project: MakeProject, build_site: Build, status: str, now: datetime
+) -> None:
+    ended = MAINTENANCE + f"\n## {status} 2026-11-22 10:00\nNot needed after all.\n"
+    site = build_site(make_project({"incidents/db-upgrade.md": ended}), now=now)
+    facts = site.text("incidents/db-upgrade.html", "//dl[@class='facts']")
+    assert "Started 22 Nov 2026, 10:00 UTC-03:00" in facts
+    assert f"{status} 22 Nov 2026, 10:00 UTC-03:00" in facts
+    assert component_status(site, "index.html", "Database") == "Operational"
+    assert "Database upgrade" not in site.text(
+        "index.html", "//section[@aria-labelledby='maintenance']"
+    )
+    # It took no time from the database's availability, on its own day or in its window.
+    assert not site.page("components/db.html").xpath("//tr[starts-with(@id, 'day-')]")
+    api = json.loads((site.out / "api/v2/scheduled-maintenances.json").read_text())
+    (maintenance,) = api["scheduled_maintenances"]
+    assert maintenance["started_at"] == maintenance["resolved_at"]
+
+
+def test_maintenance_verifying_before_its_window_is_under_way(
+    make_project: MakeProject, build_site: Build
+) -> None:
+    early = MAINTENANCE + "\n## Verifying 2026-11-22 10:00\nDone ahead of time; checking.\n"
+    site = build_site(make_project({"incidents/db-upgrade.md": early}))
+    assert component_status(site, "index.html", "Database") == "Under maintenance"
+    facts = site.text("incidents/db-upgrade.html", "//dl[@class='facts']")
+    assert "Started 22 Nov 2026, 10:00 UTC-03:00 Ongoing for 2 h" in facts
 
 
 def test_component_page_lists_its_history(make_project: MakeProject, build_site: Build) -> None:
