@@ -156,6 +156,11 @@ def _calendar(name: str, node: Located, site_tz: ZoneInfo) -> Calendar:
     if "hours" not in fields:
         raise node.error(f"calendar '{name}': missing 'hours' (for example ['09:00-18:00'])")
     hours = _hours(fields["hours"])
+    if not hours:  # a calendar that never works would never let a deadline fall due
+        raise fields["hours"].error(
+            f"calendar '{name}': 'hours' must list at least one working period "
+            "(for example ['09:00-18:00'])"
+        )
     week = tuple(hours if DAYS[i] in day_names else () for i in range(7))
     public: Mapping[date, str] = {}
     if "holidays" in fields:

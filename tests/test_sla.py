@@ -278,6 +278,20 @@ def test_configuration_errors_name_the_line(
     ]
 
 
+def test_a_calendar_without_working_hours_is_refused(
+    make_project: MakeProject, build_site: Build
+) -> None:
+    # It would never let a deadline fall due: refused by check, not found out by a build.
+    sla = SEED_003.replace('hours: ["09:00-18:00"]', "hours: []")
+    files = {"incidents/a.md": opened("2026-11-10 10:00")}
+    with pytest.raises(BuildFailed) as failed:
+        load_site(project_with(make_project, sla, files))
+    assert str(failed.value.errors[0]) == (
+        "components.yaml:21: calendar 'business': 'hours' must list at least one working period "
+        "(for example ['09:00-18:00'])"
+    )
+
+
 @pytest.mark.parametrize("count", [1, 600])  # parsed in one process, then over several
 def test_a_holiday_mistake_is_reported_with_the_incidents_mistakes(
     make_project: MakeProject, count: int
