@@ -13,6 +13,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 MINUTES_PER_DAY = 24 * 60
+YEAR_DAYS = 366  # the longest an SLA target or notice may be: a year
+# Amounts past this are cut to it when read, to stay representable; any of them is far more
+# than a year, which policy.py then refuses with the allowed range.
+_LARGEST_AMOUNT = 10_000_000
 # A calendar with no working time in this many days is a configuration mistake, not a long wait.
 _SEARCH_LIMIT_DAYS = 3 * 366
 
@@ -41,6 +45,14 @@ class Calendar:
         if self.always:
             return timedelta(days=1)
         return timedelta(minutes=max(sum(e - s for s, e in day) for day in self.week))
+
+    @property
+    def year_of_work(self) -> timedelta:
+        """The working time of a year of regular weeks (366 days'): the longest a target may be."""
+        if self.always:
+            return timedelta(days=YEAR_DAYS)
+        weekly = sum(e - s for day in self.week for s, e in day)
+        return timedelta(minutes=weekly * YEAR_DAYS // 7)
 
     def hours_on(self, day: date) -> Hours:
         if day in self.special_days:
@@ -133,6 +145,13 @@ class Duration:
             return start.astimezone(UTC) + timedelta(days=self.calendar_days)
         return calendar.add(start, self.working + self.business_days * calendar.business_day)
 
+    def within_a_year(self, calendar: Calendar) -> bool:
+        """Whether the target is at most a year: 366d, or a year of the calendar's working time."""
+        if self.calendar_days:
+            return self.calendar_days <= YEAR_DAYS
+        work = self.working + self.business_days * calendar.business_day
+        return work <= calendar.year_of_work
+
     def spent(self, calendar: Calendar, start: datetime, end: datetime) -> timedelta:
         """The time this target counts between two instants."""
         if self.calendar_days:
@@ -151,7 +170,7 @@ def parse_duration(text: str) -> Duration | None:
         return None
     working, business, days = timedelta(0), 0.0, 0.0
     for number, unit in parts:
-        value = float(number)
+        value = min(float(number), _LARGEST_AMOUNT)
         if unit == "m":
             working += timedelta(minutes=value)
         elif unit == "h":

@@ -292,6 +292,55 @@ def test_a_calendar_without_working_hours_is_refused(
     )
 
 
+BUSINESS = "calendars:\n  b:\n    days: [mon, tue, wed, thu, fri]\n    hours: ['09:00-18:00']\n"
+
+
+@pytest.mark.parametrize(
+    ("sla", "refused"),
+    [
+        ("policies:\n  default:\n    P1: {resolution: 8784h}\n", None),
+        ("policies:\n  default:\n    P1: {resolution: 366d, first_response: 366bd}\n", None),
+        (
+            "policies:\n  default:\n    P1: {resolution: 8785h}\n",
+            "target '8785h' is longer than a year (at most 366d, or 8784h or 366bd of working "
+            "time on calendar '24x7')",
+        ),
+        (
+            "policies:\n  default:\n    P1: {resolution: 99999999999h}\n",
+            "target '99999999999h' is longer than a year",
+        ),
+        (
+            "policies:\n  default:\n    P1: {resolution: " + "9" * 400 + "m}\n",
+            "target '" + "9" * 400 + "m' is longer than a year",
+        ),
+        ("policies:\n  default:\n    P1: {resolution: 367d}\n", "target '367d' is longer"),
+        (BUSINESS + "policies:\n  default:\n    P1: {resolution: 2352h, calendar: b}\n", None),
+        (BUSINESS + "policies:\n  default:\n    P1: {resolution: 261bd, calendar: b}\n", None),
+        (
+            BUSINESS + "policies:\n  default:\n    P1: {resolution: 262bd, calendar: b}\n",
+            "target '262bd' is longer than a year (at most 366d, or 2352h or 261bd of working "
+            "time on calendar 'b')",
+        ),
+        (
+            BUSINESS + "policies:\n  default:\n    maintenance: {notice: 3000h, calendar: b}\n",
+            "notice '3000h' is longer than a year",
+        ),
+    ],
+)
+def test_targets_longer_than_a_year_are_refused(
+    make_project: MakeProject, build_site: Build, sla: str, refused: str | None
+) -> None:
+    project = project_with(make_project, sla, {"incidents/a.md": opened("2026-11-10 10:00")})
+    if refused is None:
+        build_site(project)  # the longest targets still make deadlines a build can show
+        return
+    with pytest.raises(BuildFailed) as failed:
+        load_site(project)
+    (error,) = failed.value.errors
+    line = len((COMPONENTS + sla).splitlines())  # each refused value is on the last line
+    assert str(error).startswith(f"components.yaml:{line}: {refused}")
+
+
 @pytest.mark.parametrize("count", [1, 600])  # parsed in one process, then over several
 def test_a_holiday_mistake_is_reported_with_the_incidents_mistakes(
     make_project: MakeProject, count: int
