@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -633,3 +633,49 @@ def test_a_postmortem_without_a_resolution_resolves_the_incident(
     assert f"Resolved 10 Nov 2026, {resolved} UTC-03:00" in facts
     # db is in a major outage from 03:00 until then, and not after.
     assert site.text("components/db.html", "//tr[@id='day-2026-11-10']").split()[3] == availability
+
+
+LONGEST = """
+calendars:
+  business:
+    days: [mon, tue, wed, thu, fri]
+    hours: ["09:00-18:00"]
+priorities:
+  default: {critical: P1, major: P2, minor: P1, none: P2}
+policies:
+  default:
+    P1: {first_response: 366bd, resolution: 8784h}
+    P2: {first_response: 2352h, resolution: 366d, calendar: business}
+    maintenance: {notice: 261bd, calendar: business, windows: ["sat 00:00-06:00"]}
+"""
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12"])  # UTC+14 and UTC-12
+@pytest.mark.parametrize(
+    ("first", "now"),
+    [
+        (datetime(1970, 1, 1, tzinfo=UTC), datetime(1970, 1, 1, 0, 2, tzinfo=UTC)),
+        (datetime(2199, 12, 31, 23, 0, tzinfo=UTC), datetime(2199, 12, 31, 23, 59, tzinfo=UTC)),
+    ],
+)
+def test_the_longest_targets_on_the_first_and_last_years_content_may_have(
+    make_project: MakeProject, build_site: Build, zone: str, first: datetime, now: datetime
+) -> None:
+    stamp = f"{first:%Y-%m-%dT%H:%MZ}"
+    files = {
+        "incidents/a.md": opened(stamp, impact="critical", components="[api]"),
+        "incidents/b.md": opened(stamp, impact="major", components="[db]"),
+        "incidents/m.md": incident(
+            f"type: maintenance\ntitle: M\ncomponents: [web]\nscheduled_start: {stamp}\n"
+            f"scheduled_end: {first + timedelta(minutes=1):%Y-%m-%dT%H:%MZ}",
+            f"## Scheduled {stamp}\nPlanned.\n",
+        ),
+    }
+    components = COMPONENTS.replace("America/Sao_Paulo", zone) + LONGEST
+    site = build_site(make_project(files, components=components), now=now)
+    iso = "%Y-%m-%dT%H:%M:%SZ"
+    assert sla_of(site, "a")["resolution"]["due_at"] == f"{first + timedelta(days=366):{iso}}"
+    assert sla_of(site, "b")["resolution"]["due_at"] == f"{first + timedelta(days=366):{iso}}"
+    assert sla_of(site, "b")["resolution"]["state"] == "running"
+    checks = json.loads((site.out / "api/sla.json").read_text())["maintenance"]
+    assert checks["m"]["notice"]["met"] is False
