@@ -26,7 +26,7 @@ from markupsafe import Markup, escape
 
 from .cache import Signatures
 from .compute import Computed
-from .errors import TemplateFailed
+from .errors import StatusgenError, TemplateFailed
 from .i18n import ConstantLabels, load_translations, memoize_gettext, translations_digest
 from .markup import render_markdown
 from .model import Component, Group, IncidentState, Site, SiteInfo, Snapshot
@@ -154,7 +154,9 @@ def memoize_macros(env: jinja2.Environment) -> None:
     env.globals["labels"] = labels  # the module's own context copies the globals: set it first
     try:
         module = env.get_template("macros.html").module
-    except jinja2.TemplateError as error:
+    except StatusgenError:
+        raise
+    except Exception as error:  # its top-level code runs here, and a site's may fail
         raise template_failure(error, "macros.html", "while compiling it") from None
     for name, value in list(vars(module).items()):
         if isinstance(value, jinja2.runtime.Macro):
@@ -454,17 +456,47 @@ def render_template(
     """The template rendered, or TemplateFailed naming the template, its line and the page."""
     try:
         return env.get_template(template).render(context).encode("utf-8")
-    except jinja2.TemplateError as error:
+    except StatusgenError:
+        raise
+    except Exception as error:  # a site's template can fail in any way Python can: 1/0, say
         raise template_failure(error, template, f"while making {page}") from None
 
 
-def template_failure(error: jinja2.TemplateError, template: str, during: str) -> TemplateFailed:
+def template_failure(error: Exception, template: str, during: str) -> TemplateFailed:
+    """The message for an error in `template` (or a template it uses): the file and line where
+    it happened, which Jinja's tracebacks carry, and what happened there."""
     if isinstance(error, jinja2.TemplateSyntaxError):
         filename = error.filename or error.name or template
-        if os.path.isabs(filename) and Path(filename).is_relative_to(Path.cwd()):
-            filename = os.path.relpath(filename)
-        return TemplateFailed(f"{filename}:{error.lineno}: {error.message} ({during})")
-    return TemplateFailed(f"template error in {template}: {error} ({during})")
+        return TemplateFailed(f"{_shown(filename)}:{error.lineno}: {error.message} ({during})")
+    what = (
+        str(error)
+        if isinstance(error, jinja2.TemplateError)
+        else f"{type(error).__name__}: {error}"
+    )
+    where = _failing_line(error)
+    prefix = f"{_shown(where[0])}:{where[1]}: " if where is not None else ""
+    return TemplateFailed(f"{prefix}template error in {template}: {what} ({during})")
+
+
+def _failing_line(error: BaseException) -> tuple[str, int] | None:
+    """The template file and line of the innermost template code in the error's traceback.
+
+    Jinja rewrites the traceback of an error raised while rendering: each frame of template code
+    then names the template file and line, and its globals hold the error."""
+    found = None
+    frame = error.__traceback__
+    while frame is not None:
+        if "__jinja_exception__" in frame.tb_frame.f_globals:
+            found = (frame.tb_frame.f_code.co_filename, frame.tb_lineno)
+        frame = frame.tb_next
+    return found
+
+
+def _shown(filename: str) -> str:
+    """A template's path as a user would type it: relative to the current folder if inside it."""
+    if os.path.isabs(filename) and Path(filename).is_relative_to(Path.cwd()):
+        return os.path.relpath(filename)
+    return filename
 
 
 def feed_links(path: str, title: str) -> list[dict[str, str]]:

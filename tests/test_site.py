@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from statusgen.build import build
-from statusgen.errors import BuildFailed
+from statusgen.errors import BuildFailed, TemplateFailed
 from tests.conftest import COMPONENTS, NOW, REPO, TZ, BuiltSite, MakeProject, incident
 
 COMPONENTS_PT = COMPONENTS.replace(
@@ -387,6 +387,48 @@ def test_site_templates_override_and_extend_the_default_theme(
         assert tree.xpath("//footer//p[@class='where']/text()") == [page]  # with the page's context
         # The rest of the default footer stays.
         assert "Times are shown in America/Sao_Paulo" in site.text(page, "//footer")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "base.html",
+            '{% extends "default/base.html" %}\n\n{% block footer_extra %}{{ 1/0 }}{% endblock %}\n',
+            "templates/base.html:3: template error in index.html: "
+            "ZeroDivisionError: division by zero (while making index.html)",
+        ),
+        (
+            "index.html",
+            '{% extends "default/index.html" %}\n{% block recent %}\n<p>{{ site.owner.name }}</p>\n'
+            "{% endblock %}\n",
+            "templates/index.html:3: template error in index.html: "
+            "'statusgen.model.SiteInfo object' has no attribute 'owner' (while making index.html)",
+        ),
+        (  # a filter given what it cannot take fails inside statusgen, at the template's line
+            "index.html",
+            '{% extends "default/index.html" %}\n{% block recent %}{{ site.title|local_time }}'
+            "{% endblock %}\n",
+            "templates/index.html:2: template error in index.html: AttributeError: "
+            "'str' object has no attribute 'astimezone' (while making index.html)",
+        ),
+    ],
+)
+def test_a_site_template_failing_at_render_time_names_its_file_and_line(
+    make_project: MakeProject,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    text: str,
+    expected: str,
+) -> None:
+    project = make_project({f"templates/{name}": text})
+    monkeypatch.chdir(project)  # paths are shown relative to the current folder
+    monkeypatch.setenv("STATUSGEN_WORKERS", "1")  # index.html is then the first page made
+    with pytest.raises(TemplateFailed) as failed:
+        build(project, tmp_path / "site", now=NOW)
+    assert str(failed.value) == expected
+    assert not (tmp_path / "site").exists()
 
 
 def test_times_name_their_zone_and_offer_utc(make_project: MakeProject, build_site: Build) -> None:
