@@ -14,7 +14,8 @@ from enum import Enum
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypedDict, TypeVar
+from types import CodeType
+from typing import Any, ClassVar, TypedDict, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -95,8 +96,12 @@ def make_env(project: Path, site: SiteInfo, bytecode: Path | None = None) -> jin
     translations = load_translations(project, site.language)
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     env.constant_label_translations = translations  # type: ignore[attr-defined]
-    if bytecode is not None:  # compiled templates hold translated labels: one folder per catalog
-        env.bytecode_cache = _bytecode_cache(bytecode, translations_digest(translations)[:16])
+    # Compiled templates hold translated labels: they are kept per catalog.
+    catalog = translations_digest(translations)[:16]
+    if bytecode is not None:
+        env.bytecode_cache = _bytecode_cache(bytecode, catalog)
+    else:
+        env.bytecode_cache = _CompiledInProcess(catalog)
     register_filters(env, site, translations)
     # The theme's partials are there to be replaced and are empty until they are: an include
     # costs a tenth of a small page, so base.html skips the ones that would print nothing.
@@ -210,6 +215,29 @@ def _memoized(macro: jinja2.runtime.Macro) -> Callable[..., Any]:
 
 class _NotKept(Exception):
     """An argument that makes a macro's result not worth keeping."""
+
+
+class _CompiledInProcess(jinja2.BytecodeCache):
+    """Templates compiled by earlier builds of this process (the theme's, mostly), reused while
+    their source is unchanged: a build without a cache folder would otherwise compile every
+    template again, most of a small site's build."""
+
+    _LIMIT = 256  # templates; a long-lived process sees the same few again and again
+    _kept: ClassVar[dict[tuple[str, str], tuple[str, CodeType]]] = {}
+
+    def __init__(self, catalog: str) -> None:
+        self.catalog = catalog
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        found = self._kept.get((self.catalog, bucket.key))
+        if found is not None and found[0] == bucket.checksum:
+            bucket.code = found[1]
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if len(self._kept) >= self._LIMIT:
+            self._kept.pop(next(iter(self._kept)))  # the oldest
+        assert bucket.code is not None
+        self._kept[(self.catalog, bucket.key)] = (bucket.checksum, bucket.code)
 
 
 def _bytecode_cache(parent: Path, name: str) -> jinja2.BytecodeCache | None:

@@ -490,6 +490,38 @@ def test_a_translation_catalog_translates_the_site_without_touching_templates(
     assert "18 de novembro de 2026" in recent  # dates follow the language too
 
 
+def test_builds_of_one_process_reuse_compiled_templates_only_while_unchanged(
+    make_project: MakeProject, tmp_path: Path
+) -> None:
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    project = make_project({"incidents/db-slow.md": RESOLVED_INCIDENT}, components=COMPONENTS_PT)
+    footer = project / "templates/partials/custom_footer.html"
+    mo = project / "locale/pt_BR/LC_MESSAGES/statusgen.mo"
+    mo.parent.mkdir(parents=True)
+    footer.parent.mkdir(parents=True)
+
+    def built(words: str, operational: str) -> BuiltSite:
+        footer.write_text(f"<p class='words'>{words}</p>")
+        catalog = Catalog(locale="pt_BR")
+        catalog.add("Operational", operational)
+        with mo.open("wb") as handle:
+            write_mo(handle, catalog)
+        out = tmp_path / f"site-{len(list(tmp_path.iterdir()))}"
+        build(project, out, now=NOW, use_cache=False)
+        return BuiltSite(out)
+
+    for words, operational in [("one", "Operacional"), ("two", "Operacional"), ("two", "Ok")]:
+        site = built(words, operational)
+        assert site.text("index.html", "//p[@class='words']") == words
+        assert component_status(site, "index.html", "Database") == operational
+    # The same sources give the same bytes, compiled afresh (above: a new catalog) or not.
+    again = built("two", "Ok")
+    files = sorted(p.relative_to(site.out) for p in site.out.rglob("*") if p.is_file())
+    assert filecmp.cmpfiles(site.out, again.out, files, shallow=False)[0] == files
+
+
 def test_the_shipped_message_catalog_is_current() -> None:
     from statusgen import catalog
 
