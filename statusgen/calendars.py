@@ -13,8 +13,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 MINUTES_PER_DAY = 24 * 60
-# A calendar with no working time in this many days is a configuration mistake, not a long wait.
-_SEARCH_LIMIT_DAYS = 3 * 366
+YEAR_DAYS = 366  # the longest an SLA target or notice may be: a year
+# Amounts past this are cut to it when read, to stay representable; any of them is far more
+# than a year, which policy.py then refuses with the allowed range.
+_LARGEST_AMOUNT = 10_000_000
+# The latest instant a deadline can be: a day short of the largest datetime, so that it can be
+# shown in any time zone. A deadline that would fall later (past the year 9999) is capped there.
+END_OF_TIME = datetime(9999, 12, 30, tzinfo=UTC)
+_LAST_DAY = END_OF_TIME.date() - timedelta(days=2)  # its hours end before END_OF_TIME anywhere
 
 Hours = tuple[tuple[int, int], ...]  # (start, end) minutes after local midnight; end may be 1440
 
@@ -42,6 +48,14 @@ class Calendar:
             return timedelta(days=1)
         return timedelta(minutes=max(sum(e - s for s, e in day) for day in self.week))
 
+    @property
+    def year_of_work(self) -> timedelta:
+        """The working time of a year of regular weeks (366 days'): the longest a target may be."""
+        if self.always:
+            return timedelta(days=YEAR_DAYS)
+        weekly = sum(e - s for day in self.week for s, e in day)
+        return timedelta(minutes=weekly * YEAR_DAYS // 7)
+
     def hours_on(self, day: date) -> Hours:
         if day in self.special_days:
             return self.special_days[day]
@@ -50,23 +64,24 @@ class Calendar:
         return self.week[day.weekday()]
 
     def periods(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
-        """Working periods in UTC, in order, from the one containing `start` onwards."""
+        """Working periods in UTC, in order, from the one containing `start` onwards, until
+        END_OF_TIME."""
         if self.always:
-            yield start.astimezone(UTC), datetime.max.replace(tzinfo=UTC)
+            yield start.astimezone(UTC), END_OF_TIME
             return
-        day = start.astimezone(self.timezone).date() - timedelta(days=1)
-        idle = 0
-        while idle < _SEARCH_LIMIT_DAYS:
+        day = start.astimezone(self.timezone).date()
+        day = day - timedelta(days=1) if day > date.min else day
+        # Without a working week, only the special days can have working time.
+        last = _LAST_DAY if any(self.week) else min(max(self.special_days, default=day), _LAST_DAY)
+        while day <= last:
             spans = self._days.get(day)
             if spans is None:
                 spans = self._days[day] = tuple(
                     (self._instant(day, begin), self._instant(day, end))
                     for begin, end in self.hours_on(day)
                 )
-            idle = 0 if spans else idle + 1
             yield from spans
             day += timedelta(days=1)
-        raise ValueError(f"calendar '{self.name}' has no working time after {start:%Y-%m-%d}")
 
     def _instant(self, day: date, minutes: int) -> datetime:
         if minutes >= MINUTES_PER_DAY:
@@ -79,7 +94,7 @@ class Calendar:
         for begin, end in self.periods(start):
             if end > start:
                 return max(begin, start.astimezone(UTC))
-        raise AssertionError("unreachable: periods() never ends without raising")
+        return max(END_OF_TIME, start.astimezone(UTC))
 
     def add(self, start: datetime, amount: timedelta) -> datetime:
         """The instant when `amount` of working time has passed since `start`."""
@@ -94,7 +109,7 @@ class Calendar:
             if remaining <= end - begin:
                 return begin + remaining
             remaining -= end - begin
-        raise AssertionError("unreachable: periods() never ends without raising")
+        return max(END_OF_TIME, cursor)
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Working time from `start` to `end` (zero if `end` is not after `start`)."""
@@ -130,8 +145,16 @@ class Duration:
 
     def due(self, calendar: Calendar, start: datetime) -> datetime:
         if self.calendar_days:
-            return start.astimezone(UTC) + timedelta(days=self.calendar_days)
+            start, days = start.astimezone(UTC), timedelta(days=self.calendar_days)
+            return start + days if start <= END_OF_TIME - days else max(END_OF_TIME, start)
         return calendar.add(start, self.working + self.business_days * calendar.business_day)
+
+    def within_a_year(self, calendar: Calendar) -> bool:
+        """Whether the target is at most a year: 366d, or a year of the calendar's working time."""
+        if self.calendar_days:
+            return self.calendar_days <= YEAR_DAYS
+        work = self.working + self.business_days * calendar.business_day
+        return work <= calendar.year_of_work
 
     def spent(self, calendar: Calendar, start: datetime, end: datetime) -> timedelta:
         """The time this target counts between two instants."""
@@ -151,7 +174,7 @@ def parse_duration(text: str) -> Duration | None:
         return None
     working, business, days = timedelta(0), 0.0, 0.0
     for number, unit in parts:
-        value = float(number)
+        value = min(float(number), _LARGEST_AMOUNT)
         if unit == "m":
             working += timedelta(minutes=value)
         elif unit == "h":

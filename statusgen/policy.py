@@ -6,10 +6,10 @@ import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .calendars import Calendar, Duration, Hours, parse_duration
+from .calendars import YEAR_DAYS, Calendar, Duration, Hours, parse_duration
 from .errors import SourceError
 from .model import Impact
 from .source import Located, check_keys, suggest
@@ -156,6 +156,11 @@ def _calendar(name: str, node: Located, site_tz: ZoneInfo) -> Calendar:
     if "hours" not in fields:
         raise node.error(f"calendar '{name}': missing 'hours' (for example ['09:00-18:00'])")
     hours = _hours(fields["hours"])
+    if not hours:  # a calendar that never works would never let a deadline fall due
+        raise fields["hours"].error(
+            f"calendar '{name}': 'hours' must list at least one working period "
+            "(for example ['09:00-18:00'])"
+        )
     week = tuple(hours if DAYS[i] in day_names else () for i in range(7))
     public: Mapping[date, str] = {}
     if "holidays" in fields:
@@ -419,7 +424,7 @@ def _maintenance_policy(
             raise fields["notice"].error(
                 f"bad notice '{fields['notice'].value}' (use 48h, 2bd for business days, 7d for calendar days)"
             )
-        notice = Target(duration, calendar)
+        notice = Target(_within_a_year(duration, calendar, fields["notice"], "notice"), calendar)
     windows: tuple[Window, ...] = ()
     if "windows" in fields:
         given = fields["windows"]
@@ -477,8 +482,20 @@ def _policy(tier: str, priority: str, node: Located, calendars: dict[str, Calend
             raise target_node.error(
                 f"bad duration '{target_node.value}' (use 30m, 2h, 1h30m, 2bd for business days, 7d for calendar days)"
             )
-        targets[name] = Target(duration, calendar)
+        targets[name] = Target(_within_a_year(duration, calendar, target_node, "target"), calendar)
     return Policy(tier, priority, targets["first_response"], targets["resolution"])
+
+
+def _within_a_year(duration: Duration, calendar: Calendar, node: Located, what: str) -> Duration:
+    """The duration, or the error saying how long it may be on its calendar."""
+    if duration.within_a_year(calendar):
+        return duration
+    year = calendar.year_of_work
+    raise node.error(
+        f"{what} '{node.value}' is longer than a year (at most {YEAR_DAYS}d, or "
+        f"{year // timedelta(hours=1)}h or {year // calendar.business_day}bd of working time "
+        f"on calendar '{calendar.name}')"
+    )
 
 
 def _calendar_ref(node: Located | None, calendars: dict[str, Calendar], owner: Located) -> Calendar:

@@ -14,7 +14,8 @@ from enum import Enum
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypedDict, TypeVar
+from types import CodeType
+from typing import Any, ClassVar, TypedDict, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,7 @@ from markupsafe import Markup, escape
 
 from .cache import Signatures
 from .compute import Computed
-from .errors import TemplateFailed
+from .errors import StatusgenError, TemplateFailed
 from .i18n import ConstantLabels, load_translations, memoize_gettext, translations_digest
 from .markup import render_markdown
 from .model import Component, Group, IncidentState, Site, SiteInfo, Snapshot
@@ -95,8 +96,12 @@ def make_env(project: Path, site: SiteInfo, bytecode: Path | None = None) -> jin
     translations = load_translations(project, site.language)
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     env.constant_label_translations = translations  # type: ignore[attr-defined]
-    if bytecode is not None:  # compiled templates hold translated labels: one folder per catalog
-        env.bytecode_cache = _bytecode_cache(bytecode, translations_digest(translations)[:16])
+    # Compiled templates hold translated labels: they are kept per catalog.
+    catalog = translations_digest(translations)[:16]
+    if bytecode is not None:
+        env.bytecode_cache = _bytecode_cache(bytecode, catalog)
+    else:
+        env.bytecode_cache = _CompiledInProcess(catalog)
     register_filters(env, site, translations)
     # The theme's partials are there to be replaced and are empty until they are: an include
     # costs a tenth of a small page, so base.html skips the ones that would print nothing.
@@ -154,7 +159,9 @@ def memoize_macros(env: jinja2.Environment) -> None:
     env.globals["labels"] = labels  # the module's own context copies the globals: set it first
     try:
         module = env.get_template("macros.html").module
-    except jinja2.TemplateError as error:
+    except StatusgenError:
+        raise
+    except Exception as error:  # its top-level code runs here, and a site's may fail
         raise template_failure(error, "macros.html", "while compiling it") from None
     for name, value in list(vars(module).items()):
         if isinstance(value, jinja2.runtime.Macro):
@@ -208,6 +215,29 @@ def _memoized(macro: jinja2.runtime.Macro) -> Callable[..., Any]:
 
 class _NotKept(Exception):
     """An argument that makes a macro's result not worth keeping."""
+
+
+class _CompiledInProcess(jinja2.BytecodeCache):
+    """Templates compiled by earlier builds of this process (the theme's, mostly), reused while
+    their source is unchanged: a build without a cache folder would otherwise compile every
+    template again, most of a small site's build."""
+
+    _LIMIT = 256  # templates; a long-lived process sees the same few again and again
+    _kept: ClassVar[dict[tuple[str, str], tuple[str, CodeType]]] = {}
+
+    def __init__(self, catalog: str) -> None:
+        self.catalog = catalog
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        found = self._kept.get((self.catalog, bucket.key))
+        if found is not None and found[0] == bucket.checksum:
+            bucket.code = found[1]
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if len(self._kept) >= self._LIMIT:
+            self._kept.pop(next(iter(self._kept)))  # the oldest
+        assert bucket.code is not None
+        self._kept[(self.catalog, bucket.key)] = (bucket.checksum, bucket.code)
 
 
 def _bytecode_cache(parent: Path, name: str) -> jinja2.BytecodeCache | None:
@@ -454,17 +484,47 @@ def render_template(
     """The template rendered, or TemplateFailed naming the template, its line and the page."""
     try:
         return env.get_template(template).render(context).encode("utf-8")
-    except jinja2.TemplateError as error:
+    except StatusgenError:
+        raise
+    except Exception as error:  # a site's template can fail in any way Python can: 1/0, say
         raise template_failure(error, template, f"while making {page}") from None
 
 
-def template_failure(error: jinja2.TemplateError, template: str, during: str) -> TemplateFailed:
+def template_failure(error: Exception, template: str, during: str) -> TemplateFailed:
+    """The message for an error in `template` (or a template it uses): the file and line where
+    it happened, which Jinja's tracebacks carry, and what happened there."""
     if isinstance(error, jinja2.TemplateSyntaxError):
         filename = error.filename or error.name or template
-        if os.path.isabs(filename) and Path(filename).is_relative_to(Path.cwd()):
-            filename = os.path.relpath(filename)
-        return TemplateFailed(f"{filename}:{error.lineno}: {error.message} ({during})")
-    return TemplateFailed(f"template error in {template}: {error} ({during})")
+        return TemplateFailed(f"{_shown(filename)}:{error.lineno}: {error.message} ({during})")
+    what = (
+        str(error)
+        if isinstance(error, jinja2.TemplateError)
+        else f"{type(error).__name__}: {error}"
+    )
+    where = _failing_line(error)
+    prefix = f"{_shown(where[0])}:{where[1]}: " if where is not None else ""
+    return TemplateFailed(f"{prefix}template error in {template}: {what} ({during})")
+
+
+def _failing_line(error: BaseException) -> tuple[str, int] | None:
+    """The template file and line of the innermost template code in the error's traceback.
+
+    Jinja rewrites the traceback of an error raised while rendering: each frame of template code
+    then names the template file and line, and its globals hold the error."""
+    found = None
+    frame = error.__traceback__
+    while frame is not None:
+        if "__jinja_exception__" in frame.tb_frame.f_globals:
+            found = (frame.tb_frame.f_code.co_filename, frame.tb_lineno)
+        frame = frame.tb_next
+    return found
+
+
+def _shown(filename: str) -> str:
+    """A template's path as a user would type it: relative to the current folder if inside it."""
+    if os.path.isabs(filename) and Path(filename).is_relative_to(Path.cwd()):
+        return os.path.relpath(filename)
+    return filename
 
 
 def feed_links(path: str, title: str) -> list[dict[str, str]]:

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from statistics import median
 from typing import Any
 
+from .calendars import MINUTES_PER_DAY
 from .model import Impact, IncidentState, Snapshot, UpdateStatus
 from .parallel import map_forked
 from .policy import MaintenancePolicy, Policy, SlaConfig, Target
@@ -172,22 +173,25 @@ def check_maintenance(state: IncidentState, config: SlaConfig) -> MaintenanceChe
 def within_windows(policy: MaintenancePolicy, start: datetime, end: datetime) -> bool:
     """Whether [start, end] lies inside the allowed windows (back-to-back windows join up)."""
     tz = policy.timezone
-    first = start.astimezone(tz).date() - timedelta(days=1)
-    last = end.astimezone(tz).date()
-    allowed: list[tuple[datetime, datetime]] = []
-    day = first
-    while day <= last:
+    covered, until = start.astimezone(UTC), end.astimezone(UTC)
+    day = start.astimezone(tz).date() - timedelta(days=1)
+    # Day by day, in order, so that the first gap ends the search: a long window is not walked
+    # whole. A day's windows end by the next midnight, before the next day's begin.
+    while True:
         midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
-        for window in policy.windows:
-            if day.weekday() in window.days:
-                allowed.append((_at(midnight, window.start, tz), _at(midnight, window.end, tz)))
+        for begin, finish in sorted(
+            (_at(midnight, window.start, tz), _at(midnight, window.end, tz))
+            for window in policy.windows
+            if day.weekday() in window.days
+        ):
+            if begin > covered:
+                return covered >= until
+            covered = max(covered, finish)
+        if covered >= until:
+            return True
+        if covered < _at(midnight, MINUTES_PER_DAY, tz):
+            return False  # nothing covers the rest of the day
         day += timedelta(days=1)
-    covered = start.astimezone(UTC)
-    for begin, finish in sorted(allowed):
-        if begin > covered:
-            break
-        covered = max(covered, finish)
-    return covered >= end.astimezone(UTC)
 
 
 def _at(midnight: datetime, minutes: int, tz: Any) -> datetime:

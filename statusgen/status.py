@@ -104,17 +104,17 @@ def incident_state(
     is_open = status not in CLOSED_STATUSES
     if incident.kind is Kind.MAINTENANCE:
         assert incident.scheduled_start and incident.scheduled_end
-        began = [u.at for u in updates if u.status is UpdateStatus.IN_PROGRESS]
+        began = [u.at for u in updates if u.status in ACTIVE_MAINTENANCE]
         started = min(began) if began else incident.scheduled_start
         eta: datetime | None = incident.scheduled_end
     else:
         started = incident.started or updates[-1].at
         eta = next((u.eta for u in updates if u.eta), incident.eta)
-    ended = None
-    if not is_open:
-        ended = next(
-            u.at for u in updates if u.status in CLOSED_STATUSES - {UpdateStatus.POSTMORTEM}
-        )
+    ended = closed_at(updates) if not is_open else None
+    if ended is not None and ended < started:
+        # Completed or cancelled before its window opened: it never ran, and ends (and
+        # starts) there, lasting nothing, rather than ending before it began.
+        started = ended
     if incident.kind is Kind.MAINTENANCE and status is UpdateStatus.SCHEDULED:
         duration = incident.scheduled_end - incident.scheduled_start  # planned length
     else:
@@ -131,6 +131,22 @@ def incident_state(
         eta_passed=bool(is_open and eta is not None and now > eta),
         affected=tuple((components[cid], status) for cid, status in incident.components),
     )
+
+
+def closed_at(updates: list[Update]) -> datetime:
+    """When a closed incident or maintenance ended, from its updates (newest first, the newest
+    closing it): its latest `resolved`, `completed` or `cancelled` update since it was last open.
+
+    A postmortem closes an incident too: without a resolution after the last open update, the
+    first postmortem after it is the resolution, so status, SLA, availability and the API agree.
+    """
+    closing = []
+    for update in updates:
+        if update.status not in CLOSED_STATUSES:
+            break
+        closing.append(update)
+    resolutions = [u.at for u in closing if u.status is not UpdateStatus.POSTMORTEM]
+    return resolutions[0] if resolutions else closing[-1].at
 
 
 def automatic_updates(incident: Incident, explicit: list[Update], now: datetime) -> list[Update]:

@@ -86,10 +86,8 @@ def _midnight(day: date, tz: ZoneInfo) -> datetime:
 
 def _span(state: IncidentState, cid: str, config: UptimeConfig, now: datetime) -> _Span | None:
     if state.is_maintenance:
-        if state.status is UpdateStatus.SCHEDULED or (
-            state.status is UpdateStatus.CANCELLED and state.ended and state.ended <= state.started
-        ):
-            return None  # not begun (or called off before it began): nothing to exclude
+        if state.status is UpdateStatus.SCHEDULED or (state.ended and state.ended <= state.started):
+            return None  # not begun (or over before it began): nothing to exclude
         status, weight = ComponentStatus.UNDER_MAINTENANCE, None
     else:
         status = next(s for c, s in state.affected if c.id == cid)

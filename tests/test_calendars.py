@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statusgen.calendars import Calendar, parse_duration
+from statusgen.calendars import END_OF_TIME, Calendar, parse_duration
 
 SP = ZoneInfo("America/Sao_Paulo")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -187,3 +187,47 @@ def test_deadlines_never_fall_outside_working_time(start: datetime, minutes: int
     assert any(begin < minute <= end for begin, end in hours) or (
         minute == 0 and CALENDAR.hours_on(local.date() - timedelta(days=1))[-1][1] == 24 * 60
     )
+
+
+KIRITIMATI = ZoneInfo("Pacific/Kiritimati")  # UTC+14, the earliest local clock
+WEST = ZoneInfo("Etc/GMT+12")  # UTC-12, the latest
+FIRST = datetime(1970, 1, 1, tzinfo=UTC)
+LAST = datetime(2199, 12, 31, 23, 59, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("start", [FIRST, LAST])
+@pytest.mark.parametrize("tz", [KIRITIMATI, WEST])
+@pytest.mark.parametrize("target", ["30m", "8784h", "366bd", "366d", "2352h", "261bd"])
+def test_the_longest_targets_at_the_first_and_last_instants_content_may_have(
+    start: datetime, tz: ZoneInfo, target: str
+) -> None:
+    duration = parse_duration(target)
+    assert duration is not None
+    for calendar in (Calendar("24x7", tz, always=True), business(tz, country=None)):
+        if not duration.within_a_year(calendar):
+            continue
+        due = duration.due(calendar, start)
+        assert start < due < start + timedelta(days=2 * 366)
+        work = duration.working or duration.business_days * calendar.business_day
+        assert duration.spent(calendar, start, due) == (
+            due - start if duration.calendar_days else work
+        )
+
+
+def test_a_deadline_past_the_year_9999_is_capped_at_the_end_of_time() -> None:
+    start = datetime(9999, 6, 1, tzinfo=UTC)
+    for calendar in (Calendar("24x7", UTC, always=True), business(UTC, country=None)):
+        for target in ("8784h", "261bd", "366d"):
+            duration = parse_duration(target)
+            assert duration is not None
+            assert duration.due(calendar, start) == END_OF_TIME
+        assert calendar.between(start, END_OF_TIME) < timedelta(days=366)
+        # Still shown in any zone: the cap leaves a day before the largest datetime.
+        assert END_OF_TIME.astimezone(KIRITIMATI).year == 9999
+
+
+def test_years_of_closed_days_delay_a_deadline_without_failing() -> None:
+    closed = {date(2027, 1, 1) + timedelta(days=n): () for n in range(4 * 366)}
+    calendar = business(country=None, special_days=closed)
+    due = calendar.add(at(SP, 2026, 12, 31, 17, 0), timedelta(hours=2))
+    assert due == at(SP, 2031, 1, 6, 10, 0)  # the first working day after them, a Monday

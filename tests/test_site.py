@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filecmp
 import itertools
+import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from statusgen.build import build
-from statusgen.errors import BuildFailed
+from statusgen.errors import BuildFailed, TemplateFailed
 from tests.conftest import COMPONENTS, NOW, TZ, BuiltSite, MakeProject, incident
 
 COMPONENTS_PT = COMPONENTS.replace(
@@ -223,6 +224,39 @@ def test_explicit_maintenance_updates_win_over_the_clock(
     assert "automatic, from the schedule" in site.text("incidents/db-upgrade.html", "//ol/li[2]")
 
 
+@pytest.mark.parametrize("status", ["Completed", "Cancelled"])
+@pytest.mark.parametrize(
+    "now", [NOW, datetime(2026, 11, 25, 3, 0, tzinfo=TZ), datetime(2026, 11, 26, tzinfo=TZ)]
+)
+def test_maintenance_ended_before_its_window_never_ran(
+    make_project: MakeProject, build_site: Build, status: str, now: datetime
+) -> None:
+    ended = MAINTENANCE + f"\n## {status} 2026-11-22 10:00\nNot needed after all.\n"
+    site = build_site(make_project({"incidents/db-upgrade.md": ended}), now=now)
+    facts = site.text("incidents/db-upgrade.html", "//dl[@class='facts']")
+    assert "Started 22 Nov 2026, 10:00 UTC-03:00" in facts
+    assert f"{status} 22 Nov 2026, 10:00 UTC-03:00" in facts
+    assert component_status(site, "index.html", "Database") == "Operational"
+    assert "Database upgrade" not in site.text(
+        "index.html", "//section[@aria-labelledby='maintenance']"
+    )
+    # It took no time from the database's availability, on its own day or in its window.
+    assert not site.page("components/db.html").xpath("//tr[starts-with(@id, 'day-')]")
+    api = json.loads((site.out / "api/v2/scheduled-maintenances.json").read_text())
+    (maintenance,) = api["scheduled_maintenances"]
+    assert maintenance["started_at"] == maintenance["resolved_at"]
+
+
+def test_maintenance_verifying_before_its_window_is_under_way(
+    make_project: MakeProject, build_site: Build
+) -> None:
+    early = MAINTENANCE + "\n## Verifying 2026-11-22 10:00\nDone ahead of time; checking.\n"
+    site = build_site(make_project({"incidents/db-upgrade.md": early}))
+    assert component_status(site, "index.html", "Database") == "Under maintenance"
+    facts = site.text("incidents/db-upgrade.html", "//dl[@class='facts']")
+    assert "Started 22 Nov 2026, 10:00 UTC-03:00 Ongoing for 2 h" in facts
+
+
 def test_component_page_lists_its_history(make_project: MakeProject, build_site: Build) -> None:
     project = make_project(
         {"incidents/api-errors.md": OPEN_INCIDENT, "incidents/db-slow.md": RESOLVED_INCIDENT}
@@ -359,6 +393,48 @@ def test_site_templates_override_and_extend_the_default_theme(
         assert "Times are shown in America/Sao_Paulo" in site.text(page, "//footer")
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "base.html",
+            '{% extends "default/base.html" %}\n\n{% block footer_extra %}{{ 1/0 }}{% endblock %}\n',
+            "templates/base.html:3: template error in index.html: "
+            "ZeroDivisionError: division by zero (while making index.html)",
+        ),
+        (
+            "index.html",
+            '{% extends "default/index.html" %}\n{% block recent %}\n<p>{{ site.owner.name }}</p>\n'
+            "{% endblock %}\n",
+            "templates/index.html:3: template error in index.html: "
+            "'statusgen.model.SiteInfo object' has no attribute 'owner' (while making index.html)",
+        ),
+        (  # a filter given what it cannot take fails inside statusgen, at the template's line
+            "index.html",
+            '{% extends "default/index.html" %}\n{% block recent %}{{ site.title|local_time }}'
+            "{% endblock %}\n",
+            "templates/index.html:2: template error in index.html: AttributeError: "
+            "'str' object has no attribute 'astimezone' (while making index.html)",
+        ),
+    ],
+)
+def test_a_site_template_failing_at_render_time_names_its_file_and_line(
+    make_project: MakeProject,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    text: str,
+    expected: str,
+) -> None:
+    project = make_project({f"templates/{name}": text})
+    monkeypatch.chdir(project)  # paths are shown relative to the current folder
+    monkeypatch.setenv("STATUSGEN_WORKERS", "1")  # index.html is then the first page made
+    with pytest.raises(TemplateFailed) as failed:
+        build(project, tmp_path / "site", now=NOW)
+    assert str(failed.value) == expected
+    assert not (tmp_path / "site").exists()
+
+
 def test_times_name_their_zone_and_offer_utc(make_project: MakeProject, build_site: Build) -> None:
     site = build_site(make_project({"incidents/db-slow.md": RESOLVED_INCIDENT}))
     (time,) = site.page("incidents/db-slow.html").xpath("//dl[@class='facts']/dd[1]/time")
@@ -416,6 +492,38 @@ def test_a_translation_catalog_translates_the_site_without_touching_templates(
     assert recent.startswith("Incidentes anteriores")
     assert "durou 2 h 30 min" in recent
     assert "18 de novembro de 2026" in recent  # dates follow the language too
+
+
+def test_builds_of_one_process_reuse_compiled_templates_only_while_unchanged(
+    make_project: MakeProject, tmp_path: Path
+) -> None:
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    project = make_project({"incidents/db-slow.md": RESOLVED_INCIDENT}, components=COMPONENTS_PT)
+    footer = project / "templates/partials/custom_footer.html"
+    mo = project / "locale/pt_BR/LC_MESSAGES/statusgen.mo"
+    mo.parent.mkdir(parents=True)
+    footer.parent.mkdir(parents=True)
+
+    def built(words: str, operational: str) -> BuiltSite:
+        footer.write_text(f"<p class='words'>{words}</p>")
+        catalog = Catalog(locale="pt_BR")
+        catalog.add("Operational", operational)
+        with mo.open("wb") as handle:
+            write_mo(handle, catalog)
+        out = tmp_path / f"site-{len(list(tmp_path.iterdir()))}"
+        build(project, out, now=NOW, use_cache=False)
+        return BuiltSite(out)
+
+    for words, operational in [("one", "Operacional"), ("two", "Operacional"), ("two", "Ok")]:
+        site = built(words, operational)
+        assert site.text("index.html", "//p[@class='words']") == words
+        assert component_status(site, "index.html", "Database") == operational
+    # The same sources give the same bytes, compiled afresh (above: a new catalog) or not.
+    again = built("two", "Ok")
+    files = sorted(p.relative_to(site.out) for p in site.out.rglob("*") if p.is_file())
+    assert filecmp.cmpfiles(site.out, again.out, files, shallow=False)[0] == files
 
 
 def test_the_shipped_message_catalog_is_current() -> None:

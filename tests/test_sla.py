@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -278,6 +278,69 @@ def test_configuration_errors_name_the_line(
     ]
 
 
+def test_a_calendar_without_working_hours_is_refused(
+    make_project: MakeProject, build_site: Build
+) -> None:
+    # It would never let a deadline fall due: refused by check, not found out by a build.
+    sla = SEED_003.replace('hours: ["09:00-18:00"]', "hours: []")
+    files = {"incidents/a.md": opened("2026-11-10 10:00")}
+    with pytest.raises(BuildFailed) as failed:
+        load_site(project_with(make_project, sla, files))
+    assert str(failed.value.errors[0]) == (
+        "components.yaml:21: calendar 'business': 'hours' must list at least one working period "
+        "(for example ['09:00-18:00'])"
+    )
+
+
+BUSINESS = "calendars:\n  b:\n    days: [mon, tue, wed, thu, fri]\n    hours: ['09:00-18:00']\n"
+
+
+@pytest.mark.parametrize(
+    ("sla", "refused"),
+    [
+        ("policies:\n  default:\n    P1: {resolution: 8784h}\n", None),
+        ("policies:\n  default:\n    P1: {resolution: 366d, first_response: 366bd}\n", None),
+        (
+            "policies:\n  default:\n    P1: {resolution: 8785h}\n",
+            "target '8785h' is longer than a year (at most 366d, or 8784h or 366bd of working "
+            "time on calendar '24x7')",
+        ),
+        (
+            "policies:\n  default:\n    P1: {resolution: 99999999999h}\n",
+            "target '99999999999h' is longer than a year",
+        ),
+        (
+            "policies:\n  default:\n    P1: {resolution: " + "9" * 400 + "m}\n",
+            "target '" + "9" * 400 + "m' is longer than a year",
+        ),
+        ("policies:\n  default:\n    P1: {resolution: 367d}\n", "target '367d' is longer"),
+        (BUSINESS + "policies:\n  default:\n    P1: {resolution: 2352h, calendar: b}\n", None),
+        (BUSINESS + "policies:\n  default:\n    P1: {resolution: 261bd, calendar: b}\n", None),
+        (
+            BUSINESS + "policies:\n  default:\n    P1: {resolution: 262bd, calendar: b}\n",
+            "target '262bd' is longer than a year (at most 366d, or 2352h or 261bd of working "
+            "time on calendar 'b')",
+        ),
+        (
+            BUSINESS + "policies:\n  default:\n    maintenance: {notice: 3000h, calendar: b}\n",
+            "notice '3000h' is longer than a year",
+        ),
+    ],
+)
+def test_targets_longer_than_a_year_are_refused(
+    make_project: MakeProject, build_site: Build, sla: str, refused: str | None
+) -> None:
+    project = project_with(make_project, sla, {"incidents/a.md": opened("2026-11-10 10:00")})
+    if refused is None:
+        build_site(project)  # the longest targets still make deadlines a build can show
+        return
+    with pytest.raises(BuildFailed) as failed:
+        load_site(project)
+    (error,) = failed.value.errors
+    line = len((COMPONENTS + sla).splitlines())  # each refused value is on the last line
+    assert str(error).startswith(f"components.yaml:{line}: {refused}")
+
+
 @pytest.mark.parametrize("count", [1, 600])  # parsed in one process, then over several
 def test_a_holiday_mistake_is_reported_with_the_incidents_mistakes(
     make_project: MakeProject, count: int
@@ -523,3 +586,96 @@ def test_an_answer_before_the_clock_starts_says_so(
     assert "First response before the clock started — target 2h (business)" in text
     assert "Opened outside working hours: the clock started at 16 Nov 2026, 09:00" in text
     assert sla_of(site, "a")["first_response"]["state"] == "met"
+
+
+@pytest.mark.parametrize(
+    ("body", "resolved", "availability"),
+    [
+        # A postmortem posted without a resolution resolves the incident at its own time.
+        (
+            "## Postmortem 2026-11-10 07:30\nWhat happened.\n"
+            "## Investigating 2026-11-10 03:20\nLooking.\n",
+            "07:30",
+            "81.25%",
+        ),
+        # After a resolution, the postmortem does not move it.
+        (
+            "## Postmortem 2026-11-12 10:00\nWhat happened.\n## Resolved 2026-11-10 06:00\n"
+            "Fixed.\n## Investigating 2026-11-10 03:20\nLooking.\n",
+            "06:00",
+            "87.50%",
+        ),
+        # Reopened after its resolution, then a postmortem: the postmortem resolves it again.
+        (
+            "## Postmortem 2026-11-10 07:30\nWhat happened.\n## Identified 2026-11-10 06:30\n"
+            "Back.\n## Resolved 2026-11-10 06:00\nFixed.\n"
+            "## Investigating 2026-11-10 03:20\nLooking.\n",
+            "07:30",
+            "81.25%",
+        ),
+    ],
+)
+def test_a_postmortem_without_a_resolution_resolves_the_incident(
+    make_project: MakeProject, build_site: Build, body: str, resolved: str, availability: str
+) -> None:
+    project = project_with(
+        make_project,
+        SEED_003,
+        {"incidents/a.md": opened("2026-11-10 03:00", impact="critical", body=body)},
+    )
+    site = build_site(project)
+    at = datetime.fromisoformat(f"2026-11-10T{resolved}").replace(tzinfo=TZ)
+    resolution = sla_of(site, "a")["resolution"]
+    assert resolution["at"] == at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    (api,) = json.loads((site.out / "api/v2/incidents.json").read_text())["incidents"]
+    assert datetime.fromisoformat(api["resolved_at"]) == at
+    facts = site.text("incidents/a.html", "//dl[@class='facts']")
+    assert f"Resolved 10 Nov 2026, {resolved} UTC-03:00" in facts
+    # db is in a major outage from 03:00 until then, and not after.
+    assert site.text("components/db.html", "//tr[@id='day-2026-11-10']").split()[3] == availability
+
+
+LONGEST = """
+calendars:
+  business:
+    days: [mon, tue, wed, thu, fri]
+    hours: ["09:00-18:00"]
+priorities:
+  default: {critical: P1, major: P2, minor: P1, none: P2}
+policies:
+  default:
+    P1: {first_response: 366bd, resolution: 8784h}
+    P2: {first_response: 2352h, resolution: 366d, calendar: business}
+    maintenance: {notice: 261bd, calendar: business, windows: ["sat 00:00-06:00"]}
+"""
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12"])  # UTC+14 and UTC-12
+@pytest.mark.parametrize(
+    ("first", "now"),
+    [
+        (datetime(1970, 1, 1, tzinfo=UTC), datetime(1970, 1, 1, 0, 2, tzinfo=UTC)),
+        (datetime(2199, 12, 31, 23, 0, tzinfo=UTC), datetime(2199, 12, 31, 23, 59, tzinfo=UTC)),
+    ],
+)
+def test_the_longest_targets_on_the_first_and_last_years_content_may_have(
+    make_project: MakeProject, build_site: Build, zone: str, first: datetime, now: datetime
+) -> None:
+    stamp = f"{first:%Y-%m-%dT%H:%MZ}"
+    files = {
+        "incidents/a.md": opened(stamp, impact="critical", components="[api]"),
+        "incidents/b.md": opened(stamp, impact="major", components="[db]"),
+        "incidents/m.md": incident(
+            f"type: maintenance\ntitle: M\ncomponents: [web]\nscheduled_start: {stamp}\n"
+            f"scheduled_end: {first + timedelta(minutes=1):%Y-%m-%dT%H:%MZ}",
+            f"## Scheduled {stamp}\nPlanned.\n",
+        ),
+    }
+    components = COMPONENTS.replace("America/Sao_Paulo", zone) + LONGEST
+    site = build_site(make_project(files, components=components), now=now)
+    iso = "%Y-%m-%dT%H:%M:%SZ"
+    assert sla_of(site, "a")["resolution"]["due_at"] == f"{first + timedelta(days=366):{iso}}"
+    assert sla_of(site, "b")["resolution"]["due_at"] == f"{first + timedelta(days=366):{iso}}"
+    assert sla_of(site, "b")["resolution"]["state"] == "running"
+    checks = json.loads((site.out / "api/sla.json").read_text())["maintenance"]
+    assert checks["m"]["notice"]["met"] is False
