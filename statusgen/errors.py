@@ -48,7 +48,16 @@ class BuildFailed(StatusgenError):
 
 
 class TemplateFailed(StatusgenError):
-    """A template of the site (or a translation) could not be rendered."""
+    """A template of the site (or a translation) could not be rendered; `file` and `line` say
+    where, when that is known (`file` as Jinja names it: a path, for the site's templates)."""
+
+    def __init__(self, message: str, file: str | None = None, line: int = 0) -> None:
+        super().__init__(message)
+        self.file = file
+        self.line = line
+
+    def __reduce__(self) -> tuple[type, tuple[str, str | None, int]]:
+        return type(self), (str(self), self.file, self.line)
 
 
 class OutputError(StatusgenError):

@@ -495,7 +495,9 @@ def template_failure(error: Exception, template: str, during: str) -> TemplateFa
     it happened, which Jinja's tracebacks carry, and what happened there."""
     if isinstance(error, jinja2.TemplateSyntaxError):
         filename = error.filename or error.name or template
-        return TemplateFailed(f"{_shown(filename)}:{error.lineno}: {error.message} ({during})")
+        return TemplateFailed(
+            f"{_shown(filename)}:{error.lineno}: {error.message} ({during})", filename, error.lineno
+        )
     what = (
         str(error)
         if isinstance(error, jinja2.TemplateError)
@@ -503,7 +505,8 @@ def template_failure(error: Exception, template: str, during: str) -> TemplateFa
     )
     where = _failing_line(error)
     prefix = f"{_shown(where[0])}:{where[1]}: " if where is not None else ""
-    return TemplateFailed(f"{prefix}template error in {template}: {what} ({during})")
+    message = f"{prefix}template error in {template}: {what} ({during})"
+    return TemplateFailed(message, *where) if where is not None else TemplateFailed(message)
 
 
 def _failing_line(error: BaseException) -> tuple[str, int] | None:

@@ -352,8 +352,13 @@ def test_check_renders_every_page_so_a_template_failing_at_render_time_fails_bot
     checked = capsys.readouterr().err
     assert main(["-C", str(built_project), "build"]) == 1
     assert capsys.readouterr().err == checked
-    assert "incident.html" in checked and "'nothing'" in checked
-    assert "Traceback" not in checked
+    template = built_project / "templates/incident.html"
+    shown = os.path.relpath(template) if template.is_relative_to(Path.cwd()) else str(template)
+    assert checked.startswith(f"statusgen: {shown}:3: template error in incident.html: ")
+    assert "'nothing'" in checked and "Traceback" not in checked
+    assert main(["-C", str(built_project), "check", "--format", "github"]) == 1
+    annotated = f"::error file={os.path.relpath(template)},line=3::"
+    assert capsys.readouterr().out.startswith(annotated)
 
 
 def test_markdown_that_would_convert_slowly_or_overflow_is_refused_fast(
