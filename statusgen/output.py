@@ -104,6 +104,11 @@ def check_destination(
         if _within(target, folder):
             where = "is" if _within(folder, target) else "is inside"
             raise OutputError(f"{refusal}: it {where} the project's {name}/")
+        if _within(folder, target):  # the project's folder is a link into it
+            raise OutputError(f"{refusal}: it holds the project's {name}/ (at {folder})")
+    configuration = Path(os.path.realpath(root / "components.yaml"))
+    if _within(configuration, target) and configuration != target:
+        raise OutputError(f"{refusal}: it holds the project's components.yaml (at {configuration})")
     existing = next(p for p in (target, *target.parents) if os.path.lexists(p))
     if not os.path.isdir(existing):
         what = "it is" if existing == target else f"{existing} is"

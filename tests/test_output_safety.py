@@ -159,6 +159,29 @@ def test_build_refuses_the_project_its_ancestors_its_content_and_files(
     assert tree(tmp_path) == before
 
 
+@pytest.mark.parametrize(
+    ("linked", "what"), [("incidents", "incidents/"), ("components.yaml", "components.yaml")]
+)
+def test_build_refuses_a_folder_holding_content_the_project_links_to(
+    project: Path, tmp_path: Path, linked: str, what: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shared = tmp_path.resolve() / "shared"
+    shared.mkdir()
+    (project / linked).rename(shared / linked)
+    (project / linked).symlink_to(shared / linked)
+    before = tree(tmp_path)
+    for force in ([], ["--force"]):  # --force never overrides this
+        code, err = run_cli(["-C", str(project), "build", "--out", str(shared), *force], capsys)
+        assert (code, err) == (
+            1,
+            [
+                f"statusgen: refusing to write the site into {shared}: it holds the project's "
+                f"{what} (at {shared / linked})"
+            ],
+        )
+    assert tree(tmp_path) == before
+
+
 def test_build_refuses_a_folder_holding_the_current_one(
     project: Path,
     tmp_path: Path,
