@@ -352,13 +352,18 @@ def _status_after(update: Update, status: ComponentStatus, maintenance: bool) ->
 
 
 _TAG = re.compile(r"<[A-Za-z/!?][^>]*>")  # what an HTML parser reads as a tag or comment
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 def plain_name(text: str) -> str:
     """A name as written (pages show it so), without anything an HTML parser reads as a tag."""
     if "<" not in text:
         return text
-    return " ".join(_TAG.sub("", text).split())
+    # Until nothing changes: removing "<b>" from "<<b>img …>" would leave a tag of its own.
+    previous = None
+    while previous != text:
+        previous, text = text, _TAG.sub("", text)
+    return " ".join(_TAG_START.sub("", text).split())  # and a tag left open, "<img src=x …"
 
 
 def plain_text(html: str) -> str:

@@ -303,7 +303,11 @@ def test_text_fields_are_plain_text(make_project: MakeProject, build_site: Build
             "## Investigating 2026-11-22 09:05\nLooking.\n",
         ),
     }
-    components = COMPONENTS.replace("name: Database", "name: Data<script>x()</script>base")
+    components = (
+        COMPONENTS.replace("name: Database", "name: Data<script>x()</script>base")
+        .replace("name: Platform", "name: Plat<<i>img src=x onerror=alert(2)>form")
+        .replace("name: Web app", "name: Web <img src=x onerror=alert(3) app")
+    )
     site = build_site(make_project(files, components=components), now=NOW)
     summary = api(site, "summary.json")
     (opened,) = summary["incidents"]
@@ -316,6 +320,9 @@ def test_text_fields_are_plain_text(make_project: MakeProject, build_site: Build
     assert opened["incident_updates"][1]["body"] == "Looking."
     assert opened["components"][0]["name"] == "Datax()base"
     assert opened["incident_updates"][0]["affected_components"][0]["name"] == "Datax()base"
+    # A tag hidden inside another, or left open, is no tag in the API either.
+    names = {c["name"] for c in summary["components"]}
+    assert {"Platform", "Web img src=x onerror=alert(3) app"} <= names
     for endpoint, definition in ENDPOINTS.items():
         data = api(site, endpoint)
         validate(data, definition)
