@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -112,17 +112,26 @@ def _yaml_text(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML scalar
 
 
-def _local(moment: datetime, site: Site) -> str:
-    """The time as an engineer writes it: in the site's time zone (a naive time is read in it)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=site.info.timezone)
-    return moment.astimezone(site.info.timezone).strftime("%Y-%m-%d %H:%M")
+def _instant(moment: datetime, site: Site) -> datetime:
+    """`moment` with its zone: a naive time is read in the site's."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=site.info.timezone)
 
 
-def _written_time(moment: datetime, site: Site, what: str) -> str:
+def _local(moment: datetime, site: Site, seconds: bool = False) -> str:
+    """The time as an engineer writes it: in the site's time zone, to the minute (or second),
+    with its offset only when the zone's clocks show that time twice (as they go back)."""
+    local = _instant(moment, site).astimezone(site.info.timezone)
+    text = local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        offset = local.strftime("%z")
+        text += f"{offset[:3]}:{offset[3:]}"
+    return text
+
+
+def _written_time(moment: datetime, site: Site, what: str, seconds: bool = False) -> str:
     """`moment` as the file will say it, once sure the loader can read that back."""
     try:
-        text = _local(moment, site)
+        text = _local(moment, site, seconds)
         back = parse_timestamp(text, site.info.timezone)
     except OverflowError:
         back = None
@@ -133,9 +142,15 @@ def _written_time(moment: datetime, site: Site, what: str) -> str:
     return text
 
 
+def _minute(moment: datetime, site: Site) -> datetime:
+    """The minute of `moment`, in UTC, as a file written to the minute says it."""
+    return _instant(moment, site).astimezone(UTC).replace(second=0, microsecond=0)
+
+
 def _unprintable(char: str) -> bool:
     """A control character, or a line break that the loader would not see as one."""
-    return unicodedata.category(char) in ("Cc", "Zl", "Zp")
+    # "Cs": bytes of an argument that are not UTF-8 arrive as lone surrogates.
+    return unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp")
 
 
 def _check_title(title: str) -> None:
@@ -262,7 +277,7 @@ def new_maintenance(
         _known_component(site, cid)
     starts = _written_time(start, site, "--start")
     ends = _written_time(end, site, "--end")
-    if ends <= starts:
+    if _minute(end, site) <= _minute(start, site):
         raise AuthoringError("the maintenance must end after it starts (--end after --start)")
     front = [
         "type: maintenance",
@@ -300,7 +315,6 @@ def add_update(
         raise AuthoringError("--eta is for incidents; a maintenance has its scheduled end")
     eta_text = _written_time(eta, site, "--eta") if eta is not None else None
     lines = _message_lines(message, with_eta=eta is not None)
-    block = _update_block(parsed, _written_time(at, site, "--at"), eta_text, lines)
     rel = incident.path
     path = project / rel
     with _locked(project):
@@ -312,6 +326,11 @@ def add_update(
             decode_text(original, rel)  # raises the build's own error, naming the line
             raise
         summary, updates, body_line = _read(text, rel, incident.kind, site)
+        # To the second when another update shares its minute: the later one must read as later
+        # (a reopening a few seconds after a resolution, say).
+        precise = any(u.at.replace(second=0, microsecond=0) == _minute(at, site) for u in updates)
+        when = _written_time(at, site, "--at", seconds=precise)
+        block = _update_block(parsed, when, eta_text, lines)
         updated, ending = _insert(text, rel, body_line, updates, block)
         added = _block_entry(block, ending, rel, incident.kind, site)
         expected = (summary, Counter([*map(_entry, updates), added]))
@@ -388,7 +407,9 @@ def _block_entry(block: list[str], ending: str, rel: str, kind: Kind, site: Site
     errors: list[SourceError] = []
     text = "".join(line + ending for line in block)
     summary, updates = parse_updates(text, 1, rel, kind, site.info.timezone, errors)
-    if errors or summary or len(updates) != 1:
+    if errors:  # the loader's own words: an update too long, say, with the limit
+        raise BuildFailed(errors)
+    if summary or len(updates) != 1:
         raise AuthoringError(f"{rel}: the update would not be read back as one update")
     return _entry(updates[0])
 

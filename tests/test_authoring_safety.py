@@ -15,13 +15,14 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from statusgen.authoring import new_incident
 from statusgen.cli import main
 from statusgen.load import load_site
-from tests.conftest import TZ, BuiltSite, MakeProject, incident
+from tests.conftest import COMPONENTS, TZ, BuiltSite, MakeProject, incident
 from tests.test_authoring import GOOD
 
 Build = Callable[..., BuiltSite]
@@ -341,12 +342,15 @@ def test_a_failed_write_leaves_the_file_and_no_temporary_behind(
         raise RuntimeError("unexpected")
 
     monkeypatch.setattr(os, "replace", broken)
-    with pytest.raises(RuntimeError):  # a bug is not hidden, yet nothing is left behind
-        cli(project, "resolve", "slow", "--at", "2026-11-20 15:00")
+    # A bug is not hidden (its traceback, exit code 70), yet nothing is left behind.
+    code, err = cli(project, "resolve", "slow", "--at", "2026-11-20 15:00")
+    assert code == 70 and "RuntimeError: unexpected" in err
     assert snapshot(project) == before
     monkeypatch.setattr(os, "link", broken)
-    with pytest.raises(RuntimeError):
-        cli(project, "new", "incident", "New", "--impact", "minor", "--at", "2031-01-01 10:00")
+    code, err = cli(
+        project, "new", "incident", "New", "--impact", "minor", "--at", "2031-01-01 10:00"
+    )
+    assert code == 70 and "RuntimeError: unexpected" in err
     assert snapshot(project) == before  # incidents/2031/, made for it, is gone too
 
 
@@ -370,3 +374,70 @@ def test_the_first_incident_of_a_project_makes_its_folder(make_project: MakeProj
         project, "First one", "minor", ["db"], "Looking.", datetime(2026, 11, 20, 14, 0, tzinfo=TZ)
     )
     assert (project / written.path).is_file()
+
+
+LISBON = COMPONENTS.replace("timezone: America/Sao_Paulo", "timezone: Europe/Lisbon")
+
+
+def test_a_time_the_clocks_show_twice_is_written_with_its_offset(
+    make_project: MakeProject, build_site: Callable[..., BuiltSite]
+) -> None:
+    # Lisbon's clocks go back at 02:00 on 25 October 2026: 01:00-02:00 happens twice.
+    project = make_project(components=LISBON)
+    utc = ZoneInfo("UTC")
+    written = new_incident(
+        project, "Fold", "major", ["api"], "Looking.", datetime(2026, 10, 25, 0, 50, tzinfo=utc)
+    )
+    path = project / written.path
+    assert "started: 2026-10-25 01:50+01:00" in path.read_text()
+    assert cli(project, "resolve", written.incident_id, "Fixed.", "--at", "2026-10-25T01:30Z") == (
+        0,
+        f"updated {written.incident_id}; preview with 'statusgen serve'\n",
+    )
+    assert "## Resolved 2026-10-25 01:30+00:00\n" in path.read_text()
+    (loaded,) = load_site(project).incidents
+    assert [u.at for u in loaded.updates] == [
+        datetime(2026, 10, 25, 1, 30, tzinfo=utc),
+        datetime(2026, 10, 25, 0, 50, tzinfo=utc),
+    ]
+    # Outside the fold, times are written as before, without an offset.
+    assert "## Investigating 2026-10-25 01:50+01:00\n" in path.read_text()
+    code, _ = cli(
+        project, "update", written.incident_id, "monitoring", "Ok.", "--at", "2026-10-25T09:00Z"
+    )
+    assert code == 0 and "## Monitoring 2026-10-25 09:00\n" in path.read_text()
+
+
+def test_a_reopening_in_the_minute_of_the_resolution_stays_open(
+    make_project: MakeProject, build_site: Callable[..., BuiltSite]
+) -> None:
+    project = make_project()
+    at = "2026-12-01T10:00:{}Z".format
+    assert cli(project, "new", "incident", "Same minute", "--impact", "major", "-c", "api",
+               "--at", at("05"))[0] == 0  # fmt: skip
+    assert cli(project, "resolve", "2026-12-01-same-minute", "Fixed.", "--at", at("20"))[0] == 0
+    assert cli(project, "update", "2026-12-01-same-minute", "investigating", "It is back.",
+               "--at", at("50"))[0] == 0  # fmt: skip
+    text = (project / "incidents/2026/2026-12-01-same-minute.md").read_text()
+    assert "## Investigating 2026-12-01 07:00:50\n" in text
+    assert "## Resolved 2026-12-01 07:00:20\n" in text
+    site = build_site(project, now=datetime(2026, 12, 1, 10, 5, tzinfo=ZoneInfo("UTC")))
+    assert "It is back." in site.text("index.html")  # open, on the home page
+
+
+def test_bytes_that_are_not_utf_8_are_refused(make_project: MakeProject) -> None:
+    project = make_project({"incidents/2026/slow.md": GOOD})
+    before = snapshot(project)
+    bad = os.fsdecode(b"Bad \xff title")
+    code, err = cli(project, "new", "incident", bad, "--impact", "minor")
+    assert code == 1 and "control character U+DCFF" in err
+    code, err = cli(project, "update", "slow", "monitoring", os.fsdecode(b"msg \xfe here"))
+    assert code == 1 and "control character U+DCFE" in err
+    assert snapshot(project) == before
+
+
+def test_a_message_too_long_gets_the_loader_s_reason(make_project: MakeProject) -> None:
+    project = make_project({"incidents/2026/slow.md": GOOD})
+    code, err = cli(project, "update", "slow", "monitoring", "Words. " * 10_000)
+    assert code == 1
+    assert "the update's text is too long (69,999 characters; at most 65,536)" in err
