@@ -47,6 +47,7 @@ def check(project: Path, *, now: datetime | None = None) -> Site:
     try:
         env = templates.environment(site)
         outputs = _outputs(env, site, signatures, computed)
+        output.check_paths(outputs)
         parallel.map_forked(_rendered_size, outputs, minimum=_PARALLEL_RENDER)
     finally:
         gc.unfreeze()

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import SourceError, SourceRef
 from .model import DEFAULT_UPTIME_WEIGHTS, Component, ComponentStatus, Group, SiteInfo, UptimeConfig
 from .policy import SlaConfig, load_sla
-from .source import ID_PATTERN, Located, check_keys, located_text, parse_yaml, suggest
+from .source import ID_PATTERN, MAX_ID, Located, check_keys, located_text, parse_yaml, suggest
 
 CONFIG_FILE = "components.yaml"
 TOP_KEYS = ("site", "groups", "uptime", "calendars", "priorities", "policies")
@@ -293,6 +293,13 @@ def _component(
         return None
     if not ID_PATTERN.fullmatch(cid):
         errors.append(fields["id"].error(f"component id '{cid}' may use only a-z, 0-9 and '-'"))
+        return None
+    if len(cid) > MAX_ID:
+        errors.append(
+            fields["id"].error(
+                f"component id is too long ({len(cid)} characters; at most {MAX_ID})"
+            )
+        )
         return None
     if cid.startswith("group-"):
         errors.append(

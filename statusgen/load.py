@@ -40,6 +40,7 @@ from .parallel import map_forked
 from .policy import URGENCIES, HolidayReading, HolidaysKey
 from .source import (
     ID_PATTERN,
+    MAX_ID,
     Located,
     check_keys,
     located_choice,
@@ -138,6 +139,15 @@ def load_site(
                     SourceRef(shown, 1),
                     f"file name '{shown.rpartition('/')[2]}' is not a valid id "
                     "(use a-z, 0-9 and '-', then .md)",
+                )
+            )
+            continue
+        if len(incident_id) > MAX_ID:
+            errors.append(
+                SourceError(
+                    SourceRef(rel, 1),
+                    f"file name '{name}' is too long for an id ({len(incident_id)} characters "
+                    f"before .md; at most {MAX_ID})",
                 )
             )
             continue

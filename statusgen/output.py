@@ -184,22 +184,29 @@ def _write_marker(folder: Path, data: bytes) -> None:
         stream.write(data)
 
 
-def _write_all(
-    outputs: Iterable[Output], root: Path, old: Path, previous: Written
-) -> tuple[int, Written]:
-    seen: set[str] = set()
-    made: set[str] = {""}
-    written: Written = {}
-    todo: list[tuple[Output, str, str]] = []
-    new_root, old_root = f"{root}{os.sep}", f"{old}{os.sep}"
+def check_paths(outputs: Iterable[Output]) -> None:
+    """OutputError unless every output has a path of its own inside the site."""
+    seen: set[str] = {MARKER}
     for output in outputs:
         relative = PurePosixPath(output.path)
         if relative.is_absolute() or ".." in relative.parts or not relative.parts:
             raise OutputError(f"refusing to write outside the site: {output.path}")
         key = output.path.lower()  # case-insensitive file systems would merge these
-        if key in seen or key == MARKER:
+        if key in seen:
             raise OutputError(f"two outputs would be written to {output.path}")
         seen.add(key)
+
+
+def _write_all(
+    outputs: Iterable[Output], root: Path, old: Path, previous: Written
+) -> tuple[int, Written]:
+    outputs = list(outputs)
+    check_paths(outputs)
+    made: set[str] = {""}
+    written: Written = {}
+    todo: list[tuple[Output, str, str]] = []
+    new_root, old_root = f"{root}{os.sep}", f"{old}{os.sep}"
+    for output in outputs:
         native = output.path.replace("/", os.sep)
         folder = os.path.dirname(native)
         if folder not in made:
@@ -218,7 +225,7 @@ def _write_all(
     for (output, _, _), size in zip(todo, _render_all(todo), strict=True):
         if output.key is not None:
             written[output.path] = (output.key, size)
-    return len(seen), written
+    return len(outputs), written
 
 
 def _render_one(job: tuple[Output, str, str]) -> int:

@@ -32,6 +32,7 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_ID = 100  # characters: an id names files, whose names a file system keeps short
 _TIMESTAMP = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?\s*(?:Z|[+-]\d{2}:?\d{2})?"
 )

@@ -382,3 +382,51 @@ def test_markdown_that_would_convert_slowly_or_overflow_is_refused_fast(
         "incidents/x.md:5: the update's text has too many unbalanced brackets",
         "incidents/x.md:8: the update's text is nested too deeply",
     ]
+
+
+def test_ids_too_long_for_a_file_name_are_refused(
+    built_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(built_project, f"incidents/{'a' * 101}.md", GOOD)
+    long_id = "b" * 101
+    write(
+        built_project,
+        "components.yaml",
+        COMPONENTS.replace(
+            "      - id: db\n", f"      - id: {long_id}\n        name: B\n      - id: db\n"
+        ),
+    )
+    assert both_refuse(built_project, capsys) == [
+        "components.yaml:15: component id is too long (101 characters; at most 100)",
+        f"incidents/{'a' * 101}.md:1: file name '{'a' * 101}.md' is too long for an id "
+        "(101 characters before .md; at most 100)",
+    ]
+
+
+def test_check_finds_two_files_claiming_one_path(
+    built_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Page 2 of db's history would be components/db-2.html, the page of a component "db-2".
+    write(
+        built_project,
+        "components.yaml",
+        COMPONENTS.replace(
+            "        name: Database\n",
+            "        name: Database\n      - id: db-2\n        name: Replica\n",
+        ),
+    )
+    for n in range(55):
+        day = f"2026-{1 + n // 28:02d}-{1 + n % 28:02d}"
+        write(
+            built_project,
+            f"incidents/old-{n}.md",
+            incident(
+                "title: Old\nimpact: minor\ncomponents: [db]",
+                f"## Resolved {day} 11:00\nOk.\n\n## Investigating {day} 10:00\nHm.\n",
+            ),
+        )
+    assert both_refuse(built_project, capsys) == []
+    assert main(["-C", str(built_project), "check"]) == 1
+    assert capsys.readouterr().err == (
+        "statusgen: two outputs would be written to components/db-2.html\n"
+    )
