@@ -21,7 +21,7 @@ from .config import (
     unknown_component,
 )
 from .errors import BuildFailed, SourceError, SourceRef
-from .markup import CONVERTER, markdown_problem, markdown_to_html
+from .markup import CONVERTER, markdown_to_html, text_problem
 from .model import (
     IMPLIED_STATUS,
     INCIDENT_STATUSES,
@@ -457,16 +457,6 @@ def parse_updates(
             continue
         updates.append(Update(status, at, text, eta, lineno, rendered=markdown_to_html(text)))
     return "\n".join(summary).strip(), updates
-
-
-MAX_TEXT = 64 * 1024  # characters of one update or summary: a long post-mortem is a tenth of it
-
-
-def text_problem(text: str) -> str | None:
-    """Why a text cannot be converted in bounded time, if it cannot (to follow "the text")."""
-    if len(text) > MAX_TEXT:
-        return f"is too long ({len(text):,} characters; at most {MAX_TEXT:,})"
-    return markdown_problem(text)
 
 
 def _parse_heading(

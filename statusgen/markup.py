@@ -110,8 +110,22 @@ def markdown_to_html(text: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def render_markdown(text: str) -> Markup:
     """The templates' `markdown` filter. (Updates are converted when their file is read; the
-    cache serves templates that convert the same texts again.)"""
+    cache serves templates that convert the same texts again.) A text beyond the limits the
+    loader applies to updates is refused the same way."""
+    problem = text_problem(text)
+    if problem is not None:
+        raise MarkdownProblem(f"the text given to the markdown filter {problem}")
     return Markup(markdown_to_html(text))
+
+
+MAX_TEXT = 64 * 1024  # characters of one text: a long post-mortem is a tenth of it
+
+
+def text_problem(text: str) -> str | None:
+    """Why a text cannot be converted in bounded time, if it cannot (to follow "the text")."""
+    if len(text) > MAX_TEXT:
+        return f"is too long ({len(text):,} characters; at most {MAX_TEXT:,})"
+    return markdown_problem(text)
 
 
 def _unneeded(text: str) -> frozenset[tuple[str, str]]:

@@ -430,3 +430,23 @@ def test_check_finds_two_files_claiming_one_path(
     assert capsys.readouterr().err == (
         "statusgen: two outputs would be written to components/db-2.html\n"
     )
+
+
+def test_the_markdown_filter_keeps_the_limits_of_updates(
+    built_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        built_project, "templates/partials/custom_footer.html", "{{ site.description|markdown }}\n"
+    )
+    description = "[" * 20_000
+    write(
+        built_project,
+        "components.yaml",
+        COMPONENTS.replace("  timezone:", f"  description: '{description}'\n  timezone:"),
+    )
+    started = time.perf_counter()
+    assert main(["-C", str(built_project), "check"]) == 1
+    assert time.perf_counter() - started < 20  # unguarded: over a minute
+    err = capsys.readouterr().err
+    assert "custom_footer.html:1: template error in " in err
+    assert "the text given to the markdown filter has too many unbalanced brackets" in err
