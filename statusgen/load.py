@@ -224,21 +224,35 @@ def _parse_file(
 
 def incident_files(project: Path, errors: list[SourceError] | None = None) -> list[str]:
     """Every incident file as a POSIX path relative to the project, in a stable order; a folder
-    that cannot be read is added to `errors`, when given (its incidents would be missed)."""
+    that cannot be read is added to `errors`, when given (its incidents would be missed).
+
+    Hidden files and folders are skipped, and links to folders are not followed. The walk keeps
+    its own stack: folders nested a thousand deep would exhaust a recursive one."""
     found: list[str] = []
-
-    def unreadable(error: OSError) -> None:
-        # A missing incidents/ is reported by the loader, with what to do about it.
-        if errors is not None and not isinstance(error, FileNotFoundError):
-            where = Path(error.filename).relative_to(project).as_posix()
-            errors.append(
-                SourceError(SourceRef(f"{where}/", 0), f"folder cannot be read ({error.strerror})")
-            )
-
-    for folder, subfolders, names in os.walk(project / INCIDENTS_DIR, onerror=unreadable):
-        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
-        prefix = Path(folder).relative_to(project).as_posix()
-        found.extend(f"{prefix}/{n}" for n in names if n.endswith(".md") and not n.startswith("."))
+    pending = [INCIDENTS_DIR]
+    while pending:
+        prefix = pending.pop()
+        try:
+            with os.scandir(project / prefix) as entries:
+                listed = [(entry.name, entry.is_dir(), entry.is_symlink()) for entry in entries]
+        except FileNotFoundError:  # a missing incidents/ is reported by the loader
+            continue
+        except OSError as error:
+            if errors is not None:
+                errors.append(
+                    SourceError(
+                        SourceRef(f"{prefix}/", 0), f"folder cannot be read ({error.strerror})"
+                    )
+                )
+            continue
+        for name, is_dir, is_link in listed:
+            if name.startswith("."):
+                continue
+            if is_dir:
+                if not is_link:
+                    pending.append(f"{prefix}/{name}")
+            elif name.endswith(".md"):
+                found.append(f"{prefix}/{name}")
     # Sorted by parts, so that a folder's files stay together.
     found.sort(key=lambda p: p.split("/"))
     return found

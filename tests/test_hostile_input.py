@@ -450,3 +450,15 @@ def test_the_markdown_filter_keeps_the_limits_of_updates(
     err = capsys.readouterr().err
     assert "custom_footer.html:1: template error in " in err
     assert "the text given to the markdown filter has too many unbalanced brackets" in err
+
+
+def test_folders_nested_a_thousand_deep_are_walked(
+    built_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = built_project / "incidents"
+    for _ in range(1200):  # one at a time: making them all at once recurses too
+        deep = deep / "a"
+        deep.mkdir()
+    (deep / "deep.md").write_text(GOOD.replace("title: Slow", "title: Deep"))
+    assert main(["-C", str(built_project), "check"]) == 0
+    assert "ok: 2 incidents" in capsys.readouterr().out
