@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 from . import api, badges, cache, feeds, ical, load, output, parallel
 from .compute import Computed, compute
-from .errors import TemplateFailed
+from .errors import StatusgenError, TemplateFailed
 from .model import Site, SiteInfo, Snapshot
+from .source import YEARS
 
 if TYPE_CHECKING:
     import jinja2
@@ -30,9 +31,15 @@ class Report:
 def build_time() -> datetime:
     """Now, or SOURCE_DATE_EPOCH when set, for reproducible builds."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=UTC)
-    return datetime.now(tz=UTC)
+    if not epoch:
+        return datetime.now(tz=UTC)
+    limit = datetime(YEARS[-1] + 1, 1, 1, tzinfo=UTC).timestamp()
+    if not epoch.isdigit() or int(epoch) >= limit:
+        raise StatusgenError(
+            f"SOURCE_DATE_EPOCH '{epoch[:30]}' is not a build time (whole seconds since "
+            f"1970-01-01 UTC, before {YEARS[-1] + 1})"
+        )
+    return datetime.fromtimestamp(int(epoch), tz=UTC)
 
 
 def check(project: Path, *, now: datetime | None = None) -> Site:

@@ -37,6 +37,12 @@ def _timestamp(text: str) -> datetime:
         raise argparse.ArgumentTypeError(str(problem)) from None
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port (a number from 0 to 65535)")
+    return int(text)
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
@@ -234,7 +240,9 @@ def make_parser() -> argparse.ArgumentParser:
         "On a content error the last good site stays up and the error is shown in the "
         "terminal and on the page. Stop with Ctrl-C.",
     )
-    serve.add_argument("--port", type=int, default=8000, help="default 8000; 0 picks a free one")
+    serve.add_argument(
+        "--port", type=_port, default=8000, help="0-65535; default 8000; 0 picks a free one"
+    )
     serve.add_argument(
         "--out",
         type=Path,

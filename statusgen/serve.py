@@ -64,9 +64,24 @@ def serve(project: Path, out: Path | None, port: int, *, quiet: bool = False) ->
         )
     temporary = out is None
     target = out or Path(tempfile.mkdtemp(prefix="statusgen-preview-")) / "site"
+    try:
+        return _serve(project, target, port, quiet)
+    finally:  # however it ends, a preview leaves no folder of its own behind
+        if temporary:
+            shutil.rmtree(target.parent, ignore_errors=True)
+
+
+def _serve(project: Path, target: Path, port: int, quiet: bool) -> int:
     state = PreviewState()
+    handler = partial(_Handler, state=state, directory=str(target))
+    # Bound first: a port that is taken is said at once, before any build.
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     rebuild = partial(_rebuild, project, target, state, quiet)
-    rebuild()
+    try:
+        rebuild()
+    except BaseException:
+        server.server_close()
+        raise
     changed = threading.Event()
     observer = Observer()
     # By its absolute path: watching "." makes watchdog warn about every folder under it.
@@ -74,8 +89,6 @@ def serve(project: Path, out: Path | None, port: int, *, quiet: bool = False) ->
     observer.start()
     worker = threading.Thread(target=_rebuild_loop, args=(changed, rebuild), daemon=True)
     worker.start()
-    handler = partial(_Handler, state=state, directory=str(target))
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     print(f"Serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -92,8 +105,6 @@ def serve(project: Path, out: Path | None, port: int, *, quiet: bool = False) ->
         logging.getLogger("watchdog").setLevel(logging.CRITICAL)
         observer.stop()
         observer.join(timeout=5)
-        if temporary:
-            shutil.rmtree(target.parent, ignore_errors=True)
     if not quiet:
         print("stopped", flush=True)
     return 0

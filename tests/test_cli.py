@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -295,3 +297,51 @@ def test_a_bug_in_a_worker_shows_the_workers_traceback(
     assert any(line.endswith("Unpicklable: a slip in a worker (7)") for line in err)
     assert any("breaks_in_a_worker" in line for line in err)
     assert "this is a bug in statusgen" in err[-1]
+
+
+@pytest.mark.parametrize("epoch", ["253402300000", "99999999999999", "yesterday"])
+def test_a_source_date_epoch_out_of_range_is_a_clear_error(
+    make_project: MakeProject,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    epoch: str,
+) -> None:
+    project = make_project({"incidents/slow.md": GOOD})
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    assert main(["-C", str(project), "check"]) == 1
+    assert capsys.readouterr().err == (
+        f"statusgen: SOURCE_DATE_EPOCH '{epoch}' is not a build time (whole seconds since "
+        "1970-01-01 UTC, before 2200)\n"
+    )
+
+
+@pytest.mark.parametrize("port", ["70000", "-5", "http"])
+def test_serve_refuses_a_port_out_of_range(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    project = make_project({"incidents/slow.md": GOOD})
+    with pytest.raises(SystemExit) as exited:
+        main(["-C", str(project), "serve", "--port", port])
+    assert exited.value.code == 2
+    assert f"argument --port: '{port}' is not a port (a number from 0 to 65535)" in (
+        capsys.readouterr().err
+    )
+
+
+def test_serve_on_a_taken_port_says_so_and_leaves_no_folder(
+    make_project: MakeProject,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    project = make_project({"incidents/slow.md": GOOD})
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        assert main(["-C", str(project), "serve", "--port", port]) == 1
+    assert "statusgen: Address already in use" in capsys.readouterr().err
+    assert list((tmp_path / "tmp").iterdir()) == []
