@@ -460,5 +460,11 @@ def test_folders_nested_a_thousand_deep_are_walked(
         deep = deep / "a"
         deep.mkdir()
     (deep / "deep.md").write_text(GOOD.replace("title: Slow", "title: Deep"))
-    assert main(["-C", str(built_project), "check"]) == 0
-    assert "ok: 2 incidents" in capsys.readouterr().out
+    try:
+        assert main(["-C", str(built_project), "check"]) == 0
+        assert "ok: 2 incidents" in capsys.readouterr().out
+    finally:  # removed here, from the bottom up: a recursive removal would overflow as well
+        (deep / "deep.md").unlink()
+        while deep != built_project / "incidents":
+            deep.rmdir()
+            deep = deep.parent
