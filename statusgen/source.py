@@ -108,7 +108,7 @@ def parse_yaml(text: str, path: str, first_line: int, errors: list[SourceError])
     finally:
         loader.dispose()
     document = Located(node, path, first_line)
-    errors.extend(_vet(document))
+    errors.extend(_vet(document, text))
     return document
 
 
@@ -118,23 +118,75 @@ _PLAIN_TAGS = frozenset(
 )
 
 
-def _vet(document: Located) -> list[SourceError]:
+def _vet(document: Located, text: str) -> list[SourceError]:
     """Refuse what would make reading the document unsafe or unbounded; return its duplicate keys.
 
-    The node graph is walked once, each shared node (an alias) counted by the size it expands to,
-    so a small file cannot expand to millions of values however its anchors nest."""
+    Run on every incident's front matter, so the common case is kept lean: without a '*' the
+    document has no alias (its nodes form a tree no larger than the text), and without a '!' or
+    a '<<' every tag is one of the plain ones."""
+    tagged = "!" in text or "<<" in text
     duplicates: list[SourceError] = []
+    visited: set[int] = set()
+    stack: list[Node] = [document.node]
+    while stack:
+        node = stack.pop()
+        if id(node) in visited:  # a node an alias shares: vetted once
+            continue
+        visited.add(id(node))
+        if tagged and node.tag not in _PLAIN_TAGS:
+            here = document.at(node)
+            if node.tag == "tag:yaml.org,2002:merge":
+                raise here.error("YAML merge keys ('<<') are not supported (write the keys out)")
+            raise here.error(
+                f"YAML tag '{node.tag.removeprefix('tag:yaml.org,2002:')}' is not allowed "
+                "(plain text, numbers, true/false, lists and mappings only)"
+            )
+        if isinstance(node, MappingNode):
+            keys: set[str] = set()
+            for key, value in node.value:
+                if not isinstance(key, ScalarNode):
+                    raise document.at(key).error(
+                        "a key must be plain text, not a list or a mapping"
+                    )
+                if key.value in keys:
+                    duplicates.append(_duplicate(document, node, key))
+                keys.add(key.value)
+                stack.append(key)
+                stack.append(value)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif node.tag == _INT and len(node.value) > _LONGEST_INT:
+            raise document.at(node).error(f"number '{node.value[:40]}' is too long")
+    if "*" in text:
+        _check_aliases(document)
+    return duplicates
+
+
+_INT = "tag:yaml.org,2002:int"
+_LONGEST_INT = 4000  # digits; Python refuses to convert a longer text to an int
+
+
+def _duplicate(document: Located, mapping: MappingNode, key: ScalarNode) -> SourceError:
+    first = next(k for k, _ in mapping.value if isinstance(k, ScalarNode) and k.value == key.value)
+    line = document.at(first).where.line
+    return document.at(key).error(f"duplicate key '{key.value}' (also on line {line})")
+
+
+def _check_aliases(document: Located) -> None:
+    """Refuse an alias inside the value it names, and aliases that expand too far.
+
+    Each shared node is counted by the size it expands to, once, so a small file cannot expand
+    to millions of values however its anchors nest, nor take long to find out."""
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()
     stack: list[tuple[Node, bool]] = [(document.node, False)]
     while stack:
         node, children_done = stack.pop()
-        here = document.at(node)
         if children_done:
             open_nodes.discard(id(node))
             size = 1 + sum(sizes[id(child)] for child in _children(node))
             if size > MAX_YAML_VALUES:
-                raise here.error(
+                raise document.at(node).error(
                     f"YAML expands to more than {MAX_YAML_VALUES:,} values through its aliases "
                     "(write the values out, or use fewer '*' references)"
                 )
@@ -143,25 +195,10 @@ def _vet(document: Located) -> list[SourceError]:
         if id(node) in sizes:
             continue
         if id(node) in open_nodes:
-            raise here.error("YAML alias refers to the value that contains it")
-        if node.tag not in _PLAIN_TAGS:
-            if node.tag == "tag:yaml.org,2002:merge":
-                raise here.error("YAML merge keys ('<<') are not supported (write the keys out)")
-            raise here.error(
-                f"YAML tag '{node.tag.removeprefix('tag:yaml.org,2002:')}' is not allowed "
-                "(plain text, numbers, true/false, lists and mappings only)"
-            )
-        if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
-            try:
-                SafeConstructor().construct_object(node)
-            except (ValueError, OverflowError):
-                raise here.error(f"number '{node.value[:40]}' is too long") from None
-        if isinstance(node, MappingNode):
-            duplicates.extend(_duplicate_keys(document, node))
+            raise document.at(node).error("YAML alias refers to the value that contains it")
         open_nodes.add(id(node))
         stack.append((node, True))
         stack.extend((child, False) for child in _children(node))
-    return duplicates
 
 
 def _children(node: Node) -> list[Node]:
@@ -170,23 +207,6 @@ def _children(node: Node) -> list[Node]:
     if isinstance(node, SequenceNode):
         return list(node.value)
     return []
-
-
-def _duplicate_keys(document: Located, node: MappingNode) -> list[SourceError]:
-    errors = []
-    first: dict[str, int] = {}
-    for key, _ in node.value:
-        here = document.at(key)
-        if not isinstance(key, ScalarNode):
-            raise here.error("a key must be plain text, not a list or a mapping")
-        line = here.where.line
-        if key.value in first:
-            errors.append(
-                here.error(f"duplicate key '{key.value}' (also on line {first[key.value]})")
-            )
-        else:
-            first[key.value] = line
-    return errors
 
 
 def check_keys(mapping: Located, allowed: Iterable[str], what: str) -> list[SourceError]:
