@@ -69,8 +69,7 @@ class Calendar:
         if self.always:
             yield start.astimezone(UTC), END_OF_TIME
             return
-        day = start.astimezone(self.timezone).date()
-        day = day - timedelta(days=1) if day > date.min else day
+        day = start.astimezone(self.timezone).date() - timedelta(days=1)
         # Without a working week, only the special days can have working time.
         last = _LAST_DAY if any(self.week) else min(max(self.special_days, default=day), _LAST_DAY)
         while day <= last:

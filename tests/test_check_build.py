@@ -1,0 +1,422 @@
+"""Whatever `check` accepts, `build` builds: random sites, checked and then built.
+
+Each example writes a small project — components.yaml with random groups, time zones, uptime
+settings, SLA calendars, priorities and policies; a few incident and maintenance files with
+random front matter and updates; sometimes the site's own templates — and a random build time.
+When `check` accepts it, the build must succeed; when `check` refuses it, so must the build.
+Neither may raise anything but statusgen's own errors. A site template written to fail at render
+time may fail the build, but only with a message naming the template's file and line.
+
+Set STATUSGEN_FUZZ_EXAMPLES to run more examples than CI does (which runs a fixed sequence).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import TypeVar
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from statusgen.build import build, check
+from statusgen.errors import StatusgenError, TemplateFailed
+
+EXAMPLES = int(os.environ.get("STATUSGEN_FUZZ_EXAMPLES", "400"))
+T = TypeVar("T")
+
+ZONES = [
+    "UTC", "America/Sao_Paulo", "Europe/Berlin", "America/New_York", "Asia/Kathmandu",
+    "Australia/Lord_Howe", "Pacific/Kiritimati", "Etc/GMT+12",
+]  # fmt: skip
+LANGUAGES = ["en", "pt-BR", "de", "ja", "zz"]  # zz: no such locale, so English
+IDS = ["api", "web", "db", "auth"]
+TIERS = ["core", "default", "gold"]
+PRIORITIES = ["P1", "P2", "P3"]
+IMPACTS = ["none", "minor", "major", "critical"]
+COMPONENT_STATUSES = ["degraded_performance", "partial_outage", "major_outage"]
+INCIDENT_STATUSES = ["Investigating", "identified", "MONITORING", "Resolved", "Postmortem"]
+MAINTENANCE_STATUSES = [
+    "Scheduled",
+    "In progress",
+    "in-progress",
+    "Verifying",
+    "Completed",
+    "Cancelled",
+]
+OTHER_STATUSES = ["Fixed", "Resolved", "Scheduled"]  # unknown, or of the other kind
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun", "Monday"]
+HOURS = [
+    '["09:00-18:00"]', '["09:00-12:00", "13:00-18:00"]', '["00:00-24:00"]', '["22:00-23:59"]',
+    '["09:00-09:30"]', '"09:00-17:30"',
+]  # fmt: skip
+BAD_HOURS = ["[]", '["18:00-09:00"]', '["9:00-17:60"]', '["10:00-12:00", "09:00-11:00"]']
+DURATIONS = ["30m", "2h", "1h30m", "2bd", "7d", "0.5h", "366d"]
+BAD_DURATIONS = ["8785h", "0h", "99999999999h", "2 hours", "1d2h", "367d", "2352h", "261bd"]
+WINDOWS = [
+    '["sat-sun 00:00-06:00"]',
+    '["fri 22:00-24:00", "sat 00:00-06:00"]',
+    '"mon,wed 00:00-24:00"',
+]
+BAD_WINDOWS = ['["mon 25:00-26:00"]', '["someday 00:00-01:00"]']
+HOLIDAYS = ["{country: BR, subdivision: SP}", "{country: US}", "{country: PT}"]
+# Building blocks of update texts (see tests/test_markup.py for the converter's own test).
+MARKDOWN = [
+    "word", "Rolled back **the release**", "`v2.3`", "[status](https://example.com)", "*", "_",
+    "<b>bold</b>", "<script>alert(1)</script>", "&amp;", "\n", "\n\n", "- item\n", "  - nested\n",
+    "1. first\n", "> quoted\n", "\n```\n## Resolved 2026-11-22 10:00\n```\n", "| a | b |\n|---|---|\n",
+    "### Detail\n", "é ✓ 漢字 🚀", "\\*", "    code\n",
+]  # fmt: skip
+# Site template bodies: plausible ones, which every page must render...
+SAFE_SNIPPETS = [
+    "<p>{{ site.title }} · {{ snapshot.indicator.value }}</p>",
+    "{% for s in snapshot.open_incidents %}<p>{{ s.incident.title }} {{ s.duration|duration }}</p>{% endfor %}",
+    "<p>{{ page_path }} {{ root }}</p>",
+    "{{ _('Operational') }}",
+    "<p>{{ snapshot.now|local_time }} {{ snapshot.now|utc_time }}</p>",
+    "{% if snapshot.upcoming_maintenance %}<p>{{ snapshot.upcoming_maintenance|length }}</p>{% endif %}",
+    "{{ super() }}",
+    "Olá, ✓ & <em>status</em>",
+    "{{ '**bold**'|markdown }}",
+]  # fmt: skip
+# ...and ones that fail at render time, which may fail the build with the file and line.
+FAILING_SNIPPETS = [
+    "{{ 1/0 }}",
+    "{{ site.owner.name }}",
+    "{{ snapshot.now|duration }}",
+    "{{ site.title|local_time }}",
+    "{% include 'missing.html' %}",
+    "{{ snapshot.incidents[7].id }}",
+    "{% block broken %}",
+]
+BLOCKS = {
+    "base.html": ["title", "head_extra", "footer_extra", "banner"],
+    "index.html": ["incidents", "maintenance", "components", "recent"],
+}
+# Build times and content cluster around one moment, sometimes at the ends of the years the
+# loader accepts, or across a DST change; within a few days, so that most content is visible.
+BASES = [
+    datetime(2026, 11, 22, 15, 0, tzinfo=UTC),
+    datetime(1970, 1, 2, 0, 0, tzinfo=UTC),
+    datetime(2199, 12, 30, 12, 0, tzinfo=UTC),
+    datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
+    datetime(2026, 11, 1, 6, 0, tzinfo=UTC),
+]
+# Content stays within the years the loader will accept, in any time zone it is written in.
+# (Years 1 to 1969 and 2200 to 9999 are excluded until the loader bounds the years of
+# timestamps: converting them to UTC or to the site's zone overflows in source.py and the outputs.)
+EARLIEST = datetime(1970, 1, 1, 14, 0, tzinfo=UTC)
+LATEST = datetime(2199, 12, 31, 9, 0, tzinfo=UTC)
+
+
+# Thousands of small sites are written and deleted: in memory where the system offers it.
+SCRATCH = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+# What a project may get wrong, or stretch: each project stretches at most one of these, so that
+# its oddity is what check and build meet rather than hidden behind another mistake.
+ODDITIES = [
+    "timestamp", "url", "language", "ids", "uptime", "days", "hours", "zone", "holidays",
+    "duration", "calendar", "window", "matrix", "impact", "component", "status", "eta", "started",
+    "priority", "urgency", "schedule", "front", "heading", "template",
+]  # fmt: skip
+
+
+@dataclass
+class Project:
+    """The files of a project, and what was drawn odd in it."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    oddity: str | None = None
+    may_fail_to_render: bool = False  # a site template written to fail
+
+
+def quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML scalar
+
+
+class Author:
+    """Draws the parts of one project: valid ones, except where its one oddity (if it has one,
+    as one project in two does) may draw from the odd values as well."""
+
+    def __init__(self, draw: st.DrawFn) -> None:
+        self.draw = draw
+        self.moments = [draw(st.sampled_from(BASES))]
+        self.oddity = draw(st.none() | st.sampled_from(ODDITIES))
+        self.tz = self.pick(ZONES, ["Mars/Olympus"], "zone")
+
+    def pick(self, valid: list[T], odd: list[T] | None = None, oddity: str = "") -> T:
+        if odd and oddity == self.oddity and self.draw(st.booleans()):
+            return self.draw(st.sampled_from(odd))
+        return self.draw(st.sampled_from(valid))
+
+    def odd(self, oddity: str) -> bool:
+        """Whether to stretch `oddity` here."""
+        return oddity == self.oddity and self.draw(st.booleans())
+
+    def chance(self, one_in: int) -> bool:
+        return self.draw(st.integers(1, one_in)) == 1
+
+    def text(self) -> str:
+        return self.draw(texts.filter(str.strip))
+
+    def duration(self, calendar: str) -> str:
+        """A target: the longest allowed only on 24x7, the only calendar sure to have them."""
+        longest = ["8784h", "366bd"] if calendar == "24x7" else []
+        return self.pick(DURATIONS + longest, BAD_DURATIONS, "duration")
+
+    def moment(self) -> datetime:
+        """An instant near one drawn before (or the base): often on it or a minute away, so that
+        updates collide, and windows, updates and the build time fall in every order."""
+        pivot = self.draw(st.sampled_from(self.moments))
+        minutes = self.draw(
+            st.sampled_from([0, 1, -1, 60, -60, 1440, -1440, 4320, -4320])
+            | st.integers(-6 * 1440, 6 * 1440)
+        )
+        found = min(max(pivot + timedelta(minutes=minutes), EARLIEST), LATEST)
+        self.moments.append(found)
+        return found
+
+    def timestamp(self, moment: datetime | None = None) -> str:
+        """A timestamp as written in a file: in the site's zone, in UTC or with an offset."""
+        moment = moment or self.moment()
+        form = self.pick(["local", "local", "seconds", "utc", "offset"], ["broken"], "timestamp")
+        if form == "broken":
+            return self.draw(st.sampled_from(["2026-13-01 10:00", "tomorrow", "2026-11-22"]))
+        if form == "utc":
+            return f"{moment:%Y-%m-%dT%H:%MZ}"
+        if form == "offset":
+            kathmandu = moment.astimezone(timezone(timedelta(hours=5, minutes=45)))
+            return kathmandu.isoformat(timespec="minutes")
+        local = moment.astimezone(ZoneInfo(self.tz)) if self.tz in ZONES else moment
+        if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+            return local.isoformat(timespec="minutes")  # in the hour a DST change repeats
+        return f"{local:%Y-%m-%d %H:%M:%S}" if form == "seconds" else f"{local:%Y-%m-%d %H:%M}"
+
+
+# Control characters (category Cc) are excluded until the feeds drop them or the loader refuses
+# them: a title with U+001F (written \u001f in YAML) makes lxml raise ValueError in feeds.py.
+texts = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12)
+markdown_texts = st.lists(st.sampled_from(MARKDOWN) | texts, max_size=6).map("".join)
+
+
+def components_yaml(a: Author) -> tuple[str, list[str], list[str]]:
+    """components.yaml, the component ids it declares and the priorities it names."""
+    draw = a.draw
+    lines = [
+        "site:",
+        f"  title: {quoted(a.text())}",
+        f"  url: {a.pick(['https://example.test/status/', 'https://example.test'], ['status'], 'url')}",
+        f"  timezone: {a.tz}",
+        f"  language: {a.pick(LANGUAGES, ['EN_us!'], 'language')}",
+        "groups:",
+    ]
+    ids: list[str] = []
+    for _ in range(draw(st.integers(1, 2))):
+        members = draw(st.lists(st.sampled_from(IDS), min_size=1, max_size=2, unique=True))
+        if not a.odd("ids"):  # ids are unique across groups, and a group is never empty
+            members = [cid for cid in members if cid not in ids]
+            if not members:
+                continue
+        lines += [f"  - name: {quoted(a.text())}", "    components:"]
+        for cid in members:
+            ids.append(cid)
+            lines += [f"      - id: {cid}", f"        name: {quoted(a.text())}"]
+            if a.chance(2):
+                lines.append(f"        tier: {a.pick(TIERS)}")
+    if a.chance(2):
+        lines += ["uptime:", f"  days: {a.pick([1, 2, 7, 30, 366], [0, 400], 'uptime')}"]
+        if a.chance(2):
+            weight = a.pick([0, 0.5, 1], [1.5, -0.1], "uptime")
+            lines.append(f"  weights: {{partial_outage: {weight}, major_outage: 1}}")
+    calendars = ["24x7"]
+    if a.chance(2):
+        lines.append("calendars:")
+        names = ["business", "support"]
+        for name in draw(st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True)):
+            calendars.append(name)
+            days = draw(st.lists(st.sampled_from(DAYS), min_size=1, max_size=5))
+            days = a.pick([days], [[], ["fry"]], "days")
+            lines += [f"  {name}:", f"    days: [{', '.join(days)}]"]
+            lines.append(f"    hours: {a.pick(HOURS, BAD_HOURS, 'hours')}")
+            if a.chance(2):
+                lines.append(f"    timezone: {a.pick(ZONES, ['Mars/Olympus'], 'zone')}")
+            # Seldom (reading a country's holidays takes longer than a build), unless stretched.
+            if a.chance(20) or a.odd("holidays"):
+                lines.append(f"    holidays: {a.pick(HOLIDAYS, ['{country: XX}'], 'holidays')}")
+            if a.chance(2):
+                day = (a.moment() + timedelta(days=1)).date()
+                lines.append(f"    extra_dates: {{{day}: {a.pick(['closed', '09:00-13:00'])}}}")
+    named: set[str] = set()  # the priorities an incident may name
+
+    def priority() -> str:
+        named.add(found := a.pick(PRIORITIES))
+        return found
+
+    def cells() -> str:
+        impacts = a.pick([IMPACTS], [IMPACTS[1:]], "matrix")
+        return ", ".join(f"{i}: {priority()}" for i in impacts)
+
+    if a.chance(2):
+        lines.append("priorities:")
+        if a.chance(2):
+            lines.append("  matrix:")
+            urgencies = a.pick([["low", "medium", "high"]], [["high"]], "matrix")
+            lines += [f"    {urgency}: {{{cells()}}}" for urgency in urgencies]
+        lines.append(f"  default: {{{cells()}}}")
+    if a.chance(2):
+        lines.append("policies:")
+        for tier in draw(st.lists(st.sampled_from(TIERS), min_size=1, max_size=2, unique=True)):
+            lines.append(f"  {tier}:")
+            for name in draw(
+                st.lists(st.sampled_from(PRIORITIES), min_size=1, max_size=2, unique=True)
+            ):
+                named.add(name)
+                first, last = a.pick(calendars), a.pick(calendars, ["nowhere"], "calendar")
+                lines.append(
+                    f"    {name}: {{first_response: {a.duration(first)}, "
+                    f"resolution: {{target: {a.duration(last)}, calendar: {last}}}, "
+                    f"calendar: {first}}}"
+                )
+            if a.chance(2):
+                calendar = a.pick(calendars)
+                lines.append(
+                    f"    maintenance: {{notice: {a.duration(calendar)}, "
+                    f"calendar: {calendar}, windows: {a.pick(WINDOWS, BAD_WINDOWS, 'window')}}}"
+                )
+    return "\n".join(lines) + "\n", ids, sorted(named)
+
+
+def incident_file(a: Author, ids: list[str], priorities: list[str]) -> str:
+    """An incident or maintenance file: front matter, and updates written in any order."""
+    draw = a.draw
+    maintenance = a.chance(3)
+    front: list[str] = ["type: maintenance"] if maintenance else []
+    front.append(f"title: {quoted(a.text())}")
+    if not maintenance:
+        front.append(f"impact: {a.pick(IMPACTS, ['severe'], 'impact')}")
+    chosen = (
+        draw(st.lists(st.sampled_from(ids), min_size=1, max_size=3, unique=True)) if ids else []
+    )
+    chosen = a.pick([chosen], [[], [*chosen, "nope"]], "component")
+    if maintenance or a.chance(2):
+        front.append(f"components: [{', '.join(chosen)}]")
+    else:
+        statuses = COMPONENT_STATUSES + (["operational"] if a.odd("component") else [])
+        pairs = [f"{c}: {draw(st.sampled_from(statuses))}" for c in chosen]
+        front.append(f"components: {{{', '.join(pairs)}}}")
+    statuses = MAINTENANCE_STATUSES if maintenance else INCIDENT_STATUSES
+    updates = []
+    posted: set[tuple[str, datetime]] = set()
+    for _ in range(draw(st.integers(0 if maintenance else 1, 5))):
+        at = a.moment()
+        status = a.pick(statuses, OTHER_STATUSES, "status")
+        # Excluded until the feeds order two updates of one status at one time: feeds.py's
+        # recent_updates() compares the Update objects themselves and raises TypeError.
+        same = (status.lower().replace("-", " "), at)
+        if same in posted:
+            continue
+        posted.add(same)
+        eta = f"ETA: {a.pick([a.timestamp()], ['soon'], 'eta')}\n" if a.chance(5) else ""
+        updates.append((at, f"## {status} {a.timestamp(at)}\n{eta}{draw(markdown_texts)}"))
+    if updates and not maintenance and a.chance(2):  # before (or, odd, after) the first update
+        first = min(at for at, _ in updates)
+        early = a.pick([0, 1, 90], [-5], "started")
+        front.append(f"started: {a.timestamp(first - timedelta(minutes=early))}")
+    if not maintenance and a.chance(4):
+        front.append(f"eta: {a.timestamp()}")
+    if not maintenance and priorities and a.chance(4):
+        front.append(f"priority: {a.pick(priorities, ['P9'], 'priority')}")
+    if not maintenance and a.chance(4):
+        front.append(f"urgency: {a.pick(['low', 'medium', 'high'], ['extreme'], 'urgency')}")
+    if maintenance:
+        start = a.moment()
+        end = start + timedelta(minutes=a.pick([1, 60, 240, 3000], [0, -60], "schedule"))
+        front += [f"scheduled_start: {a.timestamp(start)}", f"scheduled_end: {a.timestamp(end)}"]
+    if a.odd("front"):
+        front.append(a.pick(["compnents: [api]", "title: [a, b]", "scheduled_end: x", "{"]))
+    body = [draw(markdown_texts)] if a.chance(2) else []
+    body += [text for _, text in draw(st.permutations(updates))]
+    if a.odd("heading"):
+        body.append("## Resolved whenever")
+    return "---\n" + "\n".join(front) + "\n---\n" + "\n\n".join(body) + "\n"
+
+
+def site_templates(a: Author) -> tuple[dict[str, str], bool]:
+    """Overrides of blocks of base.html and index.html, and whether one is written to fail."""
+    draw = a.draw
+    files: dict[str, str] = {}
+    may_fail = False
+    for name in draw(
+        st.lists(st.sampled_from(sorted(BLOCKS)), min_size=1, max_size=2, unique=True)
+    ):
+        parts = [f'{{% extends "default/{name}" %}}']
+        for block in draw(
+            st.lists(st.sampled_from(BLOCKS[name]), min_size=1, max_size=2, unique=True)
+        ):
+            failing = a.odd("template")
+            may_fail |= failing
+            snippets = st.sampled_from(FAILING_SNIPPETS if failing else SAFE_SNIPPETS)
+            inner = "\n".join(draw(st.lists(snippets, min_size=1, max_size=3)))
+            parts.append(f"{{% block {block} %}}\n{inner}\n{{% endblock %}}")
+        files[f"templates/{name}"] = "\n".join(parts) + "\n"
+    return files, may_fail
+
+
+@st.composite
+def projects(draw: st.DrawFn) -> tuple[Project, datetime]:
+    a = Author(draw)
+    config, ids, priorities = components_yaml(a)
+    project = Project({"components.yaml": config}, oddity=a.oddity)
+    for number in range(draw(st.integers(1, 3))):
+        project.files[f"incidents/i{number}.md"] = incident_file(a, ids, priorities)
+    if a.chance(3) or a.oddity == "template":
+        templates, project.may_fail_to_render = site_templates(a)
+        project.files.update(templates)
+    return project, a.moment()
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,  # the same examples on every run: a red CI can be reproduced
+    database=None,  # nothing is written into the checkout
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(projects())
+def test_whatever_check_accepts_build_builds(drawn: tuple[Project, datetime]) -> None:
+    project, now = drawn
+    with (
+        tempfile.TemporaryDirectory(dir=SCRATCH) as folder,
+        mock.patch.dict(os.environ, STATUSGEN_WORKERS="1"),
+    ):
+        root = Path(folder) / "project"
+        for name, text in project.files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text, encoding="utf-8")
+        out = Path(folder) / "site"
+        try:
+            check(root)
+        except StatusgenError:
+            event(f"check refused ({project.oddity})")  # see --hypothesis-show-statistics
+            with pytest.raises(StatusgenError):  # what check refuses, build refuses too
+                build(root, out, now=now, use_cache=False)
+            return
+        try:
+            build(root, out, now=now, use_cache=False)
+        except TemplateFailed as failed:
+            if not project.may_fail_to_render:
+                raise
+            assert re.match(r"\S+\.html:\d+: ", str(failed)), str(failed)
+            event("built: a site template failed")
+            return
+        event(f"built ({project.oddity})")
+        summary = json.loads((out / "api/v2/summary.json").read_text(encoding="utf-8"))
+        assert summary["page"]["url"].startswith("https://")
+        assert (out / "index.html").stat().st_size > 0
