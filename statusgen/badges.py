@@ -101,4 +101,4 @@ def badge(label: str, value: str, status: ComponentStatus) -> bytes:
 
     drawn = anybadge.Badge(label, value, default_color=COLOURS[status], template=_TEMPLATE)
     drawn.mask_str = "round"
-    return drawn.badge_svg_text.encode("utf-8")
+    return str(drawn.badge_svg_text).encode("utf-8")

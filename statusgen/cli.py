@@ -317,10 +317,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StatusgenError as error:
         print(f"statusgen: {error}", file=sys.stderr)
         if fmt == "github" and isinstance(error, TemplateFailed) and error.file:
-            line = f",line={error.line}" if error.line else ""
+            at_line = f",line={error.line}" if error.line else ""
             # Jinja names the file as its loader found it: from the current folder.
             path = Path(os.path.relpath(error.file)).as_posix()
-            print(f"::error file={path}{line}::{_github_escape(str(error))}")
+            print(f"::error file={path}{at_line}::{_github_escape(str(error))}")
         return EXIT_CONTENT_ERROR
     except BrokenPipeError:  # the reader of the output left (`statusgen check | head -1`)
         # Python writes what is left on exit: let that go nowhere rather than fail again.

@@ -12,7 +12,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import SourceError, SourceRef
 from .model import DEFAULT_UPTIME_WEIGHTS, Component, ComponentStatus, Group, SiteInfo, UptimeConfig
 from .policy import SlaConfig, load_sla
-from .source import ID_PATTERN, MAX_ID, Located, check_keys, located_text, parse_yaml, suggest
+from .source import (
+    CONTROL,
+    ID_PATTERN,
+    MAX_ID,
+    Located,
+    check_keys,
+    located_text,
+    parse_yaml,
+    suggest,
+)
 
 CONFIG_FILE = "components.yaml"
 TOP_KEYS = ("site", "groups", "uptime", "calendars", "priorities", "policies")
@@ -71,11 +80,6 @@ def _file_kind(mode: int) -> str:
     return next((name for test, name in kinds if test(mode)), "a special file")
 
 
-# C0 and C1 controls but tab, line feed and carriage return, and the two noncharacters XML
-# refuses: invisible on a page, and fatal to the feeds' XML.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-
-
 def decode_text(raw: bytes, rel: str) -> str:
     """UTF-8 text without a byte-order mark, or a SourceError naming the first bad line."""
     try:
@@ -86,7 +90,7 @@ def decode_text(raw: bytes, rel: str) -> str:
         raise SourceError(
             SourceRef(rel, line), f"file is not UTF-8 (byte 0x{byte:02x}); save it as UTF-8"
         ) from None
-    control = _CONTROL.search(text)
+    control = CONTROL.search(text)
     if control is not None:
         line = text.count("\n", 0, control.start()) + 1
         column = control.start() - text.rfind("\n", 0, control.start())

@@ -370,11 +370,11 @@ def _priorities(
         for urgency in missing:
             errors.append(rows.error(f"priority matrix: missing the row for urgency '{urgency}'"))
     if "default" in fields:
-        cells = fields["default"]
-        found = cells.fields() if cells.is_mapping else {}
+        defaults = fields["default"]
+        found = defaults.fields() if defaults.is_mapping else {}
         for impact in impacts:
             if impact not in found:
-                errors.append(cells.error(f"default priorities: no priority for impact '{impact}'"))
+                errors.append(defaults.error(f"default priorities: no priority for impact '{impact}'"))
             else:
                 by_impact[Impact(impact)] = str(found[impact].value)
     return matrix, by_impact

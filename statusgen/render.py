@@ -337,7 +337,8 @@ def register_filters(
     def uptime_cells(up: Uptime) -> tuple[UptimeCell, ...]:
         """The bar's cells with their words ready: 90 cells on dozens of bars add up."""
         if id(up) not in cells:
-            labels = env.get_template("macros.html").module
+            # The theme's macros, called by name: their names are known only to the template.
+            labels: Any = env.get_template("macros.html").module
             made = []
             for day in up.days:
                 if day.date not in date_labels:
@@ -618,7 +619,7 @@ def render_pages(
         for slice_ in paginate(
             component_state.incidents,
             HISTORY_PAGE_SIZE,
-            lambda n, cid=cid: f"components/{cid}.html" if n == 1 else f"components/{cid}-{n}.html",
+            partial(_component_page, cid),
         ):
             first = slice_.number == 1  # with the availability bar, which moves with time
             yield page(
@@ -664,3 +665,8 @@ def render_static() -> Iterator[Output]:
     for entry in sorted(static.iterdir(), key=lambda e: e.name):
         if entry.is_file():
             yield Output(f"static/{entry.name}", entry.read_bytes())
+
+
+def _component_page(cid: str, number: int) -> str:
+    """The path of a component's page `number` (its history, 50 incidents a page)."""
+    return f"components/{cid}.html" if number == 1 else f"components/{cid}-{number}.html"

@@ -112,6 +112,9 @@ def parse_yaml(text: str, path: str, first_line: int, errors: list[SourceError])
     return document
 
 
+# C0 and C1 controls but tab, line feed and carriage return, and the two noncharacters XML
+# refuses: invisible on a page, and fatal to the feeds' XML.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 MAX_YAML_VALUES = 100_000  # after aliases are expanded: a few levels of anchors reach billions
 _PLAIN_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map")
@@ -125,6 +128,7 @@ def _vet(document: Located, text: str) -> list[SourceError]:
     document has no alias (its nodes form a tree no larger than the text), and without a '!' or
     a '<<' every tag is one of the plain ones."""
     tagged = "!" in text or "<<" in text
+    escaped = "\\" in text  # a quoted value can spell a control character as an escape
     duplicates: list[SourceError] = []
     visited: set[int] = set()
     stack: list[Node] = [document.node]
@@ -157,6 +161,11 @@ def _vet(document: Located, text: str) -> list[SourceError]:
             stack.extend(node.value)
         elif node.tag == _INT and len(node.value) > _LONGEST_INT:
             raise document.at(node).error(f"number '{node.value[:40]}' is too long")
+        elif escaped and (control := CONTROL.search(node.value)) is not None:
+            raise document.at(node).error(
+                f"control character U+{ord(control.group()):04X} in a quoted value (remove its "
+                "escape: text may hold tabs and line breaks, but no other controls)"
+            )
     if "*" in text:
         _check_aliases(document)
     return duplicates

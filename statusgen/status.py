@@ -116,6 +116,7 @@ def incident_state(
         # starts) there, lasting nothing, rather than ending before it began.
         started = ended
     if incident.kind is Kind.MAINTENANCE and status is UpdateStatus.SCHEDULED:
+        assert incident.scheduled_start is not None and incident.scheduled_end is not None
         duration = incident.scheduled_end - incident.scheduled_start  # planned length
     else:
         duration = max((ended or now) - started, timedelta(0))

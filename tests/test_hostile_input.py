@@ -237,6 +237,20 @@ def test_control_characters_are_refused_where_they_are(
     ]
 
 
+def test_control_characters_spelt_as_yaml_escapes_are_refused(
+    built_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        built_project,
+        "incidents/x.md",
+        incident('title: "Red \\u001b[31m"\nimpact: minor', "## Investigating 2026-11-20 14:10\n"),
+    )
+    assert both_refuse(built_project, capsys) == [
+        "incidents/x.md:2: control character U+001B in a quoted value (remove its escape: text "
+        "may hold tabs and line breaks, but no other controls)"
+    ]
+
+
 def test_files_and_texts_have_a_size_limit(
     built_project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
