@@ -374,7 +374,9 @@ def _priorities(
         found = defaults.fields() if defaults.is_mapping else {}
         for impact in impacts:
             if impact not in found:
-                errors.append(defaults.error(f"default priorities: no priority for impact '{impact}'"))
+                errors.append(
+                    defaults.error(f"default priorities: no priority for impact '{impact}'")
+                )
             else:
                 by_impact[Impact(impact)] = str(found[impact].value)
     return matrix, by_impact
