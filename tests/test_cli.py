@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from statusgen.cli import main
-from tests.conftest import COMPONENTS, TZ, MakeProject, copy_example, incident, write_files
+from tests.conftest import COMPONENTS, REPO, TZ, MakeProject, copy_example, incident, write_files
 from tests.test_sla import SEED_003
 
 GOOD = incident(
@@ -168,7 +168,11 @@ def test_a_broken_template_is_a_clear_error_not_a_traceback(
 
 # --- what a user sees when a run is cut short, or statusgen itself fails ----------------------
 
-COMMAND = [sys.executable, "-c", "from statusgen.cli import run; run()"]  # the console script
+COMMAND = [
+    sys.executable,
+    "-c",
+    "from statusgen.__main__ import main; main()",
+]  # the console script
 
 
 def many_incidents(count: int) -> dict[str, str | bytes]:
@@ -345,3 +349,26 @@ def test_serve_on_a_taken_port_says_so_and_leaves_no_folder(
         assert main(["-C", str(project), "serve", "--port", port]) == 1
     assert "statusgen: Address already in use" in capsys.readouterr().err
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_ctrl_c_while_the_command_loads_is_one_line_too(tmp_path: Path) -> None:
+    # A stand-in for a library the command line loads, slow enough to be interrupted in.
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    loading = tmp_path / "loading"
+    (shim / "yaml.py").write_text(
+        f"import pathlib, time\npathlib.Path({str(loading)!r}).touch()\ntime.sleep(60)\n"
+    )
+    process = subprocess.Popen(
+        [*COMMAND, "--version"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": f"{shim}{os.pathsep}{REPO}"},
+    )
+    deadline = time.monotonic() + 30
+    while not loading.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=30)
+    assert (process.returncode, stdout, stderr) == (130, "", "statusgen: interrupted\n")
