@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from statusgen.build import build, check
 from statusgen.errors import StatusgenError, TemplateFailed
 
-EXAMPLES = int(os.environ.get("STATUSGEN_FUZZ_EXAMPLES", "400"))
+EXAMPLES = int(os.environ.get("STATUSGEN_FUZZ_EXAMPLES", "1500"))
 T = TypeVar("T")
 
 ZONES = [
