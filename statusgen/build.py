@@ -112,7 +112,8 @@ def _derive(
     now = now or build_time()
     if now.tzinfo is None:  # a --now without an offset is read in the site's time zone
         now = now.replace(tzinfo=site.info.timezone)
-    signatures = cache.Signatures(cache.fingerprint(project), now)
+    zones = load.site_zones(site.info, site.sla)
+    signatures = cache.Signatures(cache.fingerprint(project, zones), now)
     computed = compute(site, now, signatures, cached.annotations)
     computed.annotations.work_out_all()
     return site, parsed, signatures, computed

@@ -13,18 +13,21 @@ bytes, more slowly.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
 import sys
 import tempfile
 import zlib
-from collections.abc import Iterator, Sequence
+import zoneinfo
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib import metadata, resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from . import __version__
 from .config import CONFIG_FILE
@@ -150,14 +153,45 @@ def load_site_reusing_cache(project: Path) -> Site:
     return load_site(project, ParseCache(previous=cached.incidents, holidays=cached.holidays))
 
 
-def fingerprint(project: Path) -> str:
+def environment(zones: Iterable[ZoneInfo]) -> bytes:
+    """What the machine contributes to a build besides the libraries' code: the rules of each time
+    zone used, as the zoneinfo module finds them, and the version of the holidays data. A changed
+    rule moves every instant read in its zone, and a new holiday moves deadlines, so nothing made
+    under the old ones may be reused."""
+    parts = [f"holidays={_version('holidays')}\0".encode()]
+    for key in sorted({str(zone) for zone in zones}):
+        parts.append(key.encode() + b"\0" + _zone_rules(key))
+    return b"".join(parts)
+
+
+@functools.cache
+def _zone_rules(key: str) -> bytes:
+    """The file zoneinfo reads for `key`: the first on its search path (PYTHONTZPATH, or the
+    system's zoneinfo), else the tzdata package's."""
+    for root in zoneinfo.TZPATH:
+        path = os.path.join(root, key)
+        if os.path.isfile(path):
+            with open(path, "rb") as stream:
+                return stream.read()
+    try:
+        return resources.files("tzdata.zoneinfo").joinpath(*key.split("/")).read_bytes()
+    except (ModuleNotFoundError, OSError):
+        return b"?"
+
+
+def _version(library: str) -> str:
+    try:
+        return metadata.version(library)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def fingerprint(project: Path, zones: Iterable[ZoneInfo] = ()) -> str:
     """A digest of everything besides the incidents that shapes the output."""
     digest = hashlib.blake2b(repr(_STAMP).encode())
+    digest.update(environment(zones))
     for library in _LIBRARIES:
-        try:
-            digest.update(f"{library}={metadata.version(library)}\0".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{library}=?\0".encode())
+        digest.update(f"{library}={_version(library)}\0".encode())
     theme = Path(str(resources.files("statusgen") / "theme"))
     locale = Path(str(resources.files("statusgen") / "locale"))
     roots = [theme, locale, project / "templates", project / "locale"]

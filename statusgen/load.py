@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from .cache import environment
 from .config import (
     CONFIG_FILE,
     Config,
@@ -37,7 +38,7 @@ from .model import (
     UpdateStatus,
 )
 from .parallel import map_forked
-from .policy import URGENCIES, HolidayReading, HolidaysKey
+from .policy import URGENCIES, HolidayReading, HolidaysKey, SlaConfig
 from .source import (
     ID_PATTERN,
     MAX_ID,
@@ -110,9 +111,12 @@ def load_site(
     config = load_config(project, errors)
     prepare = partial(meanwhile, config.info) if meanwhile is not None and not errors else None
     config_path = project / CONFIG_FILE
-    # Parsed incidents hold their HTML: a new Markdown or sanitizer version parses them again.
+    # Parsed incidents hold their HTML and their instants in UTC: a new Markdown or sanitizer
+    # version, or new rules for a time zone they are read in, parses them again.
     config_digest = hashlib.blake2b(
-        (config_path.read_bytes() if config_path.is_file() else b"") + CONVERTER.encode()
+        (config_path.read_bytes() if config_path.is_file() else b"")
+        + CONVERTER.encode()
+        + environment(site_zones(config.info, config.sla))
     ).digest()
     config_key = config_digest.hex()
     context = _Context.of(config, errors)
@@ -202,6 +206,11 @@ def load_site(
 
 
 _PARALLEL_PARSE = 500  # files; fewer parse faster than a process starts
+
+
+def site_zones(info: SiteInfo, sla: SlaConfig) -> list[ZoneInfo]:
+    """Every time zone the site reads or shows times in."""
+    return [info.timezone, *(calendar.timezone for calendar in sla.calendars.values())]
 
 
 def _parse_file(

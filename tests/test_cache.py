@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
+from importlib import metadata, resources
 from pathlib import Path
 
 import pytest
@@ -334,3 +338,66 @@ def test_holidays_are_read_again_only_for_another_country_or_package_version(
     monkeypatch.setattr(policy, "_holidays_version", lambda: "another")
     build(project, project / "site", now=NOW)
     assert reads == ["BR", "PT", "PT"]
+
+
+def test_new_time_zone_rules_are_not_served_from_the_cache(tmp_path: Path) -> None:
+    # The zone's rules as the system would ship them, then changed: São Paulo given Lisbon's.
+    rules = tmp_path / "zoneinfo"
+    (rules / "America").mkdir(parents=True)
+    tzdata = Path(str(resources.files("tzdata.zoneinfo")))
+    shutil.copy(tzdata / "America/Sao_Paulo", rules / "America/Sao_Paulo")
+    env = {**os.environ, "PYTHONTZPATH": str(rules), "STATUSGEN_WORKERS": "1"}
+
+    def run(project: Path, *extra: str) -> None:
+        command = [sys.executable, "-m", "statusgen", "-C", str(project), "build", "-q"]
+        result = subprocess.run(
+            [*command, "--now", "2026-11-22T15:00Z", *extra],
+            env={**env, "PYTHONPATH": str(REPO)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+
+    warm = make(tmp_path, "warm")
+    run(warm)
+    before = files(warm / "site")
+    shutil.copy(tzdata / "Europe/Lisbon", rules / "America/Sao_Paulo")
+    run(warm)
+    cold = make(tmp_path, "cold")
+    run(cold, "--no-cache")
+    assert files(warm / "site") == files(cold / "site")
+    assert files(warm / "site") != before  # the new rules do show
+
+
+def test_a_new_holiday_is_not_served_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warm = make(tmp_path, "warm")
+    build(warm, warm / "site", now=NOW)
+    before = files(warm / "site")
+    # A later release of the holidays package declares Friday 2 October 2026 a holiday: the
+    # resolution of an incident that day (2 business days) is due a working day later.
+    import holidays
+
+    real = holidays.country_holidays
+
+    def with_a_new_holiday(country: str, **options: object) -> dict[date, str]:
+        found = dict(real(country, **options))  # type: ignore[arg-type]
+        found[date(2026, 10, 2)] = "A new holiday"
+        return found
+
+    monkeypatch.setattr(holidays, "country_holidays", with_a_new_holiday)
+    version = metadata.version
+    monkeypatch.setattr(
+        metadata, "version", lambda name: "9999.1" if name == "holidays" else version(name)
+    )
+    policy._holidays_version.cache_clear()  # read once per process: as a new process would
+    try:
+        build(warm, warm / "site", now=NOW)
+        cold = make(tmp_path, "cold")
+        build(cold, cold / "site", now=NOW, use_cache=False)
+    finally:
+        policy._holidays_version.cache_clear()
+    assert files(warm / "site") == files(cold / "site")
+    assert files(warm / "site") != before
