@@ -13,7 +13,7 @@ import pytest
 
 from statusgen.build import build
 from statusgen.errors import BuildFailed, TemplateFailed
-from tests.conftest import COMPONENTS, NOW, TZ, BuiltSite, MakeProject, incident
+from tests.conftest import COMPONENTS, NOW, TZ, BuiltSite, MakeProject, copy_example, incident
 
 COMPONENTS_PT = COMPONENTS.replace(
     "timezone: America/Sao_Paulo", "timezone: America/Sao_Paulo\n  language: pt-BR"
@@ -329,11 +329,10 @@ def test_markdown_is_sanitized(make_project: MakeProject, build_site: Build) -> 
     assert tree.xpath("//a[text()='ok']/@href") == ["https://ok.example"]
 
 
-def test_same_content_and_now_give_identical_bytes(
-    build_site: Build, tmp_path: Path, example: Path
-) -> None:
-    first = build_site(example, now=NOW, out=tmp_path / "one")
-    second = build_site(example, now=NOW, out=tmp_path / "two")
+def test_same_content_and_now_give_identical_bytes(build_site: Build, tmp_path: Path) -> None:
+    # Two cold builds, of two copies: neither can borrow from the other's cache.
+    first = build_site(copy_example(tmp_path / "a"), now=NOW, out=tmp_path / "one")
+    second = build_site(copy_example(tmp_path / "b"), now=NOW, out=tmp_path / "two")
     comparison = filecmp.dircmp(first.out, second.out)
     files = sorted(p.relative_to(first.out) for p in first.out.rglob("*") if p.is_file())
     match, mismatch, errors = filecmp.cmpfiles(first.out, second.out, files, shallow=False)
