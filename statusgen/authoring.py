@@ -334,7 +334,7 @@ def add_update(
         updated, ending = _insert(text, rel, body_line, updates, block)
         added = _block_entry(block, ending, rel, incident.kind, site)
         expected = (summary, Counter([*map(_entry, updates), added]))
-        data = _validated(project, rel, updated, incident.kind, site, expected)
+        data = _validated(project, rel, updated, expected)
         _replace(path, data)
     return Written(Path(rel), incident.id)
 
@@ -414,19 +414,11 @@ def _block_entry(block: list[str], ending: str, rel: str, kind: Kind, site: Site
     return _entry(updates[0])
 
 
-def _validated(
-    project: Path,
-    rel: str,
-    text: str,
-    kind: Kind,
-    site: Site,
-    expected: tuple[str, Counter[Entry]],
-) -> bytes:
+def _validated(project: Path, rel: str, text: str, expected: tuple[str, Counter[Entry]]) -> bytes:
     """The bytes of `text`, once the build's checks accept it and it reads as `expected`."""
     data = text.encode("utf-8")
-    check_incident_text(project, rel, data)
-    summary, updates, _ = _read(text, rel, kind, site)
-    if (summary, Counter(map(_entry, updates))) != expected:
+    incident = check_incident_text(project, rel, data)
+    if (incident.summary, Counter(map(_entry, incident.updates))) != expected:
         raise AuthoringError(
             f"{rel}: the file would not read back as before plus the new update; nothing was written"
         )
@@ -472,7 +464,7 @@ def _create(
         path = folder / f"{incident_id}.md"
         rel = path.relative_to(project).as_posix()
         expected = ("", Counter([_block_entry(block, "\n", rel, kind, site)]))
-        data = _validated(project, rel, text, kind, site, expected)
+        data = _validated(project, rel, text, expected)
         made = not folder.exists()
         folder.mkdir(parents=True, exist_ok=True)
         try:

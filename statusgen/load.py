@@ -527,9 +527,9 @@ def _split_eta(lines: list[str], tz: ZoneInfo) -> tuple[datetime | str | None, s
     return None, "\n".join(lines).strip(), 0
 
 
-def check_incident_text(project: Path, rel: str, raw: bytes) -> None:
-    """Validate `raw` as the content of the incident file `rel` (which need not exist yet), with
-    the checks a build makes; raise BuildFailed listing its mistakes.
+def check_incident_text(project: Path, rel: str, raw: bytes) -> Incident:
+    """Read `raw` as the content of the incident file `rel` (which need not exist yet), with the
+    checks a build makes; raise BuildFailed listing its mistakes.
 
     Authoring validates a change this way before it writes anything."""
     errors: list[SourceError] = []
@@ -540,6 +540,7 @@ def check_incident_text(project: Path, rel: str, raw: bytes) -> None:
     name = rel.rpartition("/")[2]
     if not ID_PATTERN.fullmatch(name.removesuffix(".md")):
         errors.append(SourceError(SourceRef(rel, 1), f"file name '{name}' is not a valid id"))
-    read_incident(raw, Path(rel), rel, context, errors)
-    if errors:
+    incident = read_incident(raw, Path(rel), rel, context, errors)
+    if errors or incident is None:
         raise BuildFailed(errors)
+    return incident
