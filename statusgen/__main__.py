@@ -7,7 +7,7 @@ import sys
 def main() -> None:
     """Load the command line and run it; Ctrl-C while it loads ends it like Ctrl-C later on."""
     try:
-        from .cli import run
+        from statusgen.cli import run
     except KeyboardInterrupt:
         sys.stderr.write("statusgen: interrupted\n")
         os._exit(130)

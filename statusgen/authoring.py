@@ -29,23 +29,18 @@ from pathlib import Path
 
 import yaml
 
-from .cache import load_site_reusing_cache as _load
-from .config import CONFIG_FILE, decode_text
-from .errors import BuildFailed, SourceError, StatusgenError
+from statusgen.engine.store import load_site_reusing_cache as _load
+from statusgen.errors import BuildFailed, SourceError, StatusgenError
+from statusgen.load import check_incident_text
+from statusgen.load.config import CONFIG_FILE
+from statusgen.load.files import decode_text
 
 # The loader's own patterns (ETA_LINE, FENCE, HEADING), so that a message is refused for
 # exactly what it would read as structure, and for nothing else.
-from .load import (
-    ETA_LINE,
-    FENCE,
-    HEADING,
-    INCIDENTS_DIR,
-    check_incident_text,
-    incident_files,
-    parse_updates,
-    split_front_matter,
-)
-from .model import (
+from statusgen.load.incident import ETA_LINE, FENCE, HEADING, parse_updates, split_front_matter
+from statusgen.load.listing import INCIDENTS_DIR, incident_files
+from statusgen.load.nodes import parse_timestamp
+from statusgen.model.content import (
     INCIDENT_STATUSES,
     MAINTENANCE_STATUSES,
     Impact,
@@ -54,7 +49,6 @@ from .model import (
     Update,
     UpdateStatus,
 )
-from .source import parse_timestamp
 
 _SLUG_LENGTH = 50
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .,:()'/&+_-]*")

@@ -11,11 +11,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import api, badges, cache, feeds, ical, load, output, parallel
-from .compute import Computed, compute
-from .errors import StatusgenError, TemplateFailed
-from .model import Site, SiteInfo, Snapshot
-from .source import YEARS
+from statusgen import load, write
+from statusgen.derive.compute import Computed, compute
+from statusgen.engine import fingerprint, keys, parallel, store
+from statusgen.errors import StatusgenError, TemplateFailed
+from statusgen.load.nodes import YEARS
+from statusgen.model.content import Site, SiteInfo
+from statusgen.model.output import Output
+from statusgen.model.state import Snapshot
+from statusgen.outputs import api, badges, feeds, ical, pages, static
+from statusgen.render import environment
 
 if TYPE_CHECKING:
     import jinja2
@@ -49,12 +54,12 @@ def check(project: Path, *, now: datetime | None = None) -> Site:
     cache is read, never written."""
     templates = _Templates(project, use_cache=False, renders_all=True)
     with _collector_paused():
-        cached = cache.load_cache(project)
+        cached = store.load_cache(project)
         site, _, signatures, computed = _derive(project, now, cached, templates)
     try:
         env = templates.environment(site)
         outputs = _outputs(env, site, signatures, computed)
-        output.check_paths(outputs)
+        write.check_paths(outputs)
         parallel.map_forked(_rendered_size, outputs, minimum=_PARALLEL_RENDER)
     finally:
         gc.unfreeze()
@@ -64,7 +69,7 @@ def check(project: Path, *, now: datetime | None = None) -> Site:
 _PARALLEL_RENDER = 200  # files; fewer render faster than a process starts
 
 
-def _rendered_size(made: output.Output) -> int:
+def _rendered_size(made: Output) -> int:
     return len(made.bytes())
 
 
@@ -80,16 +85,16 @@ def build(
 
     With `use_cache`, what the previous build made from unchanged inputs is reused (see cache.py);
     the bytes written are the same either way. `out` is checked first (see
-    output.check_destination): OutputError if it is not a place for a site; `force` lets a
+    write.check_destination): OutputError if it is not a place for a site; `force` lets a
     folder that is not a statusgen site be replaced."""
     # Held to the end, not only while writing: the cache read first describes the site in `out`.
-    with output.claim(project, out, force=force) as target:
+    with write.claim(project, out, force=force) as target:
         return _build(project, target, now, use_cache)
 
 
 def _build(project: Path, out: Path, now: datetime | None, use_cache: bool) -> Report:
     with _collector_paused():
-        cached = cache.load_cache(project) if use_cache else cache.BuildCache()
+        cached = store.load_cache(project) if use_cache else store.BuildCache()
         # With nothing to reuse, every file is rendered, feeds, calendars and badges included.
         templates = _Templates(project, use_cache, renders_all=not cached.outputs)
         site, parsed, signatures, computed = _derive(project, now, cached, templates)
@@ -103,8 +108,8 @@ def _build(project: Path, out: Path, now: datetime | None, use_cache: bool) -> R
 
 
 def _derive(
-    project: Path, now: datetime | None, cached: cache.BuildCache, templates: _Templates
-) -> tuple[Site, load.ParseCache, cache.Signatures, Computed]:
+    project: Path, now: datetime | None, cached: store.BuildCache, templates: _Templates
+) -> tuple[Site, load.ParseCache, keys.Signatures, Computed]:
     """Load and validate everything, then work out the state at `now`; nothing is written."""
     parsed = load.ParseCache(previous=cached.incidents, holidays=cached.holidays)
     # Gather everything first, so a content error never leaves half a site behind.
@@ -113,7 +118,7 @@ def _derive(
     if now.tzinfo is None:  # a --now without an offset is read in the site's time zone
         now = now.replace(tzinfo=site.info.timezone)
     zones = load.site_zones(site.info, site.sla)
-    signatures = cache.Signatures(cache.fingerprint(project, zones), now)
+    signatures = keys.Signatures(fingerprint.fingerprint(project, zones), now)
     computed = compute(site, now, signatures, cached.annotations)
     computed.annotations.work_out_all()
     return site, parsed, signatures, computed
@@ -143,17 +148,16 @@ class _Templates:
     def __init__(self, project: Path, use_cache: bool, renders_all: bool) -> None:
         self.project = project
         self.renders_all = renders_all
-        self.bytecode = project / cache.CACHE_DIR / "templates" if use_cache else None
+        self.bytecode = project / store.CACHE_DIR / "templates" if use_cache else None
         self.prepared: jinja2.Environment | None = None
         self.failure: TemplateFailed | None = None
 
     def prepare(self, info: SiteInfo) -> None:
-        from . import render  # Jinja and Babel load here, while the other cores parse
 
         try:
-            self.prepared = render.make_env(self.project, info, self.bytecode)
+            self.prepared = environment.make_env(self.project, info, self.bytecode)
             if parallel.worker_count() > 1:  # done once here, not in each rendering process
-                render.compile_templates(self.prepared)
+                environment.compile_templates(self.prepared)
                 if self.renders_all:
                     _import_output_libraries()
         except TemplateFailed as failure:  # reported once the content is known to be good
@@ -181,41 +185,39 @@ def _render_and_write(
     env: jinja2.Environment,
     out: Path,
     use_cache: bool,
-    cached: cache.BuildCache,
+    cached: store.BuildCache,
     parsed: load.ParseCache,
     site: Site,
-    signatures: cache.Signatures,
+    signatures: keys.Signatures,
     computed: Computed,
 ) -> Report:
     outputs = _outputs(env, site, signatures, computed)
     resolved = str(out.resolve())
-    same_site = cached.out == resolved and output.holds(out, cached.outputs)
-    files, written = output.write_site(outputs, out, cached.outputs if same_site else None)
+    same_site = cached.out == resolved and write.holds(out, cached.outputs)
+    files, written = write.write_site(outputs, out, cached.outputs if same_site else None)
     if use_cache:
-        fresh = cache.BuildCache(
+        fresh = store.BuildCache(
             incidents=parsed.current,
             annotations=computed.annotations.to_keep(),
             outputs=written,
             out=resolved,
             holidays=parsed.holidays_now,
         )
-        cache.save_cache(project, fresh, cached if cached.out or cached.incidents else None)
+        store.save_cache(project, fresh, cached if cached.out or cached.incidents else None)
     return Report(site, computed.snapshot, files)
 
 
 def _outputs(
-    env: jinja2.Environment, site: Site, signatures: cache.Signatures, computed: Computed
-) -> list[output.Output]:
+    env: jinja2.Environment, site: Site, signatures: keys.Signatures, computed: Computed
+) -> list[Output]:
     """Every file of the site, each with how to render it."""
-    from . import render
-
     # The few costly files (the calendars, the feeds, the API) go first: shared out last, one
     # of them could keep a process busy while the others have nothing left to take.
     return [
         *ical.render_calendars(site, computed, signatures),
         *feeds.render_feeds(env, site, computed, signatures),
         *api.render_api(site, computed, signatures),
-        *render.render_pages(env, site, computed, signatures),
-        *render.render_static(),
+        *pages.render_pages(env, site, computed, signatures),
+        *static.render_static(),
         *badges.render_badges(site, computed, signatures),
     ]

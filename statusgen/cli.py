@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from . import __version__
-from .errors import BuildFailed, SourceError, StatusgenError, TemplateFailed, WorkerFailed
-from .model import Kind, Site
-from .source import read_timestamp
+from statusgen import __version__
+from statusgen.errors import BuildFailed, SourceError, StatusgenError, TemplateFailed, WorkerFailed
+from statusgen.load.nodes import read_timestamp
+from statusgen.model.content import Kind, Site
 
 EXIT_OK = 0
 EXIT_CONTENT_ERROR = 1
@@ -273,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = make_parser().parse_args(argv)
     project: Path = args.project
-    from . import build as pipeline  # the heavy imports wait until a command needs them
+    from statusgen import build as pipeline
 
     fmt = getattr(args, "format", "text")
     try:
@@ -298,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"built {report.files} files into {out} (as of {report.snapshot.now.isoformat()})"
                 )
         elif args.command == "serve":
-            from .serve import serve
+            from statusgen.serve import serve
 
             return serve(project, args.out, args.port, quiet=args.quiet)
         else:
@@ -342,7 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _author(args: argparse.Namespace, project: Path) -> int:
-    from . import authoring
+    from statusgen import authoring
 
     at = args.at or datetime.now(tz=UTC)
     if args.command == "new" and args.kind == "incident":

@@ -28,10 +28,10 @@ from urllib.parse import unquote
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from . import build as pipeline
-from .config import CONFIG_FILE
-from .errors import BuildFailed, StatusgenError
-from .load import INCIDENTS_DIR
+from statusgen import build as pipeline
+from statusgen.errors import BuildFailed, StatusgenError
+from statusgen.load.config import CONFIG_FILE
+from statusgen.load.listing import INCIDENTS_DIR
 
 WATCHED_DIRS = (INCIDENTS_DIR, "templates", "locale")
 STATE_PATH = "/__statusgen/state"
@@ -57,7 +57,7 @@ class PreviewState:
 
 def serve(project: Path, out: Path | None, port: int, *, quiet: bool = False) -> int:
     if out is not None:  # refused before anything is served (OutputError), as `build` does
-        from .output import check_destination
+        from statusgen.write import check_destination
 
         check_destination(
             project, out, hint=f"replace it once with 'statusgen build --force --out {out}'"

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from statusgen import policy
+from statusgen.load import holidays as holidays_reading
 from statusgen.build import build
-from statusgen.cache import CACHE_DIR
+from statusgen.engine.store import CACHE_DIR
 from statusgen.errors import StatusgenError
-from statusgen.policy import PublicHolidays
+from statusgen.load.holidays import PublicHolidays
 from tests.conftest import COMPONENTS, NOW, REPO, incident
 
 SLA = """
@@ -165,13 +165,14 @@ def test_another_markdown_converter_parses_every_incident_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from statusgen import load
+    from statusgen.load import incident as incident_reading
 
     project = make(tmp_path, "p")
     build(project, project / "site", now=NOW)
     assert "Fixed 3." in (project / "site/incidents/closed-3.html").read_text()
     # What a new Markdown or sanitizer release would do: other HTML for the same text.
     monkeypatch.setattr(load, "CONVERTER", load.CONVERTER + " (newer)")
-    monkeypatch.setattr(load, "markdown_to_html", lambda text: "<p>converted anew</p>")
+    monkeypatch.setattr(incident_reading, "markdown_to_html", lambda text: "<p>converted anew</p>")
     build(project, project / "site", now=NOW)
     page = (project / "site/incidents/closed-3.html").read_text()
     assert "converted anew" in page and "Fixed 3." not in page
@@ -286,7 +287,7 @@ def test_parsing_on_several_processes_finds_the_same_site_and_errors(
 def test_a_cache_written_by_several_processes_is_read_back_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from statusgen import cache
+    from statusgen.engine import store as cache
 
     monkeypatch.setattr(cache, "_PARALLEL_SAVE", 1)
     monkeypatch.setenv("STATUSGEN_WORKERS", "2")
@@ -335,7 +336,7 @@ def test_holidays_are_read_again_only_for_another_country_or_package_version(
     config.write_text(config.read_text().replace("country: BR", "country: PT"))
     build(project, project / "site", now=NOW)
     assert reads == ["BR", "PT"]
-    monkeypatch.setattr(policy, "_holidays_version", lambda: "another")
+    monkeypatch.setattr(holidays_reading, "_holidays_version", lambda: "another")
     build(project, project / "site", now=NOW)
     assert reads == ["BR", "PT", "PT"]
 
@@ -392,12 +393,12 @@ def test_a_new_holiday_is_not_served_from_the_cache(
     monkeypatch.setattr(
         metadata, "version", lambda name: "9999.1" if name == "holidays" else version(name)
     )
-    policy._holidays_version.cache_clear()  # read once per process: as a new process would
+    holidays_reading._holidays_version.cache_clear()  # read once per process: as a new process would
     try:
         build(warm, warm / "site", now=NOW)
         cold = make(tmp_path, "cold")
         build(cold, cold / "site", now=NOW, use_cache=False)
     finally:
-        policy._holidays_version.cache_clear()
+        holidays_reading._holidays_version.cache_clear()
     assert files(warm / "site") == files(cold / "site")
     assert files(warm / "site") != before

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statusgen.calendars import END_OF_TIME, Calendar, parse_duration
+from statusgen.model.calendars import END_OF_TIME, Calendar, parse_duration
 
 SP = ZoneInfo("America/Sao_Paulo")
 BERLIN = ZoneInfo("Europe/Berlin")

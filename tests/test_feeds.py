@@ -12,7 +12,7 @@ import icalendar
 import pytest
 from lxml import etree
 
-from statusgen.feeds import FEED_LIMIT
+from statusgen.outputs.feeds import FEED_LIMIT
 from tests.conftest import COMPONENTS, TZ, BuiltSite, MakeProject, incident
 from tests.test_api import CONTENT, NOW
 from tests.test_sla import SEED_003

@@ -23,7 +23,8 @@ from typing import Any
 
 import pytest
 
-from statusgen import cache, output
+from statusgen import write as output
+from statusgen.engine import store as cache
 from statusgen.build import build
 from statusgen.cli import main
 from statusgen.errors import OutputError

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from statusgen.authoring import AuthoringError
+from statusgen.engine.parallel import map_forked
 from statusgen.errors import (
     BuildFailed,
     SourceError,
@@ -18,7 +19,6 @@ from statusgen.errors import (
     TemplateFailed,
     WorkerFailed,
 )
-from statusgen.parallel import map_forked
 
 PARENT = os.getpid()
 

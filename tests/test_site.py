@@ -406,7 +406,7 @@ def test_site_templates_override_and_extend_the_default_theme(
             '{% extends "default/index.html" %}\n{% block recent %}\n<p>{{ site.owner.name }}</p>\n'
             "{% endblock %}\n",
             "templates/index.html:3: template error in index.html: "
-            "'statusgen.model.SiteInfo object' has no attribute 'owner' (while making index.html)",
+            "'statusgen.model.content.SiteInfo object' has no attribute 'owner' (while making index.html)",
         ),
         (  # a filter given what it cannot take fails inside statusgen, at the template's line
             "index.html",
@@ -526,7 +526,7 @@ def test_builds_of_one_process_reuse_compiled_templates_only_while_unchanged(
 
 
 def test_the_shipped_message_catalog_is_current() -> None:
-    from statusgen import catalog
+    from statusgen.render import catalog
 
     assert catalog.template_path().read_bytes() == catalog.render_template(), (
         "a translatable string changed: run `python -m statusgen.catalog`"
@@ -552,8 +552,9 @@ def test_times_read_as_babel_writes_them(tmp_path: Path, language: str) -> None:
 
     from babel.dates import format_datetime
 
-    from statusgen.model import SiteInfo
-    from statusgen.render import _locale, _pattern, make_env
+    from statusgen.model.content import SiteInfo
+    from statusgen.render.environment import make_env
+    from statusgen.render.filters import _locale, _pattern
 
     tz = ZoneInfo("America/Sao_Paulo")
     env = make_env(tmp_path, SiteInfo("T", "https://x.example/", tz, "", language))

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from statusgen.config import load_config
 from statusgen.errors import BuildFailed
 from statusgen.load import load_site
-from statusgen.policy import HOLIDAY_YEARS, PublicHolidays
+from statusgen.load.config import load_config
+from statusgen.load.holidays import HOLIDAY_YEARS, PublicHolidays
 from tests.conftest import COMPONENTS, TZ, BuiltSite, MakeProject, incident
 
 Build = Callable[..., BuiltSite]

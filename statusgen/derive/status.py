@@ -6,24 +6,21 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .model import (
+from statusgen.model.content import (
     CLOSED_STATUSES,
     INCIDENT_STATUSES,
     MAINTENANCE_STATUSES,
     Component,
-    ComponentState,
     ComponentStatus,
-    Day,
     Impact,
     Incident,
-    IncidentState,
     Indicator,
     Kind,
     Site,
-    Snapshot,
     Update,
     UpdateStatus,
 )
+from statusgen.model.state import ComponentState, Day, IncidentState, Snapshot
 
 _PHASE = {status: rank for rank, status in enumerate(MAINTENANCE_STATUSES)}
 _ORDER = {status: rank for rank, status in enumerate(INCIDENT_STATUSES + MAINTENANCE_STATUSES)}

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, NoReturn, TypeVar
 
-from .errors import StatusgenError, WorkerFailed
+from statusgen.errors import StatusgenError, WorkerFailed
 
 T = TypeVar("T")
 R = TypeVar("R")

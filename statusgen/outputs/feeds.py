@@ -8,13 +8,14 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .api import update_anchors
-from .cache import Signatures
-from .compute import Computed
-from .model import ComponentStatus, IncidentState, Site, Update
-from .output import Output
-from .sla import Annotation, Deadline
+from statusgen import __version__
+from statusgen.derive.compute import Computed
+from statusgen.engine.keys import Signatures
+from statusgen.model.content import ComponentStatus, Site, Update
+from statusgen.model.output import Output
+from statusgen.model.sla import Annotation, Deadline
+from statusgen.model.state import IncidentState
+from statusgen.outputs.api import update_anchors
 
 if TYPE_CHECKING:
     import jinja2

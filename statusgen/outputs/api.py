@@ -19,20 +19,20 @@ from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
 
-from .cache import Signatures
-from .compute import Computed
-from .model import (
+from statusgen.derive.compute import Computed
+from statusgen.engine.keys import Signatures
+from statusgen.model.content import (
     Component,
     ComponentStatus,
     Group,
-    IncidentState,
     Indicator,
     Site,
     Update,
     UpdateStatus,
 )
-from .output import Output
-from .sla import as_json, maintenance_json
+from statusgen.model.output import Output
+from statusgen.model.state import IncidentState
+from statusgen.outputs.sla_json import as_json, maintenance_json
 
 RECENT_LIMIT = 50  # Statuspage's incidents.json and scheduled-maintenances.json hold 50
 INDICATOR_DESCRIPTIONS = {

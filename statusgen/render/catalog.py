@@ -13,10 +13,10 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import write_po
 
-from . import __version__
+from statusgen import __version__
 
 DOMAIN = "statusgen"
-_METHODS = [("theme/templates/**.html", "jinja2"), ("*.py", "python")]
+_METHODS = [("theme/templates/**.html", "jinja2"), ("**.py", "python")]
 _OPTIONS = {"theme/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 
 

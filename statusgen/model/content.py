@@ -1,9 +1,9 @@
-"""The content model: what load.py reads and what status.py derives. Plain data, no I/O."""
+"""What the content says: components.yaml's settings and each incident file, as typed values."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from enum import Enum
 from functools import total_ordering
 from typing import TYPE_CHECKING
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 
 if TYPE_CHECKING:
-    from .policy import SlaConfig
+    from statusgen.model.sla import SlaConfig
 
 
 _RANKS: dict[Enum, int] = {}
@@ -85,6 +85,8 @@ INCIDENT_STATUSES = (
     UpdateStatus.RESOLVED,
     UpdateStatus.POSTMORTEM,
 )
+
+
 MAINTENANCE_STATUSES = (
     UpdateStatus.SCHEDULED,
     UpdateStatus.IN_PROGRESS,
@@ -92,9 +94,12 @@ MAINTENANCE_STATUSES = (
     UpdateStatus.COMPLETED,
     UpdateStatus.CANCELLED,
 )
+
+
 CLOSED_STATUSES = frozenset(
     {UpdateStatus.RESOLVED, UpdateStatus.POSTMORTEM, UpdateStatus.COMPLETED, UpdateStatus.CANCELLED}
 )
+
 
 # A component listed without a status takes the one its incident's impact implies.
 IMPLIED_STATUS = {
@@ -216,58 +221,3 @@ class Site:
     @property
     def components(self) -> dict[str, Component]:
         return {c.id: c for g in self.groups for c in g.components}
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentState:
-    """An incident as it stands at build time."""
-
-    incident: Incident
-    updates: tuple[Update, ...]  # newest first, including automatic maintenance transitions
-    status: UpdateStatus
-    is_open: bool
-    started: datetime
-    ended: datetime | None
-    duration: timedelta
-    eta: datetime | None
-    eta_passed: bool
-    affected: tuple[tuple[Component, ComponentStatus], ...]
-
-    @property
-    def latest(self) -> Update | None:
-        return self.updates[0] if self.updates else None
-
-    @property
-    def id(self) -> str:
-        return self.incident.id
-
-    @property
-    def is_maintenance(self) -> bool:
-        return self.incident.kind is Kind.MAINTENANCE
-
-
-@dataclass(frozen=True, slots=True)
-class ComponentState:
-    component: Component
-    status: ComponentStatus
-    incidents: tuple[IncidentState, ...]  # every incident touching it, newest first
-
-
-@dataclass(frozen=True, slots=True)
-class Day:
-    date: date
-    incidents: tuple[IncidentState, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """Everything the outputs show, computed once from the content and the build time."""
-
-    now: datetime
-    indicator: Indicator
-    components: dict[str, ComponentState]
-    incidents: tuple[IncidentState, ...]  # newest first
-    open_incidents: tuple[IncidentState, ...]
-    active_maintenance: tuple[IncidentState, ...]
-    upcoming_maintenance: tuple[IncidentState, ...]
-    recent_days: tuple[Day, ...]  # the last 7 days, today first

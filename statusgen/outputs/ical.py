@@ -14,11 +14,12 @@ from datetime import UTC
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from . import __version__
-from .cache import Signatures
-from .compute import Computed
-from .model import IncidentState, Site, UpdateStatus
-from .output import Output
+from statusgen import __version__
+from statusgen.derive.compute import Computed
+from statusgen.engine.keys import Signatures
+from statusgen.model.content import Site, UpdateStatus
+from statusgen.model.output import Output
+from statusgen.model.state import IncidentState
 
 if TYPE_CHECKING:
     from icalendar import Event

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .model import ComponentStatus, IncidentState, Snapshot, UpdateStatus, UptimeConfig
+from statusgen.model.content import ComponentStatus, UpdateStatus, UptimeConfig
+from statusgen.model.state import IncidentState, Snapshot
 
 _ZERO = timedelta(0)
 _UTC = ZoneInfo("UTC")

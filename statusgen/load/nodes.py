@@ -14,7 +14,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import SourceError, SourceRef
+from statusgen.errors import SourceError, SourceRef
 
 try:  # libyaml is an order of magnitude faster when it is installed
     from yaml import CSafeLoader as _BaseLoader

@@ -22,7 +22,7 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup
 
-from .errors import TemplateFailed
+from statusgen.errors import TemplateFailed
 
 
 def load_translations(project: Path, language: str) -> gettext.NullTranslations:

@@ -1,19 +1,15 @@
-"""components.yaml: the site, its component groups and availability settings (SLA policies: policy.py)."""
+"""components.yaml: the site's settings, its components and its SLA configuration."""
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import SourceError, SourceRef
-from .model import DEFAULT_UPTIME_WEIGHTS, Component, ComponentStatus, Group, SiteInfo, UptimeConfig
-from .policy import SlaConfig, load_sla
-from .source import (
-    CONTROL,
+from statusgen.errors import SourceError, SourceRef
+from statusgen.load.files import decode_text, read_regular_file
+from statusgen.load.nodes import (
     ID_PATTERN,
     MAX_ID,
     Located,
@@ -22,15 +18,41 @@ from .source import (
     parse_yaml,
     suggest,
 )
+from statusgen.load.sla import load_sla
+from statusgen.model.content import (
+    DEFAULT_UPTIME_WEIGHTS,
+    Component,
+    ComponentStatus,
+    Group,
+    SiteInfo,
+    UptimeConfig,
+)
+from statusgen.model.sla import SlaConfig
 
 CONFIG_FILE = "components.yaml"
+
+
 TOP_KEYS = ("site", "groups", "uptime", "calendars", "priorities", "policies")
+
+
 UPTIME_KEYS = ("days", "weights")
+
+
 WEIGHTED_STATUSES = tuple(s.value for s in DEFAULT_UPTIME_WEIGHTS)
+
+
 SITE_KEYS = ("title", "url", "timezone", "description", "language")
+
+
 GROUP_KEYS = ("name", "components")
+
+
 COMPONENT_KEYS = ("id", "name", "description", "tier")
+
+
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+
+
 _UTC = ZoneInfo("UTC")
 
 
@@ -40,66 +62,6 @@ class Config:
     groups: tuple[Group, ...]
     sla: SlaConfig
     uptime: UptimeConfig
-
-
-MAX_FILE_BYTES = 1024 * 1024  # a content file; the longest real incident is a few kilobytes
-
-
-def read_regular_file(path: Path, rel: str) -> bytes:
-    """The bytes of a regular file of at most MAX_FILE_BYTES, or a SourceError saying why not.
-
-    A FIFO would block the build for ever and a device would feed it without end: opened without
-    blocking, anything but a regular file (a link to one included) is refused before it is read."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as error:
-        raise SourceError(SourceRef(rel, 1), f"cannot be read ({error.strerror})") from None
-    with os.fdopen(descriptor, "rb") as stream:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
-            raise SourceError(
-                SourceRef(rel, 1),
-                f"is not a regular file but {_file_kind(mode)} (content files must be plain files)",
-            )
-        data = stream.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise SourceError(
-            SourceRef(rel, 1), f"file is larger than {MAX_FILE_BYTES // 1024:,} KB (the limit)"
-        )
-    return data
-
-
-def _file_kind(mode: int) -> str:
-    kinds = [
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISDIR, "a folder"),
-    ]
-    return next((name for test, name in kinds if test(mode)), "a special file")
-
-
-def decode_text(raw: bytes, rel: str) -> str:
-    """UTF-8 text without a byte-order mark, or a SourceError naming the first bad line."""
-    try:
-        text = raw.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        byte = raw[exc.start]
-        raise SourceError(
-            SourceRef(rel, line), f"file is not UTF-8 (byte 0x{byte:02x}); save it as UTF-8"
-        ) from None
-    control = CONTROL.search(text)
-    if control is not None:
-        line = text.count("\n", 0, control.start()) + 1
-        column = control.start() - text.rfind("\n", 0, control.start())
-        raise SourceError(
-            SourceRef(rel, line),
-            f"control character U+{ord(control.group()):04X} in column {column} (remove it: "
-            "text may hold tabs and line breaks, but no terminal colour codes or other controls)",
-        )
-    return text
 
 
 def load_config(project: Path, errors: list[SourceError]) -> Config:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .cache import Signatures
-from .compute import Computed
-from .model import ComponentStatus, Indicator, Site
-from .output import Output
+from statusgen.derive.compute import Computed
+from statusgen.engine.keys import Signatures
+from statusgen.model.content import ComponentStatus, Indicator, Site
+from statusgen.model.output import Output
 
 COLOURS = {
     ComponentStatus.OPERATIONAL: "#2e7d32",

@@ -4,8 +4,7 @@ The output folder is statusgen's alone. It may not be the project, hold it, or l
 content, and a folder that is already there is replaced only if it is a site statusgen wrote:
 each site carries a small marker file, `.statusgen-site`. Builds into one folder take turns (a
 lock on the folder that holds it), and each build first clears away what builds cut short there
-left behind.
-"""
+left behind."""
 
 from __future__ import annotations
 
@@ -21,20 +20,26 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .errors import OutputError
-from .parallel import map_forked
+from statusgen.engine.parallel import map_forked
+from statusgen.errors import OutputError
+from statusgen.model.output import Output
 
 MARKER = ".statusgen-site"
+
+
 _MARKER_TEXT = (
     b"A site written by statusgen: 'statusgen build' replaces this folder whole, and refuses to\n"
     b"replace a folder without this file. The line below identifies the files of this build.\n"
 )
+
+
 # What a site must not be written over or into, beside the project itself: its content, its
 # cache and its history (the names of load.INCIDENTS_DIR, cache.CACHE_DIR and the others).
 _PROTECTED = ("incidents", "templates", "locale", ".statusgen-cache", ".git")
+
+
 # Every name at the top of a site written before sites carried the marker.
 _EARLIER_LAYOUT = frozenset(
     {
@@ -52,27 +57,12 @@ _EARLIER_LAYOUT = frozenset(
         "static",
     }
 )
+
+
 _SUMMARY_KEYS = {"page", "components", "incidents", "scheduled_maintenances", "status"}
+
+
 FORCE_HINT = "use --force to replace it anyway"
-
-
-@dataclass(frozen=True, slots=True)
-class Output:
-    """One file of the site: a relative POSIX path and its bytes, or how to make them.
-
-    With a `key` (a digest of everything the file shows), the writer may take the file from the
-    previous build instead of calling `render`."""
-
-    path: str
-    data: bytes | None = None
-    key: str | None = None
-    render: Callable[[], bytes] | None = None
-
-    def bytes(self) -> bytes:
-        if self.data is not None:
-            return self.data
-        assert self.render is not None, self.path
-        return self.render()
 
 
 Written = dict[str, tuple[str, int]]  # path → (key, size) of each keyed file written
@@ -289,6 +279,8 @@ def _swap(staging: Path, out: Path) -> None:
 
 
 _AT_FDCWD = -100
+
+
 _RENAME_EXCHANGE = 2
 
 

@@ -1,0 +1,57 @@
+"""The monthly SLA report: how each tier and priority fared."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from statistics import median
+from typing import Any
+
+from statusgen.model.sla import Annotation, Deadline, MonthReport, ReportRow, TargetStats
+from statusgen.model.state import Snapshot
+
+
+def monthly_report(
+    snapshot: Snapshot, annotations: Mapping[str, Annotation], tz: Any
+) -> tuple[MonthReport, ...]:
+    """Per month (newest first), tier and priority: how the SLA targets fared."""
+    groups: dict[date, dict[tuple[str, str], list[Annotation]]] = {}
+    for state in snapshot.incidents:
+        annotation = annotations.get(state.id)
+        if annotation is None:
+            continue
+        month = state.started.astimezone(tz).date().replace(day=1)
+        key = (annotation.policy.tier, annotation.priority)
+        groups.setdefault(month, {}).setdefault(key, []).append(annotation)
+    return tuple(
+        MonthReport(month, tuple(_row(t, p, found) for (t, p), found in sorted(rows.items())))
+        for month, rows in sorted(groups.items(), reverse=True)
+    )
+
+
+def _row(tier: str, priority: str, annotations: list[Annotation]) -> ReportRow:
+    return ReportRow(
+        tier,
+        priority,
+        len(annotations),
+        _stats([a.first_response for a in annotations]),
+        _stats([a.resolution for a in annotations]),
+    )
+
+
+def _stats(deadlines: list[Deadline | None]) -> TargetStats:
+    present = [d for d in deadlines if d is not None]
+    times = sorted(d.elapsed for d in present if d.at is not None)
+    return TargetStats(
+        met=sum(d.state == "met" for d in present),
+        breached=sum(d.state == "breached" for d in present),
+        running=sum(d.state == "running" for d in present),
+        median=_median(times),
+        worst=times[-1] if times else None,
+    )
+
+
+def _median(times: list[timedelta]) -> timedelta | None:
+    if not times:
+        return None
+    return timedelta(seconds=round(median(t.total_seconds() for t in times)))

@@ -1,0 +1,176 @@
+"""The SLA rules: each incident's priority, policy and deadlines, and each maintenance's checks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from statusgen.model.calendars import MINUTES_PER_DAY
+from statusgen.model.content import Impact, UpdateStatus
+from statusgen.model.sla import (
+    Annotation,
+    Deadline,
+    MaintenanceCheck,
+    MaintenancePolicy,
+    Policy,
+    SlaConfig,
+    Target,
+)
+from statusgen.model.state import IncidentState, Snapshot
+
+
+def priority_of(state: IncidentState, config: SlaConfig) -> str | None:
+    """Explicit priority, else the urgency x impact matrix, else the default by impact."""
+    incident = state.incident
+    if incident.priority:
+        return incident.priority
+    if incident.urgency and (incident.urgency, incident.impact) in config.matrix:
+        return config.matrix[(incident.urgency, incident.impact)]
+    return config.by_impact.get(incident.impact, config.by_impact.get(Impact.NONE))
+
+
+def annotate(state: IncidentState, config: SlaConfig, now: datetime) -> Annotation | None:
+    """The SLA annotation of one incident, or None when no policy applies (or for maintenance)."""
+    if state.is_maintenance or not config.enabled:
+        return None
+    priority = priority_of(state, config)
+    if priority is None:
+        return None
+    tiers = tuple(sorted({component.tier for component, _ in state.affected})) or ("default",)
+    # A tier without a policy of its own for this priority falls back to the "default" tier's.
+    found = (
+        config.policies.get((t, priority)) or config.policies.get(("default", priority))
+        for t in tiers
+    )
+    candidates = sorted({p.name: p for p in found if p is not None}.values(), key=lambda p: p.name)
+    if not candidates:
+        return None
+    start = state.started
+    responded = state.updates[-1].at if state.updates else None
+
+    def evaluate(policy: Policy) -> Annotation:
+        return Annotation(
+            priority=priority,
+            policy=policy,
+            tiers=tiers,
+            first_response=deadline(policy.first_response, start, responded, now),
+            resolution=deadline(policy.resolution, start, state.ended, now),
+        )
+
+    far = datetime.max.replace(tzinfo=UTC)
+    # The strictest policy is the one whose resolution (then first response) falls due first.
+    return min(
+        (evaluate(p) for p in candidates),
+        key=lambda a: (
+            a.resolution.due_at if a.resolution else far,
+            a.first_response.due_at if a.first_response else far,
+            a.policy.tier,
+        ),
+    )
+
+
+def deadline(
+    target: Target | None, start: datetime, at: datetime | None, now: datetime
+) -> Deadline | None:
+    if target is None:
+        return None
+    calendar, duration = target.calendar, target.duration
+    clock_start = start.astimezone(UTC) if duration.calendar_days else calendar.clock_start(start)
+    due = duration.due(calendar, start)
+    if at is not None:
+        met = at <= due
+        return Deadline(
+            target, clock_start, due, at, "met" if met else "breached",
+            elapsed=duration.spent(calendar, start, at),
+            remaining=None,
+            overrun=None if met else duration.spent(calendar, due, at),
+        )  # fmt: skip
+    if now <= due:
+        return Deadline(
+            target, clock_start, due, None, "running",
+            elapsed=duration.spent(calendar, start, now),
+            remaining=duration.spent(calendar, now, due),
+            overrun=None,
+        )  # fmt: skip
+    return Deadline(
+        target, clock_start, due, None, "breached",
+        elapsed=duration.spent(calendar, start, now),
+        remaining=None,
+        overrun=duration.spent(calendar, due, now),
+    )  # fmt: skip
+
+
+def check_maintenance(state: IncidentState, config: SlaConfig) -> MaintenanceCheck | None:
+    """The maintenance rules of the tiers it touches; the first one it breaks wins."""
+    if not state.is_maintenance or state.status is UpdateStatus.CANCELLED:
+        return None
+    tiers = sorted({component.tier for component, _ in state.affected}) or ["default"]
+    found = {
+        p.tier: p
+        for p in (config.maintenance.get(t) or config.maintenance.get("default") for t in tiers)
+        if p is not None
+    }
+    if not found:
+        return None
+    incident = state.incident
+    assert incident.scheduled_start and incident.scheduled_end
+    start, end = incident.scheduled_start, incident.scheduled_end
+    announcements = [
+        u.at for u in state.updates if u.status is UpdateStatus.SCHEDULED and not u.automatic
+    ]
+    announced = min(announcements) if announcements else None
+
+    def evaluate(policy: MaintenancePolicy) -> MaintenanceCheck:
+        given = notice_met = None
+        if policy.notice is not None:
+            duration, calendar = policy.notice.duration, policy.notice.calendar
+            if announced is None:
+                notice_met = False
+            else:
+                given = duration.spent(calendar, announced, start)
+                notice_met = duration.due(calendar, announced) <= start
+        window_met = within_windows(policy, start, end) if policy.windows else None
+        return MaintenanceCheck(policy, announced, given, notice_met, window_met)
+
+    return min(
+        (evaluate(p) for _, p in sorted(found.items())),
+        key=lambda c: (c.honoured, c.notice_met is not False, c.policy.tier),
+    )
+
+
+def within_windows(policy: MaintenancePolicy, start: datetime, end: datetime) -> bool:
+    """Whether [start, end] lies inside the allowed windows (back-to-back windows join up)."""
+    tz = policy.timezone
+    covered, until = start.astimezone(UTC), end.astimezone(UTC)
+    day = start.astimezone(tz).date() - timedelta(days=1)
+    # Day by day, in order, so that the first gap ends the search: a long window is not walked
+    # whole. A day's windows end by the next midnight, before the next day's begin.
+    while True:
+        midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
+        for begin, finish in sorted(
+            (_at(midnight, window.start, tz), _at(midnight, window.end, tz))
+            for window in policy.windows
+            if day.weekday() in window.days
+        ):
+            if begin > covered:
+                return covered >= until
+            covered = max(covered, finish)
+        if covered >= until:
+            return True
+        if covered < _at(midnight, MINUTES_PER_DAY, tz):
+            return False  # nothing covers the rest of the day
+        day += timedelta(days=1)
+
+
+def _at(midnight: datetime, minutes: int, tz: Any) -> datetime:
+    local = midnight + timedelta(minutes=minutes)  # wall-clock arithmetic, then resolved in tz
+    return local.replace(tzinfo=tz).astimezone(UTC)
+
+
+def check_all_maintenance(snapshot: Snapshot, config: SlaConfig) -> dict[str, MaintenanceCheck]:
+    result = {}
+    for state in snapshot.incidents:
+        check = check_maintenance(state, config)
+        if check is not None:
+            result[state.id] = check
+    return result

@@ -1,0 +1,1 @@
+"""Speed only: the build cache, keys of outputs, forked workers."""

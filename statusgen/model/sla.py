@@ -1,0 +1,136 @@
+"""SLA values: policies and their targets, and what the SLA rules find for an incident."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from statusgen.model.calendars import Calendar, Duration
+from statusgen.model.content import Impact
+
+MAINTENANCE = "maintenance"  # the policy key of a tier's maintenance rules
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    duration: Duration
+    calendar: Calendar
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    tier: str
+    priority: str
+    first_response: Target | None
+    resolution: Target | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.tier} {self.priority}"
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """When maintenance may happen each week, e.g. Saturday 00:00-06:00 (minutes after midnight)."""
+
+    text: str
+    days: frozenset[int]  # Monday is 0
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenancePolicy:
+    tier: str
+    notice: Target | None  # how long before its start a maintenance must be announced
+    windows: tuple[Window, ...]  # empty: any time
+    timezone: ZoneInfo  # of the windows: the policy calendar's
+
+    @property
+    def name(self) -> str:
+        return f"{self.tier} {MAINTENANCE}"
+
+
+@dataclass(frozen=True, slots=True)
+class SlaConfig:
+    calendars: dict[str, Calendar] = field(default_factory=dict)
+    matrix: dict[tuple[str, Impact], str] = field(default_factory=dict)
+    by_impact: dict[Impact, str] = field(default_factory=dict)
+    policies: dict[tuple[str, str], Policy] = field(default_factory=dict)
+    maintenance: dict[str, MaintenancePolicy] = field(default_factory=dict)  # by tier
+
+    @property
+    def priorities(self) -> list[str]:
+        names = (
+            {p for _, p in self.policies} | set(self.matrix.values()) | set(self.by_impact.values())
+        )
+        return sorted(names)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.policies)
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    target: Target
+    clock_start: datetime  # when the clock started running (after `started` if outside hours)
+    due_at: datetime
+    at: datetime | None  # when the response or resolution happened
+    state: str  # met | breached | running
+    elapsed: timedelta  # working time used so far (or in all)
+    remaining: timedelta | None  # working time left, while running
+    overrun: timedelta | None  # how far past the deadline, once breached
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    priority: str
+    policy: Policy
+    tiers: tuple[str, ...]  # every tier the incident touches
+    first_response: Deadline | None
+    resolution: Deadline | None
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceCheck:
+    """Whether a maintenance was announced early enough and falls in an allowed window."""
+
+    policy: MaintenancePolicy
+    announced: datetime | None  # its first `scheduled` update
+    notice_given: timedelta | None  # time counted by the notice target from announcement to start
+    notice_met: bool | None  # None when the policy asks for no notice
+    window_met: bool | None  # None when the policy allows any time
+
+    @property
+    def honoured(self) -> bool:
+        return self.notice_met is not False and self.window_met is not False
+
+
+@dataclass(frozen=True, slots=True)
+class TargetStats:
+    met: int
+    breached: int
+    running: int
+    median: timedelta | None  # of the times measured to a response or resolution
+    worst: timedelta | None
+
+    @property
+    def decided(self) -> int:
+        return self.met + self.breached
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    tier: str
+    priority: str
+    incidents: int
+    first_response: TargetStats
+    resolution: TargetStats
+
+
+@dataclass(frozen=True, slots=True)
+class MonthReport:
+    month: date  # its first day, in the site's time zone
+    rows: tuple[ReportRow, ...]

@@ -1,0 +1,75 @@
+"""What the content means at one moment: each incident's and component's state, the overall status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from statusgen.model.content import (
+    Component,
+    ComponentStatus,
+    Incident,
+    Indicator,
+    Kind,
+    Update,
+    UpdateStatus,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentState:
+    """An incident as it stands at build time."""
+
+    incident: Incident
+    updates: tuple[Update, ...]  # newest first, including automatic maintenance transitions
+    status: UpdateStatus
+    is_open: bool
+    started: datetime
+    ended: datetime | None
+    duration: timedelta
+    eta: datetime | None
+    eta_passed: bool
+    affected: tuple[tuple[Component, ComponentStatus], ...]
+
+    @property
+    def latest(self) -> Update | None:
+        return self.updates[0] if self.updates else None
+
+    @property
+    def id(self) -> str:
+        return self.incident.id
+
+    @property
+    def is_maintenance(self) -> bool:
+        return self.incident.kind is Kind.MAINTENANCE
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentState:
+    component: Component
+    status: ComponentStatus
+    incidents: tuple[IncidentState, ...]  # every incident touching it, newest first
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    date: date
+    incidents: tuple[IncidentState, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything the outputs show, computed once from the content and the build time."""
+
+    now: datetime
+    indicator: Indicator
+    components: dict[str, ComponentState]
+    incidents: tuple[IncidentState, ...]  # newest first
+    open_incidents: tuple[IncidentState, ...]
+    active_maintenance: tuple[IncidentState, ...]
+    upcoming_maintenance: tuple[IncidentState, ...]
+    recent_days: tuple[Day, ...]  # the last 7 days, today first

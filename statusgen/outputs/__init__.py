@@ -1,0 +1,1 @@
+"""Every file of the site, each declared with what it shows."""

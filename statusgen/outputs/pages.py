@@ -1,0 +1,226 @@
+"""The HTML pages of the site."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any, TypedDict, TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from statusgen.derive.compute import Computed
+from statusgen.engine.keys import Signatures
+from statusgen.model.content import Component, Group, Site, SiteInfo
+from statusgen.model.output import Output
+from statusgen.model.sla import Annotation
+from statusgen.model.state import IncidentState, Snapshot
+from statusgen.render.environment import render_template
+
+HISTORY_PAGE_SIZE = 50
+
+
+T = TypeVar("T")
+
+
+class PageContext(TypedDict):
+    """What every template receives (pages add their own keys)."""
+
+    site: SiteInfo
+    groups: tuple[Group, ...]
+    snapshot: Snapshot
+    root: str  # relative path from the page to the site root, "" or "../"
+    page_path: str
+    canonical_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One slice of a paginated list."""
+
+    number: int
+    count: int
+    items: tuple[Any, ...]
+    path: str
+    previous_path: str | None
+    next_path: str | None
+
+
+def paginate(items: Sequence[T], size: int, path_of: Callable[[int], str]) -> Iterator[Page]:
+    """Split `items` into pages; page 1 always exists, even when empty."""
+    count = max(1, math.ceil(len(items) / size))
+    for number in range(1, count + 1):
+        yield Page(
+            number=number,
+            count=count,
+            items=tuple(items[(number - 1) * size : number * size]),
+            path=path_of(number),
+            previous_path=path_of(number - 1) if number > 1 else None,
+            next_path=path_of(number + 1) if number < count else None,
+        )
+
+
+def by_month(
+    states: Sequence[IncidentState], tz: ZoneInfo
+) -> list[tuple[datetime, list[IncidentState]]]:
+    """Consecutive runs of incidents that started in the same month, in the given order."""
+    months: list[tuple[datetime, list[IncidentState]]] = []
+    for state in states:
+        local = state.started.astimezone(tz)
+        month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        if months and months[-1][0] == month:
+            months[-1][1].append(state)
+        else:
+            months.append((month, [state]))
+    return months
+
+
+def timeline(state: IncidentState, annotation: Annotation | None) -> list[tuple[str, Any]]:
+    """The updates and the SLA deadlines, newest first: ("update", Update) or (name, Deadline)."""
+    entries: list[tuple[datetime, int, str, Any]] = [(u.at, 1, "update", u) for u in state.updates]
+    if annotation is not None:
+        for name, mark in (
+            ("first_response", annotation.first_response),
+            ("resolution", annotation.resolution),
+        ):
+            if mark is not None:
+                entries.append((mark.due_at, 0, name, mark))
+    entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
+    return [(kind, item) for _, _, kind, item in entries]
+
+
+def feed_links(path: str, title: str) -> list[dict[str, str]]:
+    """The <link rel="alternate"> entries by which browsers and readers discover feeds."""
+    return [
+        {"type": "application/rss+xml", "title": f"{title} (RSS)", "path": f"{path}.rss"},
+        {"type": "application/atom+xml", "title": f"{title} (Atom)", "path": f"{path}.atom"},
+    ]
+
+
+def render_pages(
+    env: jinja2.Environment, content: Site, derived: Computed, signatures: Signatures
+) -> Iterator[Output]:
+    """Every HTML page of the site, rendered when the writer asks for it.
+
+    Pages that show only closed incidents do not depend on the build time (no "as of" line), so
+    their keys stay the same from one build to the next and the writer can reuse them."""
+    site = content.info
+    snapshot = derived.snapshot
+    annotations = derived.annotations
+    sig = signatures.state
+
+    shared: dict[str, Any] = {
+        "site": site,
+        "groups": content.groups,
+        "snapshot": snapshot,
+        "as_of": None,
+        "uptime": derived.uptime,
+        "uptime_days": content.uptime.days,
+        "uptime_weights": sorted(content.uptime.weights.items(), reverse=True),
+        "sla_enabled": content.sla.enabled,
+    }
+
+    def render(
+        path: str, template: str, extra: dict[str, Any] | Callable[[], dict[str, Any]]
+    ) -> bytes:
+        context = {
+            **shared,
+            "root": "../" * path.count("/"),
+            "page_path": path,
+            "canonical_url": site.url + path.removesuffix("index.html"),
+            "feeds": site_feeds,
+        }
+        for name, value in (extra() if callable(extra) else extra).items():
+            context[name] = value() if callable(value) else value
+        return render_template(env, template, context, path)
+
+    def incident_page(state: IncidentState) -> dict[str, Any]:
+        # Made when the page is rendered: ten thousand pages waiting to be written hold only this.
+        annotation = annotations.get(state.id)
+        return {
+            "as_of": now if state.is_open else None,
+            "incident": state,
+            "sla": annotation,
+            "maintenance_check": derived.maintenance.get(state.id),
+            "timeline": timeline(state, annotation),
+        }
+
+    def page(
+        path: str, template: str, key: tuple[Any, ...] | None, **extra: Callable[[], Any] | Any
+    ) -> Output:
+        """A page made on demand; an `extra` value given as a function is called then."""
+        return Output(
+            path,
+            key=signatures.key(path, *key) if key is not None else None,
+            render=partial(render, path, template, extra),
+        )
+
+    now = snapshot.now
+    site_feeds = feed_links("history", site.title)
+
+    def component_feeds(component: Component) -> list[dict[str, str]]:
+        own = feed_links(f"components/{component.id}", f"{site.title}: {component.name}")
+        return own + site_feeds
+
+    # The home page and the report draw on every incident (the bars, the last days, the months).
+    everything = (now.isoformat(), signatures.everything(snapshot.incidents))
+    yield page("index.html", "index.html", everything, as_of=now)
+    for state in snapshot.incidents:
+        path = f"incidents/{state.id}.html"
+        yield Output(
+            path,
+            key=signatures.key(path, sig(state)),
+            render=partial(render, path, "incident.html", partial(incident_page, state)),
+        )
+    for component_state in snapshot.components.values():
+        cid = component_state.component.id
+        for slice_ in paginate(
+            component_state.incidents,
+            HISTORY_PAGE_SIZE,
+            partial(_component_page, cid),
+        ):
+            first = slice_.number == 1  # with the availability bar, which moves with time
+            yield page(
+                slice_.path,
+                "component.html",
+                (
+                    slice_.count,
+                    component_state.status.value,
+                    tuple(map(sig, slice_.items)),
+                    now.isoformat() if first else "",
+                ),
+                as_of=now if first else None,
+                feeds=partial(component_feeds, component_state.component),
+                component=component_state,
+                pagination=slice_,
+                months=partial(by_month, slice_.items, site.timezone),
+            )
+    for slice_ in paginate(
+        snapshot.incidents,
+        HISTORY_PAGE_SIZE,
+        lambda n: "history/index.html" if n == 1 else f"history/{n}.html",
+    ):
+        live = any(s.is_open for s in slice_.items)
+        yield page(
+            slice_.path,
+            "history.html",
+            (slice_.count, tuple(map(sig, slice_.items))),
+            as_of=now if live else None,
+            pagination=slice_,
+            months=partial(by_month, slice_.items, site.timezone),
+        )
+    if content.sla.enabled:
+        yield page(
+            "sla/index.html", "sla.html", everything, as_of=now, report=lambda: derived.report
+        )
+    # GitHub Pages serves 404.html at any depth, so its links must be absolute.
+    yield page("404.html", "404.html", (), root=urlsplit(site.url).path)
+
+
+def _component_page(cid: str, number: int) -> str:
+    """The path of a component's page `number` (its history, 50 incidents a page)."""
+    return f"components/{cid}.html" if number == 1 else f"components/{cid}-{number}.html"

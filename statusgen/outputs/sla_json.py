@@ -1,0 +1,76 @@
+"""SLA annotations and maintenance checks as the JSON API shows them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from statusgen.model.sla import Annotation, Deadline, MaintenanceCheck
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def _seconds(value: timedelta | None) -> int | None:
+    return None if value is None else int(value.total_seconds())
+
+
+def as_json(annotation: Annotation) -> dict[str, Any]:
+    """The `sla` object of the JSON API."""
+
+    def target(d: Deadline | None) -> dict[str, Any] | None:
+        if d is None:
+            return None
+        return {
+            "target": d.target.duration.text,
+            "calendar": d.target.calendar.name,
+            "clock_start": _iso(d.clock_start),
+            "due_at": _iso(d.due_at),
+            "at": _iso(d.at),
+            "state": d.state,
+            "elapsed": _seconds(d.elapsed),
+            "remaining": _seconds(d.remaining),
+            "overrun": _seconds(d.overrun),
+        }
+
+    calendars = {
+        d.target.calendar.name for d in (annotation.first_response, annotation.resolution) if d
+    }
+    return {
+        "priority": annotation.priority,
+        "tier": annotation.policy.tier,
+        "tiers": list(annotation.tiers),
+        "policy": annotation.policy.name,
+        "calendar": ", ".join(sorted(calendars)),
+        "first_response": target(annotation.first_response),
+        "resolution": target(annotation.resolution),
+    }
+
+
+def maintenance_json(check: MaintenanceCheck) -> dict[str, Any]:
+    """The `maintenance_policy` object of a maintenance in the JSON API."""
+    policy = check.policy
+    notice = None
+    if policy.notice is not None:
+        notice = {
+            "target": policy.notice.duration.text,
+            "calendar": policy.notice.calendar.name,
+            "given": _seconds(check.notice_given),
+            "met": check.notice_met,
+        }
+    window = None
+    if policy.windows:
+        window = {
+            "allowed": [w.text for w in policy.windows],
+            "timezone": str(policy.timezone),
+            "met": check.window_met,
+        }
+    return {
+        "policy": policy.name,
+        "tier": policy.tier,
+        "announced_at": _iso(check.announced),
+        "notice": notice,
+        "window": window,
+        "honoured": check.honoured,
+    }

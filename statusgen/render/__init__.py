@@ -1,0 +1,1 @@
+"""Drawing: the template environment, its filters and the site's language."""

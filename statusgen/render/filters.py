@@ -1,0 +1,216 @@
+"""The helpers templates use: times, dates, durations and percentages in the site's language."""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_percent
+from markupsafe import Markup, escape
+
+from statusgen.derive.uptime import Uptime
+from statusgen.markup import render_markdown
+from statusgen.model.content import SiteInfo
+from statusgen.model.sla import Deadline, Target
+
+_UTC = ZoneInfo("UTC")
+
+
+@dataclass(frozen=True, slots=True)
+class UptimeCell:
+    css: str  # the worst status of the day, or "nodata"
+    day: str  # ISO date, for the link to the day's row
+    label: str  # the date, in the site's language
+    text: str  # "99.95% available"
+    lines: tuple[str, ...]  # the incidents of the day, with the status they gave
+
+
+def register_filters(
+    env: jinja2.Environment, site: SiteInfo, translations: gettext.NullTranslations
+) -> None:
+    """The one place where templates get their helpers."""
+    locale = _locale(site.language)
+    tz = site.timezone
+
+    zone_labels: dict[tuple[str | None, timedelta | None], str] = {}
+
+    def zone_label(local: datetime) -> str:
+        key = (local.tzname(), local.utcoffset())
+        if key not in zone_labels:
+            abbreviation = local.strftime("%Z")
+            if abbreviation[:1] in "+-":
+                offset = local.strftime("%z")
+                abbreviation = f"UTC{offset[:3]}:{offset[3:]}"
+            zone_labels[key] = abbreviation
+        return zone_labels[key]
+
+    # Bounded: most times show on one page only, and a large site has hundreds of thousands.
+    @functools.lru_cache(maxsize=4096)
+    def local_time(moment: datetime, pattern: str = "medium") -> Markup:
+        local = moment.astimezone(tz)
+        day, clock, seconds = _utc_parts(moment)
+        shown = escape(f"{format_local(local, pattern)} {zone_label(local)}")
+        return Markup(
+            f'<time datetime="{day}T{clock}:{seconds}Z" title="{day} {clock} UTC">{shown}</time>'
+        )
+
+    months = dict(locale.months["format"]["abbreviated"])  # babel's mapping is slower to read
+
+    def format_local(local: datetime, pattern: str) -> str:
+        """Babel's output for the site's three patterns, without its pattern machinery (a page
+        shows a dozen times, a site thousands of pages); any other pattern goes to babel."""
+        clock = f"{local.hour:02d}:{local.minute:02d}"
+        if pattern == "medium":  # d MMM y, HH:mm
+            return f"{local.day} {months[local.month]} {local.year}, {clock}"
+        if pattern == "short":  # d MMM, HH:mm
+            return f"{local.day} {months[local.month]}, {clock}"
+        if pattern == "time":  # HH:mm
+            return clock
+        return format_datetime(local, _pattern(pattern), tzinfo=tz, locale=locale)
+
+    def utc_time(moment: datetime) -> str:
+        day, clock, _ = _utc_parts(moment)
+        return f"{day} {clock} UTC"
+
+    @functools.lru_cache(maxsize=1024)  # the months and days of the lists recur on many pages
+    def local_date(moment: Any, pattern: str = "long") -> str:
+        if isinstance(moment, datetime):
+            moment = moment.astimezone(tz).date()
+        return format_date(moment, pattern, locale=locale)
+
+    def duration(value: timedelta, days: bool = True) -> str:
+        return format_duration(value, translations, days=days)
+
+    def sla_amount(mark: Deadline) -> str:
+        """The time left on a running deadline, or by which a breached one was missed."""
+        if mark.state == "running" and mark.remaining is not None:
+            return spent(mark.remaining, mark.target)
+        if mark.state == "breached" and mark.overrun is not None:
+            return spent(mark.overrun, mark.target)
+        return ""
+
+    def spent(value: timedelta, target: Target) -> str:
+        """Time counted by an SLA target: in hours when it is working time, as targets are."""
+        wall_clock = target.calendar.always or bool(target.duration.calendar_days)
+        return format_duration(value, translations, days=wall_clock)
+
+    percents: dict[int, str] = {}
+
+    def percent(value: float) -> str:
+        # Rounded down, so a day with any downtime never reads as 100 %.
+        basis_points = math.floor(value * 10000 + 1e-6)
+        if basis_points not in percents:
+            percents[basis_points] = format_percent(basis_points / 10000, "0.00%", locale=locale)
+        return percents[basis_points]
+
+    date_labels: dict[Any, str] = {}
+    cells: dict[int, tuple[UptimeCell, ...]] = {}
+
+    def uptime_cells(up: Uptime) -> tuple[UptimeCell, ...]:
+        """The bar's cells with their words ready: 90 cells on dozens of bars add up."""
+        if id(up) not in cells:
+            # The theme's macros, called by name: their names are known only to the template.
+            labels: Any = env.get_template("macros.html").module
+            made = []
+            for day in up.days:
+                if day.date not in date_labels:
+                    date_labels[day.date] = format_date(day.date, "medium", locale=locale)
+                if day.availability is not None:
+                    text = translations.gettext("%(percent)s available") % {
+                        "percent": percent(day.availability)
+                    }
+                elif day.incidents:
+                    text = translations.gettext("Under maintenance")
+                else:
+                    text = translations.gettext("No data")
+                made.append(
+                    UptimeCell(
+                        css="nodata"
+                        if day.availability is None and not day.incidents
+                        else day.worst.value,
+                        day=day.date.isoformat(),
+                        label=date_labels[day.date],
+                        text=text,
+                        lines=tuple(
+                            f"{state.incident.title} ({str(labels.component_status_text(status)).strip()})"
+                            for state, status in day.incidents
+                        ),
+                    )
+                )
+            cells[id(up)] = tuple(made)
+        return cells[id(up)]
+
+    def uptime_cells_html(up: Uptime, root: str, component_id: str) -> Markup:
+        """The cells as HTML, built here rather than in a template loop: a bar has 90 of them,
+        a page dozens of bars, and this is the hottest markup of the site."""
+        parts = []
+        page = escape(f"{root}components/{component_id}.html#day-")
+        for cell in uptime_cells(up):
+            lines = "".join(f' <span class="tip-line">{escape(line)}</span>' for line in cell.lines)
+            tip = f'<span class="tip"><strong>{escape(cell.label)}</strong> {escape(cell.text)}{lines}</span>'
+            if cell.lines:
+                tip = f'<a href="{page}{escape(cell.day)}">{tip}</a>'
+            parts.append(f'<li class="cell cell-{escape(cell.css)}">{tip}</li>')
+        return Markup("\n".join(parts))
+
+    env.globals.update(format_local=format_local)
+    env.filters.update(
+        uptime_cells_html=uptime_cells_html,
+        local_time=local_time,
+        utc_time=utc_time,
+        local_date=local_date,
+        duration=duration,
+        spent=spent,
+        sla_amount=sla_amount,
+        percent=percent,
+        markdown=render_markdown,
+    )
+    env.globals.update(zone_name=str(tz))
+
+
+def _utc_parts(moment: datetime) -> tuple[str, str, str]:
+    """'2026-11-22', '14:05' and '09' in UTC (strftime is slow; a site shows thousands of times)."""
+    utc = moment.astimezone(_UTC)
+    day = f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}"
+    return day, f"{utc.hour:02d}:{utc.minute:02d}", f"{utc.second:02d}"
+
+
+def _pattern(name: str) -> str:
+    return {"medium": "d MMM y, HH:mm", "short": "d MMM, HH:mm", "time": "HH:mm"}.get(name, name)
+
+
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def format_duration(
+    value: timedelta, translations: gettext.NullTranslations, *, days: bool = True
+) -> str:
+    """A compact, translated duration: '2 d 3 h', '1 h 20 min', '45 min', '< 1 min'.
+
+    Without `days`, whole days are shown as hours ('42 h'): a day of working time is not 24 h."""
+    _ = translations.gettext
+    minutes = math.floor(value.total_seconds() / 60)
+    if minutes < 1:
+        return _("< 1 min")
+    whole_days, rest = divmod(minutes, 24 * 60) if days else (0, minutes)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if whole_days:
+        parts.append(_("%(n)d d") % {"n": whole_days})
+    if hours:
+        parts.append(_("%(n)d h") % {"n": hours})
+    if minutes and not whole_days:
+        parts.append(_("%(n)d min") % {"n": minutes})
+    return " ".join(parts)
