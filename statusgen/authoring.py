@@ -29,7 +29,7 @@ from pathlib import Path
 
 import yaml
 
-from statusgen.engine.store import load_site_reusing_cache as _load
+from statusgen.engine import load_site as _load
 from statusgen.errors import BuildFailed, SourceError, StatusgenError
 from statusgen.load import check_incident_text
 from statusgen.load.config import CONFIG_FILE

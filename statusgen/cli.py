@@ -278,7 +278,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     fmt = getattr(args, "format", "text")
     try:
         if args.command == "check":
-            site = pipeline.check(project)
+            checked = pipeline.check(project)
+            _warn(checked.warnings)
+            site = checked.site
             for path, line, hint in [] if args.quiet else _sla_hints(site):
                 if fmt == "github":
                     print(f"::notice file={_github_path(project, path)},line={line}::{hint}")
@@ -293,6 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             report = pipeline.build(
                 project, out, now=args.now, use_cache=not args.no_cache, force=args.force
             )
+            _warn(report.warnings)
             if not args.quiet:
                 print(
                     f"built {report.files} files into {out} (as of {report.snapshot.now.isoformat()})"
@@ -339,6 +342,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(REPORT_A_BUG, file=sys.stderr)
         return EXIT_BUG
     return EXIT_OK
+
+
+def _warn(warnings: Sequence[str]) -> None:
+    for warning in warnings:
+        print(f"statusgen: warning: {warning}", file=sys.stderr)
 
 
 def _author(args: argparse.Namespace, project: Path) -> int:

@@ -18,13 +18,12 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
-from statusgen.engine.parallel import map_forked
 from statusgen.errors import OutputError
-from statusgen.model.output import Output
+from statusgen.outputs.base import Output
 
 MARKER = ".statusgen-site"
 
@@ -63,9 +62,6 @@ _SUMMARY_KEYS = {"page", "components", "incidents", "scheduled_maintenances", "s
 
 
 FORCE_HINT = "use --force to replace it anyway"
-
-
-Written = dict[str, tuple[str, int]]  # path → (key, size) of each keyed file written
 
 
 def check_destination(
@@ -126,46 +122,74 @@ def claim(project: Path, out: Path, *, force: bool = False) -> Iterator[Path]:
         yield target
 
 
-def holds(out: Path, previous: Written) -> bool:
-    """Whether `out` is the site whose keyed files `previous` lists (as its marker records).
+def holds(out: Path, digests: Mapping[str, str]) -> bool:
+    """Whether `out` is the site whose files have these content digests, as its marker says.
 
     A build cut short after its swap, or one without the cache, leaves the cache describing a
-    site that is no longer there; its keys must not be trusted for the files there now."""
+    site that is no longer there; what it says of the files there must not be trusted."""
     try:
         with open(os.path.join(out, MARKER), "rb") as stream:
-            return stream.read() == _MARKER_TEXT + _listing_digest(previous)
+            return stream.read() == _MARKER_TEXT + listing_digest(digests)
     except OSError:
         return False
 
 
-def write_site(
-    outputs: Iterable[Output], out: Path, previous: Written | None = None
-) -> tuple[int, Written]:
-    """Write every output into a temporary folder beside `out`, then swap it with `out`.
+def write_site(outputs: Iterable[Output], out: Path) -> int:
+    """Draw every output into a fresh folder beside `out`, then swap it with `out`; the number
+    of files. `out` is a folder claimed with claim(). A build that fails part-way leaves the
+    previous site untouched."""
+    outputs = list(outputs)
+    check_paths(outputs)
 
-    `out` is a folder claimed with claim(). A keyed output whose key and size match `previous`
-    is hard-linked from the current `out`. A build that fails part-way leaves the previous site
-    untouched. Returns the file count and the keys written."""
+    def fill(staging: Path) -> dict[str, str]:
+        made: set[str] = set()
+        digests = {}
+        for output in outputs:
+            data = output.draw()
+            with open(target(staging, output.path, made), "wb") as stream:
+                stream.write(data)
+            digests[output.path] = content_digest(data)
+        return digests
+
+    publish(out, fill)
+    return len(outputs)
+
+
+def publish(out: Path, fill: Callable[[Path], Mapping[str, str]]) -> None:
+    """Have `fill` write a site into a temporary folder beside `out` (returning the content
+    digest of each file by path), then swap that folder with `out`."""
     staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(out, "new"), dir=out.parent))
     try:
         # Marked from the start, so that what a build cut short leaves is known to be its own;
         # completed by appending, so that the mark is never missing, even for an instant.
         _write_marker(staging, _MARKER_TEXT)
-        count, written = _write_all(outputs, staging, out, previous or {})
+        digests = fill(staging)
         with open(staging / MARKER, "ab") as stream:
-            stream.write(_listing_digest(written))
+            stream.write(listing_digest(digests))
         staging.chmod(0o755)
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return count, written
 
 
-def _listing_digest(written: Written) -> bytes:
-    """The marker's last line: the same for the same files, whether they were reused or made
-    (the keys say what each file shows; the order they were written in differs)."""
-    listing = "\n".join(sorted([path + " " + key for path, (key, _) in written.items()]))
+def target(root: Path, path: str, made: set[str]) -> str:
+    """Where the output `path` goes in `root`, its folder made (`made` lists those made)."""
+    native = path.replace("/", os.sep)
+    folder = os.path.dirname(native)
+    if folder and folder not in made:
+        os.makedirs(os.path.join(root, folder), exist_ok=True)
+        made.add(folder)
+    return os.path.join(root, native)
+
+
+def content_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def listing_digest(digests: Mapping[str, str]) -> bytes:
+    """The marker's last line: a digest of every file's path and content."""
+    listing = "\n".join(sorted([f"{path} {digest}" for path, digest in digests.items()]))
     return hashlib.sha256(listing.encode()).hexdigest().encode() + b"\n"
 
 
@@ -185,72 +209,6 @@ def check_paths(outputs: Iterable[Output]) -> None:
         if key in seen:
             raise OutputError(f"two outputs would be written to {output.path}")
         seen.add(key)
-
-
-def _write_all(
-    outputs: Iterable[Output], root: Path, old: Path, previous: Written
-) -> tuple[int, Written]:
-    outputs = list(outputs)
-    check_paths(outputs)
-    made: set[str] = {""}
-    written: Written = {}
-    todo: list[tuple[Output, str, str]] = []
-    new_root, old_root = f"{root}{os.sep}", f"{old}{os.sep}"
-    for output in outputs:
-        native = output.path.replace("/", os.sep)
-        folder = os.path.dirname(native)
-        if folder not in made:
-            os.makedirs(new_root + folder, exist_ok=True)
-            made.add(folder)
-        target = new_root + native
-        record = previous.get(output.path) if output.key is not None else None
-        if (
-            record is not None
-            and record[0] == output.key
-            and _link(old_root + native, target, record[1])
-        ):
-            written[output.path] = record
-        else:
-            todo.append((output, target, old_root + native))
-    for (output, _, _), size in zip(todo, _render_all(todo), strict=True):
-        if output.key is not None:
-            written[output.path] = (output.key, size)
-    return len(outputs), written
-
-
-def _render_one(job: tuple[Output, str, str]) -> int:
-    output, target, old = job
-    data = output.bytes()
-    if not (_holds(old, data) and _link(old, target, len(data))):
-        with open(target, "wb") as stream:
-            stream.write(data)
-    return len(data)
-
-
-def _holds(path: str, data: bytes) -> bool:
-    """Whether the previous build's file has exactly these bytes (then it is linked, not
-    written: unchanged files cost no new blocks, and retiring the old site costs no freeing)."""
-    try:
-        with open(path, "rb") as stream:
-            return os.fstat(stream.fileno()).st_size == len(data) and stream.read() == data
-    except OSError:
-        return False
-
-
-def _render_all(todo: list[tuple[Output, str, str]]) -> list[int]:
-    """Render and write every output, on every core for a large site; their sizes, in order."""
-    return map_forked(_render_one, todo, minimum=200)
-
-
-def _link(source: str, target: str, size: int) -> bool:
-    """Link the previous build's file, made from the same inputs, if it is still intact."""
-    try:
-        if os.stat(source).st_size != size:
-            return False
-        os.link(source, target)
-    except OSError:  # gone, or a file system without hard links: write it afresh
-        return False
-    return True
 
 
 def _swap(staging: Path, out: Path) -> None:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from statusgen.load import holidays as holidays_reading
 from statusgen.build import build
+from statusgen.engine import loading
 from statusgen.engine.store import CACHE_DIR
 from statusgen.errors import StatusgenError
-from statusgen.load.holidays import PublicHolidays
+from statusgen.load.holidays import HolidaysSpec
 from tests.conftest import COMPONENTS, NOW, REPO, incident
 
 SLA = """
@@ -164,14 +164,14 @@ def test_a_build_without_cache_links_the_files_whose_bytes_did_not_change(
 def test_another_markdown_converter_parses_every_incident_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from statusgen import load
+    from statusgen.engine import fingerprint
     from statusgen.load import incident as incident_reading
 
     project = make(tmp_path, "p")
     build(project, project / "site", now=NOW)
     assert "Fixed 3." in (project / "site/incidents/closed-3.html").read_text()
     # What a new Markdown or sanitizer release would do: other HTML for the same text.
-    monkeypatch.setattr(load, "CONVERTER", load.CONVERTER + " (newer)")
+    monkeypatch.setattr(fingerprint, "CONVERTER", fingerprint.CONVERTER + " (newer)")
     monkeypatch.setattr(incident_reading, "markdown_to_html", lambda text: "<p>converted anew</p>")
     build(project, project / "site", now=NOW)
     page = (project / "site/incidents/closed-3.html").read_text()
@@ -181,7 +181,7 @@ def test_another_markdown_converter_parses_every_incident_again(
 def test_a_damaged_or_foreign_cache_is_ignored(tmp_path: Path) -> None:
     project = make(tmp_path, "p")
     build(project, project / "site", now=NOW)
-    (project / CACHE_DIR / "build.pickle").write_bytes(b"not a pickle")
+    (project / CACHE_DIR / "build.cache").write_bytes(b"not a cache")
     build(project, project / "site", now=NOW)
     cold = make(tmp_path, "cold")
     build(cold, cold / "site", now=NOW, use_cache=False)
@@ -293,7 +293,9 @@ def test_a_cache_written_by_several_processes_is_read_back_whole(
     monkeypatch.setenv("STATUSGEN_WORKERS", "2")
     project = make(tmp_path, "p")
     build(project, project / "site", now=NOW)
-    kept = cache.load_cache(project)
+    warnings: list[str] = []
+    kept = cache.load_cache(project, warnings.append)
+    assert not warnings
     assert set(kept.incidents) == set(FILES)
     assert {f"closed-{n}" for n in range(8)} <= set(kept.annotations)
     assert not list((project / CACHE_DIR).glob(".write-*"))
@@ -322,13 +324,13 @@ def test_holidays_are_read_again_only_for_another_country_or_package_version(
     monkeypatch.setenv("STATUSGEN_WORKERS", "1")  # read here, where they can be counted
     project = make(tmp_path, "site")
     reads: list[str] = []
-    read = PublicHolidays.read
+    read = loading.read_holidays
 
-    def counted(self: PublicHolidays) -> object:
-        reads.append(self.country)
-        return read(self)
+    def counted(spec: HolidaysSpec) -> object:
+        reads.append(spec.country)
+        return read(spec)
 
-    monkeypatch.setattr(PublicHolidays, "read", counted)
+    monkeypatch.setattr(loading, "read_holidays", counted)
     build(project, project / "site", now=NOW)
     build(project, project / "site", now=NOW)
     assert reads == ["BR"]  # the second build took them from the cache
@@ -336,7 +338,7 @@ def test_holidays_are_read_again_only_for_another_country_or_package_version(
     config.write_text(config.read_text().replace("country: BR", "country: PT"))
     build(project, project / "site", now=NOW)
     assert reads == ["BR", "PT"]
-    monkeypatch.setattr(holidays_reading, "_holidays_version", lambda: "another")
+    monkeypatch.setattr(loading, "holidays_version", lambda: "another")
     build(project, project / "site", now=NOW)
     assert reads == ["BR", "PT", "PT"]
 
@@ -393,12 +395,8 @@ def test_a_new_holiday_is_not_served_from_the_cache(
     monkeypatch.setattr(
         metadata, "version", lambda name: "9999.1" if name == "holidays" else version(name)
     )
-    holidays_reading._holidays_version.cache_clear()  # read once per process: as a new process would
-    try:
-        build(warm, warm / "site", now=NOW)
-        cold = make(tmp_path, "cold")
-        build(cold, cold / "site", now=NOW, use_cache=False)
-    finally:
-        holidays_reading._holidays_version.cache_clear()
+    build(warm, warm / "site", now=NOW)
+    cold = make(tmp_path, "cold")
+    build(cold, cold / "site", now=NOW, use_cache=False)
     assert files(warm / "site") == files(cold / "site")
     assert files(warm / "site") != before

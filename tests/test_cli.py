@@ -281,10 +281,10 @@ class Unpicklable(Exception):
 def test_a_bug_in_a_worker_shows_the_workers_traceback(
     make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import statusgen.load
+    from statusgen.engine import loading
 
     parent = os.getpid()
-    parse = statusgen.load._parse_file
+    parse = loading._parse
 
     def breaks_in_a_worker(*args: Any, **kwargs: Any) -> Any:
         if os.getpid() != parent:
@@ -292,7 +292,7 @@ def test_a_bug_in_a_worker_shows_the_workers_traceback(
         time.sleep(0.002)  # the worker surely gets some files
         return parse(*args, **kwargs)
 
-    monkeypatch.setattr(statusgen.load, "_parse_file", breaks_in_a_worker)
+    monkeypatch.setattr(loading, "_parse", breaks_in_a_worker)
     monkeypatch.setenv("STATUSGEN_WORKERS", "2")
     project = make_project(many_incidents(600))
     assert main(["-C", str(project), "check"]) == 70

@@ -13,7 +13,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 
-from statusgen.render.i18n import ConstantLabels
+from statusgen.engine.labels import ConstantLabels
 from tests.conftest import COMPONENTS, BuiltSite, MakeProject
 
 TEMPLATE = """\

@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
+import statusgen.engine as engine
 from statusgen import write as output
-from statusgen.engine import store as cache
 from statusgen.build import build
 from statusgen.cli import main
 from statusgen.errors import OutputError
@@ -420,7 +420,7 @@ def kill_after(target: Any, name: str, calls: int = 1) -> Callable[[], None]:
         ("before the exchange", kill_before(output, "_exchange"), 0, True),
         ("just after the exchange", kill_after(output, "_exchange"), 1, True),
         ("deleting the old site", kill_after(output.shutil, "rmtree", calls=2), 1, True),
-        ("before the cache is saved", kill_before(cache, "save_cache"), 1, False),
+        ("before the cache is saved", kill_before(engine, "save_cache"), 1, False),
     ],
 )
 def test_a_build_killed_during_the_swap_leaves_a_whole_site(

@@ -174,3 +174,9 @@ def check_all_maintenance(snapshot: Snapshot, config: SlaConfig) -> dict[str, Ma
         if check is not None:
             result[state.id] = check
     return result
+
+
+def annotate_all(snapshot: Snapshot, config: SlaConfig) -> dict[str, Annotation]:
+    """The annotation of every incident a policy covers, by incident id."""
+    found = ((s.id, annotate(s, config, snapshot.now)) for s in snapshot.incidents)
+    return {incident_id: annotation for incident_id, annotation in found if annotation}

@@ -1,38 +1,46 @@
-"""Keys of outputs: digests of what each shows."""
+"""The key of each output: a digest of everything it declares it shows (see outputs.base.Shows),
+and of the fingerprint, which every output shows. An output whose key is the one it had in the
+previous build is the same file, and need not be drawn again."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
 from statusgen.model.state import IncidentState
-
-if TYPE_CHECKING:
-    pass
+from statusgen.outputs.base import Output
 
 
-class Signatures:
-    """Digests of what each output shows, for deciding what can be reused."""
-
+class Keys:
     def __init__(self, fingerprint: str, now: datetime) -> None:
         self.fingerprint = fingerprint
         self.now = now.isoformat()
-        # By the incident's identity, for the live signature and the content one; each entry
+        # By the incident's identity, for the live signature and the posted one; each entry
         # keeps its incident alive, so no identity is reused during the build.
         self._states: tuple[dict[int, tuple[str, IncidentState]], ...] = ({}, {})
         self._groups: dict[tuple[int, bool], tuple[str, Sequence[IncidentState]]] = {}
+
+    def of(self, output: Output) -> str | None:
+        """The output's key; None for one that declares nothing (it is drawn every time)."""
+        shows = output.shows
+        if shows is None:
+            return None
+        parts = [self.fingerprint, output.path, self._all(shows.incidents, shows.live)]
+        if shows.clock:
+            parts.append(self.now)
+        parts.extend(shows.values)
+        return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=20).hexdigest()
 
     def state(self, state: IncidentState) -> str:
         """An incident as shown at build time: its file, the updates visible so far, and the
         build time itself while it is open (durations, estimates and SLA clocks move)."""
         return self._signature(state, live=True)
 
-    def content(self, state: IncidentState) -> str:
-        """An incident's file and visible updates, without the build time: for outputs that
-        show updates as they were posted, such as feeds."""
-        return self._signature(state, live=False)
+    def kept(self, state: IncidentState) -> str:
+        """What a record of the incident kept for later builds holds for: the incident as
+        shown, and everything else that shapes it (the fingerprint)."""
+        return f"{self.fingerprint}:{self.state(state)}"
 
     def _signature(self, state: IncidentState, live: bool) -> str:
         known = self._states[live]
@@ -50,32 +58,12 @@ class Signatures:
                 self._states[not live][id(state)] = found
         return found[0]
 
-    def everything(self, states: Sequence[IncidentState], live: bool = True) -> str:
-        """One digest of all these incidents as shown, for outputs that draw on each of them."""
+    def _all(self, states: Sequence[IncidentState], live: bool) -> str:
+        if len(states) == 1:
+            return self._signature(states[0], live)
         found = self._groups.get((id(states), live))
         if found is None:
-            signature = self.state if live else self.content
-            digest = hashlib.blake2b("\n".join(map(signature, states)).encode(), digest_size=20)
-            found = self._groups[(id(states), live)] = (digest.hexdigest(), states)
+            text = "\n".join(self._signature(state, live) for state in states)
+            digest = hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+            found = self._groups[(id(states), live)] = (digest, states)
         return found[0]
-
-    def key(self, *parts: Any) -> str:
-        """The key of an output made from `parts` (strings, numbers and tuples of them)."""
-        if all(type(part) is str for part in parts):  # the common case, made cheap
-            text = "\x1f".join((self.fingerprint, *parts))
-            return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
-        return _digest((self.fingerprint, parts))
-
-
-def _digest(parts: Any) -> str:
-    return hashlib.blake2b("\x1f".join(_flat(parts)).encode(), digest_size=20).hexdigest()
-
-
-def _flat(parts: Any) -> Iterator[str]:
-    """Strings and numbers as they are, tuples opened with their length (so nesting counts)."""
-    if isinstance(parts, tuple | list):
-        yield f"({len(parts)}"
-        for part in parts:
-            yield from _flat(part)
-    else:
-        yield str(parts)

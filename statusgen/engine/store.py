@@ -1,48 +1,62 @@
-"""The build cache"""
+"""The build cache in `.statusgen-cache/`: what a build can reuse from the previous one.
+
+It holds the incidents as parsed (by path, with the size and modification time of the file
+they were read from), the SLA annotations of closed incidents, the public holidays read, and a
+record of every file the last build wrote (its key, and the identity of the file on disk).
+
+The cache is an optimisation only. Each file of it carries a digest of its content: a file
+that is damaged, unreadable or of another version is not used, and one that cannot be written
+is not written; either way the build goes on without it, after one warning line, and makes
+the same bytes it would have made with it.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import sys
 import tempfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from statusgen import __version__
 from statusgen.engine.parallel import map_forked
-from statusgen.errors import StatusgenError
-from statusgen.model.content import Incident, Site
-
-if TYPE_CHECKING:
-    from statusgen.load import FileStamp
-    from statusgen.load.holidays import HolidaysKey
-
+from statusgen.load.holidays import HolidaysSpec
+from statusgen.model.content import Incident
 
 CACHE_DIR = ".statusgen-cache"
-
-
-_FILE = "build.pickle"
-
-
-_FORMAT = 8
-
-
+_SUMMARY = "build.cache"
+_FORMAT = 9
 STAMP = (_FORMAT, __version__, sys.version_info[:2])
+_HEADER = f"statusgen build cache {STAMP!r}\n".encode()
+_DIGEST = 20
+
+FileStamp = tuple[int, int]  # size, modification time (ns)
+# A file written: its key ("" for a file drawn every time), the digest of its content, then its
+# size, inode and modification time (ns) once written. A file of the previous site is reused
+# only while its key and all three of the last still hold.
+FileRecord = tuple[str, str, int, int, int]
+HolidaysKey = tuple[HolidaysSpec, str]  # and the version of the holidays package
 
 
 @dataclass
 class BuildCache:
-    incidents: dict[str, tuple[FileStamp, Incident]] = field(default_factory=dict)  # by path
-    # Closed incidents' annotations by id: (signature, record, JSON text); see sla.Kept.
+    # By path: the file's stamp and parse key (see engine.loading), and the incident.
+    incidents: dict[str, tuple[FileStamp, str, Incident]] = field(default_factory=dict)
+    # Closed incidents' annotations by id: (signature, record, JSON text); see engine.annotations.
     annotations: dict[str, tuple[str, Any, str]] = field(default_factory=dict)
-    outputs: dict[str, tuple[str, int]] = field(default_factory=dict)  # path → (key, size)
+    outputs: dict[str, FileRecord] = field(default_factory=dict)  # by path
     out: str = ""  # the folder those outputs were written to
-    # The public holidays of the SLA calendars (see load.ParseCache).
     holidays: dict[HolidaysKey, dict[date, str]] = field(default_factory=dict)
+
+
+class Unusable(Exception):
+    """A cache file that cannot be used: the warning says why."""
 
 
 _SHARDS = 16  # incidents are saved in this many files, so an edit rewrites one of them
@@ -61,51 +75,78 @@ def _split(cache: BuildCache) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     return shards
 
 
-def _read(path: Path) -> Any:
-    with path.open("rb") as stream:
-        stamp, data = pickle.load(stream)
-    if stamp != STAMP:
-        raise ValueError("made by another version")
-    return data
+def _shard_name(number: int) -> str:
+    return f"incidents-{number:02d}.cache"
 
 
-def load_cache(project: Path) -> BuildCache:
-    """The previous build's cache, or an empty one if there is none or it cannot be read."""
+def load_cache(project: Path, warn: Callable[[str], None]) -> BuildCache:
+    """The previous build's cache; an empty one if there is none, or if it cannot be used
+    (then `warn` is told why, once)."""
     folder = project / CACHE_DIR
     try:
-        outputs, out, holidays = _read(folder / _FILE)
+        outputs, out, holidays = _read(folder / _SUMMARY)
         cache = BuildCache(outputs=outputs, out=out, holidays=holidays)
         for number in range(_SHARDS):
-            incidents, annotations = _read(folder / f"incidents-{number:02d}.pickle")
+            incidents, annotations = _read(folder / _shard_name(number))
             cache.incidents.update(incidents)
             cache.annotations.update(annotations)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError):
+    except FileNotFoundError:  # none yet, or one cut short: nothing to say
         return BuildCache()
-    except (TypeError, KeyError, IndexError):  # a file of some other shape
+    except Unusable as problem:
+        if str(problem):
+            warn(f"the build cache in {folder} {problem}; building without it")
         return BuildCache()
     return cache
 
 
-def save_cache(project: Path, cache: BuildCache, previous: BuildCache | None = None) -> None:
-    """Write what changed since `previous` (everything without it)."""
+def _read(path: Path) -> Any:
+    try:
+        with path.open("rb") as stream:
+            raw = stream.read()
+    except FileNotFoundError:
+        raise
+    except OSError as error:  # a file where the folder should be, say, or no permission
+        raise Unusable(f"cannot be read ({error.strerror})") from None
+    if not raw.startswith(_HEADER):
+        if raw.startswith(_HEADER.partition(b"(")[0]):
+            raise Unusable("")  # another version's: replaced without a word
+        raise Unusable(f"is damaged ({path.name} is not a cache file)")
+    digest, payload = raw[len(_HEADER) : len(_HEADER) + _DIGEST], raw[len(_HEADER) + _DIGEST :]
+    if hashlib.blake2b(payload, digest_size=_DIGEST).digest() != digest:
+        raise Unusable(f"is damaged ({path.name} does not match its digest)")
+    try:
+        return pickle.loads(payload)
+    except Exception:  # made by this version, yet not readable: as damaged
+        raise Unusable(f"is damaged ({path.name} cannot be read back)") from None
+
+
+def save_cache(
+    project: Path, cache: BuildCache, previous: BuildCache, warn: Callable[[str], None]
+) -> None:
+    """Write what changed since `previous`; if the cache cannot be written, `warn` says so
+    (the site is already in place by then, and the next build is only slower)."""
     folder = project / CACHE_DIR
-    folder.mkdir(exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# statusgen's build cache: safe to delete, never commit it.\n*\n")
-    before = _split(previous) if previous is not None else [None] * _SHARDS
-    todo = [
-        (folder / f"incidents-{number:02d}.pickle", shard)
-        for number, shard in enumerate(_split(cache))
-        if shard != before[number]
-    ]
-    # A first build of a large site writes every shard: on every core.
-    map_forked(
-        _write_job, todo, minimum=2 if len(cache.incidents) >= _PARALLEL_SAVE else _SHARDS + 1
-    )
-    summary = (cache.outputs, cache.out, cache.holidays)
-    if previous is None or summary != (previous.outputs, previous.out, previous.holidays):
-        _write(folder / _FILE, summary)
+    try:
+        folder.mkdir(exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# statusgen's build cache: safe to delete, never commit it.\n*\n")
+        before = _split(previous)
+        todo = [
+            (folder / _shard_name(number), shard)
+            for number, shard in enumerate(_split(cache))
+            if shard != before[number] or not (folder / _shard_name(number)).exists()
+        ]
+        # A first build of a large site writes every shard: on every core.
+        map_forked(
+            _write_job, todo, minimum=2 if len(cache.incidents) >= _PARALLEL_SAVE else _SHARDS + 1
+        )
+        summary = (cache.outputs, cache.out, cache.holidays)
+        if summary != (previous.outputs, previous.out, previous.holidays) or todo:
+            _write(folder / _SUMMARY, summary)
+    except OSError as error:
+        where = error.filename or folder
+        warn(f"the build cache could not be written ({error.strerror}: {where}); the site is built")
 
 
 _PARALLEL_SAVE = 2000  # incidents
@@ -116,23 +157,13 @@ def _write_job(job: tuple[Path, Any]) -> None:
 
 
 def _write(path: Path, data: Any) -> None:
+    payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+    digest = hashlib.blake2b(payload, digest_size=_DIGEST).digest()
     handle, temporary = tempfile.mkstemp(prefix=".write-", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
-            pickle.dump((STAMP, data), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            stream.write(_HEADER + digest + payload)
         os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise StatusgenError(f"cannot write the build cache {path}: {error.strerror}") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-
-def load_site_reusing_cache(project: Path) -> Site:
-    """The site, parsing only files changed since the last build (the cache is only read):
-    for `check` and the authoring commands, which must validate everything, quickly."""
-    from statusgen.load import ParseCache, load_site
-
-    cached = load_cache(project)
-    return load_site(project, ParseCache(previous=cached.incidents, holidays=cached.holidays))

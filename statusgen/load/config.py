@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from statusgen.errors import SourceError, SourceRef
 from statusgen.load.files import decode_text, read_regular_file
+from statusgen.load.holidays import HolidaysReader, read_holidays
 from statusgen.load.nodes import (
     ID_PATTERN,
     MAX_ID,
@@ -64,7 +65,9 @@ class Config:
     uptime: UptimeConfig
 
 
-def load_config(project: Path, errors: list[SourceError]) -> Config:
+def load_config(
+    project: Path, errors: list[SourceError], holidays: HolidaysReader = read_holidays
+) -> Config:
     """Read components.yaml, appending every mistake to `errors`.
 
     Returns the best configuration it could read, so incidents can still be checked."""
@@ -94,7 +97,7 @@ def load_config(project: Path, errors: list[SourceError]) -> Config:
     info = _site_info(doc, fields.get("site"), errors) or fallback.info
     groups = _groups(doc, fields.get("groups"), errors)
     uptime = _uptime(fields["uptime"], errors) if "uptime" in fields else UptimeConfig()
-    return Config(info, groups, load_sla(fields, info.timezone, errors), uptime)
+    return Config(info, groups, load_sla(fields, info.timezone, errors, holidays), uptime)
 
 
 def _uptime(node: Located, errors: list[SourceError]) -> UptimeConfig:

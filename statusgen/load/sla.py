@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from statusgen.errors import SourceError
-from statusgen.load.holidays import PublicHolidays
+from statusgen.load.holidays import HolidaysProblem, HolidaysReader, holidays_spec
 from statusgen.load.nodes import Located, check_keys, suggest
 from statusgen.model.calendars import YEAR_DAYS, Calendar, Duration, Hours, parse_duration
 from statusgen.model.content import Impact
@@ -35,11 +35,14 @@ MAINTENANCE_KEYS = ("notice", "calendar", "windows")
 _WINDOW = re.compile(r"(?P<days>[a-z]{3}(?:\s*[-,]\s*[a-z]{3})*)\s+(?P<span>\S.*)")
 
 
-def load_sla(fields: dict[str, Located], tz: ZoneInfo, errors: list[SourceError]) -> SlaConfig:
-    """Read calendars, priorities and policies; every mistake goes to `errors`."""
+def load_sla(
+    fields: dict[str, Located], tz: ZoneInfo, errors: list[SourceError], holidays: HolidaysReader
+) -> SlaConfig:
+    """Read calendars, priorities and policies; every mistake goes to `errors`. `holidays`
+    reads the public holidays a calendar names."""
     calendars = {"24x7": Calendar("24x7", tz, always=True)}
     if "calendars" in fields:
-        calendars.update(_calendars(fields["calendars"], tz, errors))
+        calendars.update(_calendars(fields["calendars"], tz, errors, holidays))
     matrix: dict[tuple[str, Impact], str] = {}
     by_impact: dict[Impact, str] = {}
     if "priorities" in fields:
@@ -51,7 +54,9 @@ def load_sla(fields: dict[str, Located], tz: ZoneInfo, errors: list[SourceError]
     return SlaConfig(calendars, matrix, by_impact, policies, maintenance)
 
 
-def _calendars(node: Located, tz: ZoneInfo, errors: list[SourceError]) -> dict[str, Calendar]:
+def _calendars(
+    node: Located, tz: ZoneInfo, errors: list[SourceError], holidays: HolidaysReader
+) -> dict[str, Calendar]:
     if not node.is_mapping:
         errors.append(node.error("'calendars' must map names to '24x7' or business hours"))
         return {}
@@ -60,6 +65,10 @@ def _calendars(node: Located, tz: ZoneInfo, errors: list[SourceError]) -> dict[s
         name = str(key.value)
         try:
             result[name] = _calendar(name, value, tz)
+            if "holidays" in value.fields():
+                result[name] = _with_holidays(
+                    result[name], value.fields()["holidays"], holidays, errors
+                )
         except SourceError as exc:
             errors.append(exc)
     return result
@@ -108,9 +117,8 @@ def _calendar(name: str, node: Located, site_tz: ZoneInfo) -> Calendar:
             "(for example ['09:00-18:00'])"
         )
     week = tuple(hours if DAYS[i] in day_names else () for i in range(7))
-    public: Mapping[date, str] = {}
     if "holidays" in fields:
-        public = PublicHolidays(fields["holidays"])
+        holidays_spec(fields["holidays"])  # its shape is checked with the calendar's
     special: dict[date, Hours] = {}
     if "extra_dates" in fields:
         extra = fields["extra_dates"]
@@ -124,7 +132,18 @@ def _calendar(name: str, node: Located, site_tz: ZoneInfo) -> Calendar:
             except ValueError:
                 raise key.error(f"'{key.value}' is not a date (YYYY-MM-DD)") from None
             special[day] = () if str(value.value).lower() == "closed" else _hours(value)
-    return Calendar(name, tz, week=week, special_days=special, public_holidays=public)
+    return Calendar(name, tz, week=week, special_days=special)
+
+
+def _with_holidays(
+    calendar: Calendar, node: Located, holidays: HolidaysReader, errors: list[SourceError]
+) -> Calendar:
+    """The calendar with the public holidays `node` names; without any if it names none."""
+    found = holidays(holidays_spec(node))
+    if isinstance(found, HolidaysProblem):
+        errors.append(node.fields()[found.key].error(found.message))
+        return calendar
+    return replace(calendar, public_holidays=found)
 
 
 def _hours(node: Located) -> Hours:

@@ -186,7 +186,7 @@ class Incident(_Pickled):
     scheduled_end: datetime | None = None
     priority: str | None = None
     urgency: str | None = None
-    digest: str = ""  # of the file's bytes and the configuration it was read with
+    digest: str = ""  # of the file's bytes
     summary_rendered: str = ""  # the summary as sanitized HTML
 
     @property

@@ -19,8 +19,7 @@ from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
 
-from statusgen.derive.compute import Computed
-from statusgen.engine.keys import Signatures
+from statusgen.derive import Derived
 from statusgen.model.content import (
     Component,
     ComponentStatus,
@@ -30,9 +29,9 @@ from statusgen.model.content import (
     Update,
     UpdateStatus,
 )
-from statusgen.model.output import Output
 from statusgen.model.state import IncidentState
-from statusgen.outputs.sla_json import as_json, maintenance_json
+from statusgen.outputs.base import Inputs, Output, Shows
+from statusgen.outputs.sla_json import as_json, maintenance_json, sla_json_text
 
 RECENT_LIMIT = 50  # Statuspage's incidents.json and scheduled-maintenances.json hold 50
 INDICATOR_DESCRIPTIONS = {
@@ -63,9 +62,10 @@ def dump(data: Any) -> bytes:
     return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
-def render_api(site: Site, computed: Computed, signatures: Signatures) -> Iterator[Output]:
+def outputs(inputs: Inputs) -> Iterator[Output]:
     """`api/v2/*.json` in Statuspage's shapes, and `api/sla.json` with every SLA object."""
-    snapshot = computed.snapshot
+    site, derived = inputs.site, inputs.derived
+    snapshot = derived.snapshot
     incidents = [s for s in snapshot.incidents if not s.is_maintenance]
     maintenance = [s for s in snapshot.incidents if s.is_maintenance]
     active_and_upcoming = [*snapshot.active_maintenance, *snapshot.upcoming_maintenance]
@@ -73,14 +73,14 @@ def render_api(site: Site, computed: Computed, signatures: Signatures) -> Iterat
 
     def api() -> StatuspageApi:
         if not made:
-            made.append(StatuspageApi(site, computed))
+            made.append(StatuspageApi(site, derived))
         return made[0]
 
     def incident_list(key: str, states: Sequence[IncidentState]) -> Callable[[], bytes]:
         return lambda: dump({"page": api().page, key: [api().incident(state) for state in states]})
 
     # The page, components and status draw on every incident (first and last update times).
-    everything = (snapshot.now.isoformat(), signatures.everything(snapshot.incidents))
+    everything = Shows(incidents=snapshot.incidents, clock=True)
     documents: list[tuple[str, Callable[[], bytes]]] = [
         (
             "summary.json",
@@ -113,25 +113,21 @@ def render_api(site: Site, computed: Computed, signatures: Signatures) -> Iterat
     ]
     for name, render in documents:
         path = f"api/v2/{name}"
-        yield Output(path, key=signatures.key(path, *everything), render=render)
-    annotations = computed.annotations
+        yield Output(path, render, everything)
+    annotations, texts = derived.annotations, derived.sla_json
 
     def sla_index() -> bytes:
         # Assembled from each incident's JSON text, which a rebuild reuses for closed incidents.
         entries = ",".join(
-            f"{json.dumps(i, ensure_ascii=False)}:{annotations.json_text(i)}"
-            for i in sorted(s.id for s in snapshot.incidents if annotations.covers(s.id))
+            f"{json.dumps(i, ensure_ascii=False)}:{texts.get(i) or sla_json_text(annotations[i])}"
+            for i in sorted(annotations)
         )
         checks = dump(
-            {i: maintenance_json(c) for i, c in sorted(computed.maintenance.items())}
+            {i: maintenance_json(c) for i, c in sorted(derived.maintenance.items())}
         ).decode("utf-8")
         return f'{{"incidents":{{{entries}}},"maintenance":{checks.rstrip()}}}\n'.encode()
 
-    yield Output(
-        "api/sla.json",
-        key=signatures.key("api/sla.json", signatures.everything(snapshot.incidents)),
-        render=sla_index,
-    )
+    yield Output("api/sla.json", sla_index, Shows(incidents=snapshot.incidents))
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +139,10 @@ class _Times:
 class StatuspageApi:
     """Builds Statuspage's objects from the snapshot; each one once, however often it is listed."""
 
-    def __init__(self, site: Site, computed: Computed) -> None:
+    def __init__(self, site: Site, derived: Derived) -> None:
         self.site = site
-        self.computed = computed
-        self.snapshot = computed.snapshot
+        self.derived = derived
+        self.snapshot = derived.snapshot
         self.tz = site.info.timezone
         self.page_id = hashlib.sha256(site.info.url.encode()).hexdigest()[:12]
         moments = [u.at for s in self.snapshot.incidents for u in s.updates]
@@ -268,10 +264,10 @@ class StatuspageApi:
             data["scheduled_for"] = self.time(incident.scheduled_start)
             data["scheduled_until"] = self.time(incident.scheduled_end)
             data["cancelled"] = state.status is UpdateStatus.CANCELLED
-            check = self.computed.maintenance.get(state.id)
+            check = self.derived.maintenance.get(state.id)
             data["maintenance_policy"] = maintenance_json(check) if check else None
         else:
-            annotation = self.computed.annotations.get(state.id)
+            annotation = self.derived.annotations.get(state.id)
             data["sla"] = as_json(annotation) if annotation else None
         return data
 

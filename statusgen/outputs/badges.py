@@ -7,11 +7,10 @@ and a fixed mask id (anybadge numbers masks per process, which would make rebuil
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
-from statusgen.derive.compute import Computed
-from statusgen.engine.keys import Signatures
-from statusgen.model.content import ComponentStatus, Indicator, Site
-from statusgen.model.output import Output
+from statusgen.model.content import ComponentStatus, Indicator
+from statusgen.outputs.base import Inputs, Output, Shows
 
 COLOURS = {
     ComponentStatus.OPERATIONAL: "#2e7d32",
@@ -66,19 +65,14 @@ _TEMPLATE = """\
 """
 
 
-def render_badges(site: Site, computed: Computed, signatures: Signatures) -> Iterator[Output]:
-    snapshot = computed.snapshot
+def outputs(inputs: Inputs) -> Iterator[Output]:
+    snapshot = inputs.derived.snapshot
     indicator = snapshot.indicator
-    yield _badge_output(
-        signatures,
-        "badges/status.svg",
-        "status",
-        INDICATOR_TEXT[indicator],
-        INDICATOR_STATUS[indicator],
+    yield _badge(
+        "badges/status.svg", "status", INDICATOR_TEXT[indicator], INDICATOR_STATUS[indicator]
     )
     for cid, state in snapshot.components.items():
-        yield _badge_output(
-            signatures,
+        yield _badge(
             f"badges/components/{cid}.svg",
             state.component.name,
             COMPONENT_TEXT[state.status],
@@ -86,13 +80,9 @@ def render_badges(site: Site, computed: Computed, signatures: Signatures) -> Ite
         )
 
 
-def _badge_output(
-    signatures: Signatures, path: str, label: str, value: str, status: ComponentStatus
-) -> Output:
+def _badge(path: str, label: str, value: str, status: ComponentStatus) -> Output:
     return Output(
-        path,
-        key=signatures.key(path, label, value, status.value),
-        render=lambda: badge(label, value, status),
+        path, partial(badge, label, value, status), Shows(values=(label, value, status.value))
     )
 
 

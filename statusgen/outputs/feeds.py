@@ -9,34 +9,27 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from statusgen import __version__
-from statusgen.derive.compute import Computed
-from statusgen.engine.keys import Signatures
-from statusgen.model.content import ComponentStatus, Site, Update
-from statusgen.model.output import Output
+from statusgen.model.content import ComponentStatus, Update
 from statusgen.model.sla import Annotation, Deadline
 from statusgen.model.state import IncidentState
 from statusgen.outputs.api import update_anchors
+from statusgen.outputs.base import Inputs, Output, Shows
 
 if TYPE_CHECKING:
-    import jinja2
     from feedgen.feed import FeedGenerator
 
 FEED_LIMIT = 50  # entries per feed: the most recent updates
 
 
-def render_feeds(
-    env: jinja2.Environment, site: Site, computed: Computed, signatures: Signatures
-) -> Iterator[Output]:
-    entries = EntryWriter(env, site, computed, signatures)
-    snapshot = computed.snapshot
-    yield from entries.feeds(
-        "history", site.info.title, site.info.url + "index.html", snapshot.incidents
-    )
+def outputs(inputs: Inputs) -> Iterator[Output]:
+    entries = EntryWriter(inputs)
+    info, snapshot = inputs.site.info, inputs.derived.snapshot
+    yield from entries.feeds("history", info.title, info.url + "index.html", snapshot.incidents)
     for cid, state in snapshot.components.items():
         yield from entries.feeds(
             f"components/{cid}",
-            f"{site.info.title}: {state.component.name}",
-            f"{site.info.url}components/{cid}.html",
+            f"{info.title}: {state.component.name}",
+            f"{info.url}components/{cid}.html",
             state.incidents,
         )
 
@@ -44,28 +37,25 @@ def render_feeds(
 class EntryWriter:
     """Renders each entry's title and content once, however many feeds list it."""
 
-    def __init__(
-        self, env: jinja2.Environment, site: Site, computed: Computed, signatures: Signatures
-    ) -> None:
-        self.site = site
-        self.computed = computed
-        self.signatures = signatures
-        self.template = env.get_template("feed_entry.html")
+    def __init__(self, inputs: Inputs) -> None:
+        self.site = inputs.site
+        self.derived = inputs.derived
+        self.template = inputs.templates.get_template("feed_entry.html")
         # The theme's macros, called by name: their names are known only to the template.
-        self.labels: Any = env.get_template("macros.html").module
+        self.labels: Any = inputs.templates.get_template("macros.html").module
         self._cache: dict[tuple[str, str], tuple[str, str]] = {}
 
     def feeds(
         self, path: str, title: str, page_url: str, states: Sequence[IncidentState]
     ) -> Iterator[Output]:
         recent = recent_updates(states, FEED_LIMIT)
-        updated = recent[0][0] if recent else self.computed.snapshot.now
-        # An entry shows its update as posted: its incident's file and the update's anchor say
-        # all of it. Only an empty feed shows the build time.
-        key = (
-            title,
-            updated.isoformat(),
-            tuple(f"{e[3].id}:{e[3].incident.digest}:{e[2]}" for e in recent),
+        updated = recent[0][0] if recent else self.derived.snapshot.now
+        # An entry shows its update as posted; only an empty feed shows the build time.
+        shows = Shows(
+            incidents=tuple(dict.fromkeys(entry[3] for entry in recent)),
+            live=False,
+            clock=not recent,
+            values=tuple(entry[2] for entry in recent),
         )
         made: list[FeedGenerator] = []
 
@@ -77,7 +67,7 @@ class EntryWriter:
         info = self.site.info
         for suffix in ("atom", "rss"):
 
-            def render(suffix: str = suffix) -> bytes:
+            def draw(suffix: str = suffix) -> bytes:
                 generator = feed()
                 self_link = {"href": f"{info.url}{path}.{suffix}", "rel": "self"}
                 # feedgen takes the last link as RSS <link>: the page, not the feed.
@@ -86,11 +76,7 @@ class EntryWriter:
                 data: bytes = serialize(pretty=True)
                 return data
 
-            yield Output(
-                f"{path}.{suffix}",
-                key=self.signatures.key(path, suffix, *key),
-                render=render,
-            )
+            yield Output(f"{path}.{suffix}", draw, shows)
 
     def generator(
         self, title: str, page_url: str, updated: datetime, recent: list[Any]
@@ -126,7 +112,7 @@ class EntryWriter:
     def entry(self, state: IncidentState, update: Update, anchor: str) -> tuple[str, str]:
         key = (state.id, anchor)
         if key not in self._cache:
-            annotation = self.computed.annotations.get(state.id)
+            annotation = self.derived.annotations.get(state.id)
             status = str(self.labels.update_status_text(update.status)).strip()
             content = self.template.render(
                 site=self.site.info,

@@ -15,18 +15,17 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from statusgen import __version__
-from statusgen.derive.compute import Computed
-from statusgen.engine.keys import Signatures
 from statusgen.model.content import Site, UpdateStatus
-from statusgen.model.output import Output
 from statusgen.model.state import IncidentState
+from statusgen.outputs.base import Inputs, Output, Shows
 
 if TYPE_CHECKING:
     from icalendar import Event
 
 
-def render_calendars(site: Site, computed: Computed, signatures: Signatures) -> Iterator[Output]:
-    snapshot = computed.snapshot
+def outputs(inputs: Inputs) -> Iterator[Output]:
+    """`maintenance.ics` for the whole site and `components/<id>.ics` for each component."""
+    site, snapshot = inputs.site, inputs.derived.snapshot
     maintenance = [s for s in snapshot.incidents if s.is_maintenance]
     serialized: dict[str, bytes] = {}
 
@@ -39,11 +38,10 @@ def render_calendars(site: Site, computed: Computed, signatures: Signatures) -> 
     def output(path: str, name: str, states: list[IncidentState]) -> Output:
         ordered = sorted(states, key=lambda s: (s.incident.scheduled_start, s.id))
         # An event shows the maintenance's file and what has happened to it (its SEQUENCE).
-        key = tuple((s.id, s.incident.digest, len(s.updates), s.status.value) for s in ordered)
         return Output(
             path,
-            key=signatures.key(path, *key),
-            render=lambda: calendar(site, name, [event_bytes(s) for s in ordered]),
+            lambda: calendar(site, name, [event_bytes(s) for s in ordered]),
+            Shows(incidents=ordered, live=False),
         )
 
     yield output("maintenance.ics", site.info.title, maintenance)

@@ -13,12 +13,11 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from statusgen.derive.compute import Computed
-from statusgen.engine.keys import Signatures
-from statusgen.model.content import Component, Group, Site, SiteInfo
-from statusgen.model.output import Output
+from statusgen.derive.report import monthly_report
+from statusgen.model.content import Component, Group, SiteInfo
 from statusgen.model.sla import Annotation
 from statusgen.model.state import IncidentState, Snapshot
+from statusgen.outputs.base import Inputs, Output, Shows
 from statusgen.render.environment import render_template
 
 HISTORY_PAGE_SIZE = 50
@@ -101,18 +100,16 @@ def feed_links(path: str, title: str) -> list[dict[str, str]]:
     ]
 
 
-def render_pages(
-    env: jinja2.Environment, content: Site, derived: Computed, signatures: Signatures
-) -> Iterator[Output]:
-    """Every HTML page of the site, rendered when the writer asks for it.
+def outputs(inputs: Inputs) -> Iterator[Output]:
+    """Every HTML page of the site.
 
-    Pages that show only closed incidents do not depend on the build time (no "as of" line), so
-    their keys stay the same from one build to the next and the writer can reuse them."""
+    Pages that show only closed incidents do not show the build time (no "as of" line), so
+    they stay the same from one build to the next."""
+    content, derived, env = inputs.site, inputs.derived, inputs.templates
     site = content.info
     snapshot = derived.snapshot
-    annotations = derived.annotations
-    sig = signatures.state
-
+    now = snapshot.now
+    site_feeds = feed_links("history", site.title)
     shared: dict[str, Any] = {
         "site": site,
         "groups": content.groups,
@@ -122,25 +119,15 @@ def render_pages(
         "uptime_days": content.uptime.days,
         "uptime_weights": sorted(content.uptime.weights.items(), reverse=True),
         "sla_enabled": content.sla.enabled,
+        "feeds": site_feeds,
     }
 
-    def render(
-        path: str, template: str, extra: dict[str, Any] | Callable[[], dict[str, Any]]
-    ) -> bytes:
-        context = {
-            **shared,
-            "root": "../" * path.count("/"),
-            "page_path": path,
-            "canonical_url": site.url + path.removesuffix("index.html"),
-            "feeds": site_feeds,
-        }
-        for name, value in (extra() if callable(extra) else extra).items():
-            context[name] = value() if callable(value) else value
-        return render_template(env, template, context, path)
+    def page(path: str, template: str, shows: Shows, **extra: Any) -> Output:
+        """A page drawn on demand; an `extra` value given as a function is called then."""
+        return Output(path, partial(_draw, env, shared, site, path, template, extra), shows)
 
     def incident_page(state: IncidentState) -> dict[str, Any]:
-        # Made when the page is rendered: ten thousand pages waiting to be written hold only this.
-        annotation = annotations.get(state.id)
+        annotation = derived.annotations.get(state.id)
         return {
             "as_of": now if state.is_open else None,
             "incident": state,
@@ -149,52 +136,37 @@ def render_pages(
             "timeline": timeline(state, annotation),
         }
 
-    def page(
-        path: str, template: str, key: tuple[Any, ...] | None, **extra: Callable[[], Any] | Any
-    ) -> Output:
-        """A page made on demand; an `extra` value given as a function is called then."""
-        return Output(
-            path,
-            key=signatures.key(path, *key) if key is not None else None,
-            render=partial(render, path, template, extra),
-        )
-
-    now = snapshot.now
-    site_feeds = feed_links("history", site.title)
-
     def component_feeds(component: Component) -> list[dict[str, str]]:
         own = feed_links(f"components/{component.id}", f"{site.title}: {component.name}")
         return own + site_feeds
 
     # The home page and the report draw on every incident (the bars, the last days, the months).
-    everything = (now.isoformat(), signatures.everything(snapshot.incidents))
+    everything = Shows(incidents=snapshot.incidents, clock=True)
     yield page("index.html", "index.html", everything, as_of=now)
     for state in snapshot.incidents:
-        path = f"incidents/{state.id}.html"
-        yield Output(
-            path,
-            key=signatures.key(path, sig(state)),
-            render=partial(render, path, "incident.html", partial(incident_page, state)),
+        # Made when the page is drawn: ten thousand pages waiting to be written hold only this.
+        yield page(
+            f"incidents/{state.id}.html",
+            "incident.html",
+            Shows(incidents=(state,)),
+            context=partial(incident_page, state),
         )
     for component_state in snapshot.components.values():
-        cid = component_state.component.id
+        component = component_state.component
         for slice_ in paginate(
-            component_state.incidents,
-            HISTORY_PAGE_SIZE,
-            partial(_component_page, cid),
+            component_state.incidents, HISTORY_PAGE_SIZE, partial(_component_page, component.id)
         ):
             first = slice_.number == 1  # with the availability bar, which moves with time
             yield page(
                 slice_.path,
                 "component.html",
-                (
-                    slice_.count,
-                    component_state.status.value,
-                    tuple(map(sig, slice_.items)),
-                    now.isoformat() if first else "",
+                Shows(
+                    incidents=slice_.items,
+                    clock=first,
+                    values=(str(slice_.count), component_state.status.value),
                 ),
                 as_of=now if first else None,
-                feeds=partial(component_feeds, component_state.component),
+                feeds=partial(component_feeds, component),
                 component=component_state,
                 pagination=slice_,
                 months=partial(by_month, slice_.items, site.timezone),
@@ -208,17 +180,43 @@ def render_pages(
         yield page(
             slice_.path,
             "history.html",
-            (slice_.count, tuple(map(sig, slice_.items))),
+            Shows(incidents=slice_.items, values=(str(slice_.count),)),
             as_of=now if live else None,
             pagination=slice_,
             months=partial(by_month, slice_.items, site.timezone),
         )
     if content.sla.enabled:
         yield page(
-            "sla/index.html", "sla.html", everything, as_of=now, report=lambda: derived.report
+            "sla/index.html",
+            "sla.html",
+            everything,
+            as_of=now,
+            report=partial(monthly_report, snapshot, derived.annotations, site.timezone),
         )
     # GitHub Pages serves 404.html at any depth, so its links must be absolute.
-    yield page("404.html", "404.html", (), root=urlsplit(site.url).path)
+    yield page("404.html", "404.html", Shows(), root=urlsplit(site.url).path)
+
+
+def _draw(
+    env: jinja2.Environment,
+    shared: dict[str, Any],
+    site: SiteInfo,
+    path: str,
+    template: str,
+    extra: dict[str, Any],
+) -> bytes:
+    context = {
+        **shared,
+        "root": "../" * path.count("/"),
+        "page_path": path,
+        "canonical_url": site.url + path.removesuffix("index.html"),
+    }
+    for name, value in extra.items():
+        if name == "context":  # a function giving several values at once
+            context.update(value())
+        else:
+            context[name] = value() if callable(value) else value
+    return render_template(env, template, context, path)
 
 
 def _component_page(cid: str, number: int) -> str:

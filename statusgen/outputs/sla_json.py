@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -74,3 +75,8 @@ def maintenance_json(check: MaintenanceCheck) -> dict[str, Any]:
         "window": window,
         "honoured": check.honoured,
     }
+
+
+def sla_json_text(annotation: Annotation) -> str:
+    """The `sla` object as compact JSON text."""
+    return json.dumps(as_json(annotation), ensure_ascii=False, separators=(",", ":"))
