@@ -7,7 +7,7 @@ import contextlib
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -273,39 +273,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = make_parser().parse_args(argv)
     project: Path = args.project
-    from statusgen import build as pipeline
-
     fmt = getattr(args, "format", "text")
     try:
-        if args.command == "check":
-            checked = pipeline.check(project)
-            _warn(checked.warnings)
-            site = checked.site
-            for path, line, hint in [] if args.quiet else _sla_hints(site):
-                if fmt == "github":
-                    print(f"::notice file={_github_path(project, path)},line={line}::{hint}")
-                else:
-                    print(f"{path}:{line}: hint: {hint}")
-            if not args.quiet:
-                print(
-                    f"ok: {_count(len(site.incidents), 'incident')}, {_count(len(site.components), 'component')}"
-                )
-        elif args.command == "build":
-            out = args.out or project / "site"
-            report = pipeline.build(
-                project, out, now=args.now, use_cache=not args.no_cache, force=args.force
-            )
-            _warn(report.warnings)
-            if not args.quiet:
-                print(
-                    f"built {report.files} files into {out} (as of {report.snapshot.now.isoformat()})"
-                )
-        elif args.command == "serve":
-            from statusgen.serve import serve
-
-            return serve(project, args.out, args.port, quiet=args.quiet)
-        else:
-            return _author(args, project)
+        return _COMMANDS.get(args.command, _author)(args, project)
     except BuildFailed as failed:
         _report_errors(failed.errors, project, fmt)
         kept = "; the previous site was left as it was" if args.command == "build" else ""
@@ -344,9 +314,52 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK
 
 
+def _check(args: argparse.Namespace, project: Path) -> int:
+    from statusgen import build as pipeline  # the heavy imports wait until a command needs them
+
+    checked = pipeline.check(project)
+    _warn(checked.warnings)
+    site = checked.site
+    for path, line, hint in [] if args.quiet else _sla_hints(site):
+        if args.format == "github":
+            print(f"::notice file={_github_path(project, path)},line={line}::{hint}")
+        else:
+            print(f"{path}:{line}: hint: {hint}")
+    if not args.quiet:
+        incidents, components = len(site.incidents), len(site.components)
+        print(f"ok: {_count(incidents, 'incident')}, {_count(components, 'component')}")
+    return EXIT_OK
+
+
+def _build(args: argparse.Namespace, project: Path) -> int:
+    from statusgen import build as pipeline
+
+    out = args.out or project / "site"
+    report = pipeline.build(
+        project, out, now=args.now, use_cache=not args.no_cache, force=args.force
+    )
+    _warn(report.warnings)
+    if not args.quiet:
+        print(f"built {report.files} files into {out} (as of {report.snapshot.now.isoformat()})")
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace, project: Path) -> int:
+    from statusgen.serve import serve
+
+    return serve(project, args.out, args.port, quiet=args.quiet)
+
+
 def _warn(warnings: Sequence[str]) -> None:
     for warning in warnings:
         print(f"statusgen: warning: {warning}", file=sys.stderr)
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
+    "check": _check,
+    "build": _build,
+    "serve": _serve,
+}
 
 
 def _author(args: argparse.Namespace, project: Path) -> int:

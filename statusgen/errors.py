@@ -73,3 +73,7 @@ class WorkerFailed(StatusgenError):
 
     def __reduce__(self) -> tuple[type, tuple[str]]:
         return type(self), (self.traceback,)
+
+
+class AuthoringError(StatusgenError):
+    """A request the content cannot satisfy (unknown id, status or component)."""

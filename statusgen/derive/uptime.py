@@ -119,8 +119,6 @@ def _measure(
                 maintenance += delta
             else:
                 active_weights[span.weight] += delta
-                if active_weights[span.weight] == 0:
-                    del active_weights[span.weight]
         while day + 1 < len(dates) and instant >= bounds[day + 1]:
             day += 1
         if index + 1 == len(instants) or day < 0 or instant >= now:
@@ -129,15 +127,10 @@ def _measure(
         if maintenance or instant >= bounds[-1]:
             continue
         measured[day] += length
-        if active_weights:
-            downtime[day] += length * max(active_weights)
-    touching: list[list[_Span]] = [[] for _ in dates]
-    for span in sorted(spans, key=lambda s: (s.start, s.state.id)):
-        first = max(0, bisect_right(bounds, span.start) - 1)
-        # A span ending exactly at midnight does not touch the day that begins then.
-        last = min(len(dates) - 1, bisect_left(bounds, span.end) - 1)
-        for i in range(first, max(first, last) + 1):
-            touching[i].append(span)
+        weights = [weight for weight, count in active_weights.items() if count]
+        if weights:
+            downtime[day] += length * max(weights)
+    touching = _touching(len(dates), bounds, spans)
     days = tuple(
         UptimeDay(
             date=d,
@@ -149,3 +142,15 @@ def _measure(
         for i, d in enumerate(dates)
     )
     return Uptime(days, sum(measured, _ZERO), sum(downtime, _ZERO))
+
+
+def _touching(count: int, bounds: list[datetime], spans: list[_Span]) -> list[list[_Span]]:
+    """The spans that touch each of the `count` days that start at `bounds`."""
+    touching: list[list[_Span]] = [[] for _ in range(count)]
+    for span in sorted(spans, key=lambda s: (s.start, s.state.id)):
+        first = max(0, bisect_right(bounds, span.start) - 1)
+        # A span ending exactly at midnight does not touch the day that begins then.
+        last = min(count - 1, bisect_left(bounds, span.end) - 1)
+        for i in range(first, max(first, last) + 1):
+            touching[i].append(span)
+    return touching

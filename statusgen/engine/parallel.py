@@ -63,10 +63,8 @@ def map_forked(
         if meanwhile is not None:
             meanwhile()
         return [function(item) for item in items]
-    runs = [
-        range(start, min(start + _run_length(len(items), workers), len(items)))
-        for start in range(0, len(items), _run_length(len(items), workers))
-    ]
+    length = _run_length(len(items), workers)
+    runs = [range(start, min(start + length, len(items))) for start in range(0, len(items), length)]
     # Every run's number is written to a pipe before forking; a process takes the next one by
     # reading its 4 bytes (reads this small are atomic), until the pipe is empty.
     queue_out, queue_in = os.pipe()
@@ -78,46 +76,87 @@ def map_forked(
     gc.freeze()
     # A worker stops on Ctrl-C like this process, but quietly: it reports the interruption.
     interruptible = signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    children: list[tuple[int, int]] = []
     try:
-        for number in range(1, workers):
-            reader, writer = os.pipe()
-            # Ctrl-C waits until the worker has its own handler: until then it would run this
-            # process's code, and print what this process prints.
-            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-            try:
-                pid = os.fork()
-            except BaseException:
-                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-                raise
-            if pid == 0:
-                os.close(reader)
-                if interruptible:
-                    signal.signal(signal.SIGINT, _interrupted)
-                _work(
-                    function, items, runs, queue_out, writer, mask, aside if number == 1 else None
-                )
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-            os.close(writer)
-            children.append((pid, reader))
-        results: list[Any] = [None] * len(items)
-        try:
-            if meanwhile is not None:
-                meanwhile()
-            for number, values in _take_runs(function, items, runs, queue_out):
-                results[runs[number].start : runs[number].stop] = values
-        except BaseException:
-            if interruptible:  # the workers' results are of no use now: stop them
-                for pid, _ in children:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(pid, signal.SIGINT)
-            raise
-        finally:
-            reports = [_report(pid, reader) for pid, reader in children]
+        children = _start_workers(workers, function, items, runs, queue_out, aside, interruptible)
+        results, reports = _work_here(
+            function, items, runs, queue_out, children, meanwhile, interruptible
+        )
     finally:
         os.close(queue_out)
         if frozen_here:
             gc.unfreeze()
+    return _merged(results, runs, reports, aside)
+
+
+def _start_workers(
+    workers: int,
+    function: Callable[[T], R],
+    items: Sequence[T],
+    runs: list[range],
+    queue: int,
+    aside: tuple[Callable[[], A], Callable[[A], object]] | None,
+    interruptible: bool,
+) -> list[tuple[int, int]]:
+    """Fork the workers: each one's pid and the pipe its report comes through."""
+    children: list[tuple[int, int]] = []
+    for number in range(1, workers):
+        reader, writer = os.pipe()
+        # Ctrl-C waits until the worker has its own handler: until then it would run this
+        # process's code, and print what this process prints.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pid = os.fork()
+        except BaseException:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            raise
+        if pid == 0:
+            os.close(reader)
+            if interruptible:
+                signal.signal(signal.SIGINT, _interrupted)
+            _work(function, items, runs, queue, writer, mask, aside if number == 1 else None)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        os.close(writer)
+        children.append((pid, reader))
+    return children
+
+
+Report = tuple[list[tuple[int, list[Any]]], Any]  # the runs a worker did, and its aside's result
+
+
+def _work_here(
+    function: Callable[[T], R],
+    items: Sequence[T],
+    runs: list[range],
+    queue: int,
+    children: list[tuple[int, int]],
+    meanwhile: Callable[[], object] | None,
+    interruptible: bool,
+) -> tuple[list[Any], list[Report | _Failure]]:
+    """This process's share of the runs, then every worker's report (or failure)."""
+    results: list[Any] = [None] * len(items)
+    try:
+        if meanwhile is not None:
+            meanwhile()
+        for number, values in _take_runs(function, items, runs, queue):
+            results[runs[number].start : runs[number].stop] = values
+    except BaseException:
+        if interruptible:  # the workers' results are of no use now: stop them
+            for pid, _ in children:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGINT)
+        raise
+    finally:
+        reports = [_report(pid, reader) for pid, reader in children]
+    return results, reports
+
+
+def _merged(
+    results: list[Any],
+    runs: list[range],
+    reports: list[Report | _Failure],
+    aside: tuple[Callable[[], A], Callable[[A], object]] | None,
+) -> list[Any]:
+    """Every result in order, with the workers' runs; a worker's failure raised here."""
     failures = [report for report in reports if isinstance(report, _Failure)]
     if failures:
         # An error rather than an interruption, and the first worker's among them.
@@ -216,13 +255,13 @@ class _WorkerTraceback(Exception):
         return f"in a worker process:\n{self.args[0].rstrip()}"
 
 
-def _report(pid: int, reader: int) -> tuple[list[tuple[int, list[Any]]], Any] | _Failure:
+def _report(pid: int, reader: int) -> Report | _Failure:
     """A worker's results, or its failure; waits for it to end."""
     with os.fdopen(reader, "rb") as stream:
         data = stream.read()
     _, status = os.waitpid(pid, 0)
     try:
-        report: tuple[list[tuple[int, list[Any]]], Any] | _Failure = pickle.loads(data)
+        report: Report | _Failure = pickle.loads(data)
     except Exception:  # nothing, or a part: it was killed before it could say
         code = os.waitstatus_to_exitcode(status)
         how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"

@@ -1,4 +1,6 @@
-"""Jinja made fast: compiled templates kept between builds (and checked before they are used), compiled once before the work is shared out, macros rendered once per distinct arguments, labels translated once, and partials that print nothing not included."""
+"""Jinja made fast: compiled templates kept between builds (and checked before they are used),
+compiled once before the work is shared out, macros rendered once per distinct arguments,
+labels translated once, and partials that print nothing not included."""
 
 from __future__ import annotations
 

@@ -143,6 +143,37 @@ def _uptime(node: Located, errors: list[SourceError]) -> UptimeConfig:
     return UptimeConfig(days, weights)
 
 
+def _texts(
+    node: Located, required: tuple[str, ...], optional: tuple[str, ...], errors: list[SourceError]
+) -> dict[str, str]:
+    """The text values of these keys of a mapping; a missing required key is an error."""
+    fields = node.fields()
+    values: dict[str, str] = {}
+    for name in (*required, *optional):
+        if name not in fields:
+            if name in required:
+                errors.append(node.error(f"site: missing '{name}'"))
+            continue
+        try:
+            values[name] = located_text(fields[name], name)
+        except SourceError as exc:
+            errors.append(exc)
+    return values
+
+
+def _timezone(node: Located, name: str, errors: list[SourceError]) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.append(
+            node.error(
+                f"unknown time zone '{name}' (an IANA name such as "
+                "'Europe/Lisbon', 'America/Sao_Paulo' or 'UTC')"
+            )
+        )
+        return _UTC
+
+
 def _site_info(doc: Located, site: Located | None, errors: list[SourceError]) -> SiteInfo | None:
     if site is None:
         errors.append(doc.error("missing 'site' (title, url, timezone)"))
@@ -153,37 +184,15 @@ def _site_info(doc: Located, site: Located | None, errors: list[SourceError]) ->
     errors.extend(check_keys(site, SITE_KEYS, "site"))
     fields = site.fields()
     before = len(errors)
-    values: dict[str, str] = {}
-    for name in ("title", "url", "timezone"):
-        if name not in fields:
-            errors.append(site.error(f"site: missing '{name}'"))
-            continue
-        try:
-            values[name] = located_text(fields[name], name)
-        except SourceError as exc:
-            errors.append(exc)
-    for name in ("description", "language"):
-        if name in fields:
-            try:
-                values[name] = located_text(fields[name], name)
-            except SourceError as exc:
-                errors.append(exc)
+    values = _texts(site, ("title", "url", "timezone"), ("description", "language"), errors)
     url = values.get("url", "")
     if url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
         errors.append(
             fields["url"].error(f"site url '{url}' must be absolute (https://host/path/)")
         )
-    timezone = _UTC
-    if "timezone" in values:
-        try:
-            timezone = ZoneInfo(values["timezone"])
-        except (ZoneInfoNotFoundError, ValueError):
-            errors.append(
-                fields["timezone"].error(
-                    f"unknown time zone '{values['timezone']}' (an IANA name such as "
-                    "'Europe/Lisbon', 'America/Sao_Paulo' or 'UTC')"
-                )
-            )
+    timezone = (
+        _timezone(fields["timezone"], values["timezone"], errors) if "timezone" in values else _UTC
+    )
     language = values.get("language", "en")
     if not _LANGUAGE.fullmatch(language):
         errors.append(

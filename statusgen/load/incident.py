@@ -6,7 +6,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from statusgen.errors import SourceError, SourceRef
@@ -94,61 +96,21 @@ def read_incident(
             front.error("front matter must be a mapping of keys such as title, impact, components")
         )
         return None
-    fields = front.fields()
-    kind = Kind.INCIDENT
-    if "type" in fields:
-        try:
-            kind = Kind(located_choice(fields["type"], "type", [k.value for k in Kind]))
-        except SourceError as exc:
-            errors.append(exc)
-    if kind is Kind.INCIDENT:
-        for key in ("scheduled_start", "scheduled_end"):
-            if key in fields:
-                errors.append(
-                    fields[key].error(f"'{key}' is for maintenance (add 'type: maintenance')")
-                )
-                del fields[key]
-        # The window keys were reported above, with a better message than "unknown key".
-        window = ("scheduled_start", "scheduled_end")
-        errors.extend(check_keys(front, (*INCIDENT_KEYS, *window), "front-matter"))
-    else:
-        errors.extend(check_keys(front, MAINTENANCE_KEYS, "front-matter"))
-
-    def field(name: str, parse, required: bool = False):  # type: ignore[no-untyped-def]
-        if name not in fields:
-            if required:
-                errors.append(front.error(f"missing '{name}'"))
-            return None
-        try:
-            return parse(fields[name])
-        except SourceError as exc:
-            errors.append(exc)
-            return None
-
-    def timestamp(name: str) -> Callable[[Located], datetime]:
-        return lambda f: located_timestamp(f, context.tz, name)
-
-    title = field("title", lambda f: located_text(f, "title"), required=True)
+    fields = _Fields(front, errors)
+    kind = _kind(fields)
+    timestamp = partial(_timestamp, context.tz)
+    title = fields.read("title", lambda f: located_text(f, "title"), required=True)
     impact = Impact.NONE
     if kind is Kind.INCIDENT:
-        impact = field(
-            "impact", lambda f: Impact(located_choice(f, "impact", [i.value for i in Impact])), True
-        )
-    components = (
-        field("components", lambda f: _components(f, kind, impact or Impact.NONE, context)) or ()
-    )
-    started = field("started", timestamp("started"))
-    priority = field(
-        "priority", lambda f: located_choice(f, "priority", [p.lower() for p in context.priorities])
-    )
-    if priority is not None:
-        priority = next(p for p in context.priorities if p.lower() == priority)
-    urgency = field("urgency", lambda f: located_choice(f, "urgency", URGENCIES))
-    eta = field("eta", timestamp("eta"))
-    start = field(
-        "scheduled_start", timestamp("scheduled_start"), required=kind is Kind.MAINTENANCE
-    )
-    end = field("scheduled_end", timestamp("scheduled_end"), required=kind is Kind.MAINTENANCE)
+        impact = fields.read("impact", _impact, required=True) or Impact.NONE
+    components = fields.read("components", lambda f: _components(f, kind, impact, context))
+    started = fields.read("started", partial(timestamp, "started"))
+    priority = fields.read("priority", partial(_priority, context.priorities))
+    urgency = fields.read("urgency", lambda f: located_choice(f, "urgency", URGENCIES))
+    eta = fields.read("eta", partial(timestamp, "eta"))
+    window = kind is Kind.MAINTENANCE
+    start = fields.read("scheduled_start", partial(timestamp, "scheduled_start"), window)
+    end = fields.read("scheduled_end", partial(timestamp, "scheduled_end"), window)
     if start and end and end <= start:
         errors.append(fields["scheduled_end"].error("scheduled_end must be after scheduled_start"))
     summary, updates = parse_updates(body, body_line, rel, kind, context.tz, errors)
@@ -162,17 +124,8 @@ def read_incident(
                 "no updates: add a heading such as '## Investigating 2026-11-20 14:10' after the front matter",
             )
         )
-    if started is not None:
-        for update in updates:
-            if update.at < started:
-                errors.append(
-                    SourceError(
-                        SourceRef(rel, update.line),
-                        f"update at {update.at.astimezone(context.tz):%Y-%m-%d %H:%M} is before "
-                        f"'started' ({started.astimezone(context.tz):%Y-%m-%d %H:%M})",
-                    )
-                )
-    if len(errors) > before:
+    errors.extend(_before_start(updates, started, rel, context.tz))
+    if len(errors) > before or title is None:
         return None
     return Incident(
         id=path.stem,
@@ -180,7 +133,7 @@ def read_incident(
         kind=kind,
         title=title,
         impact=impact,
-        components=components,
+        components=components or (),
         summary=summary,
         summary_rendered=markdown_to_html(summary),
         updates=tuple(updates),
@@ -191,6 +144,84 @@ def read_incident(
         priority=priority,
         urgency=urgency,
     )
+
+
+T = TypeVar("T")
+
+
+class _Fields:
+    """The front matter's fields, read one by one; each mistake goes to `errors`."""
+
+    def __init__(self, front: Located, errors: list[SourceError]) -> None:
+        self.front = front
+        self.fields = front.fields()
+        self.errors = errors
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.fields
+
+    def __getitem__(self, name: str) -> Located:
+        return self.fields[name]
+
+    def read(self, name: str, parse: Callable[[Located], T], required: bool = False) -> T | None:
+        if name not in self.fields:
+            if required:
+                self.errors.append(self.front.error(f"missing '{name}'"))
+            return None
+        try:
+            return parse(self.fields[name])
+        except SourceError as exc:
+            self.errors.append(exc)
+            return None
+
+
+def _kind(fields: _Fields) -> Kind:
+    """What the file is, by its `type`; the keys that kind may not have go to the errors."""
+    kind = fields.read("type", lambda f: Kind(located_choice(f, "type", [k.value for k in Kind])))
+    if kind is Kind.MAINTENANCE:
+        fields.errors.extend(check_keys(fields.front, MAINTENANCE_KEYS, "front-matter"))
+        return kind
+    window = ("scheduled_start", "scheduled_end")
+    for key in window:
+        if key in fields:
+            fields.errors.append(
+                fields[key].error(f"'{key}' is for maintenance (add 'type: maintenance')")
+            )
+            del fields.fields[key]
+    # The window keys were reported above, with a better message than "unknown key".
+    fields.errors.extend(check_keys(fields.front, (*INCIDENT_KEYS, *window), "front-matter"))
+    return Kind.INCIDENT
+
+
+def _timestamp(tz: ZoneInfo, name: str, field: Located) -> datetime:
+    return located_timestamp(field, tz, name)
+
+
+def _impact(field: Located) -> Impact:
+    return Impact(located_choice(field, "impact", [i.value for i in Impact]))
+
+
+def _priority(priorities: list[str], field: Located) -> str:
+    """The priority as the configuration spells it, whatever its case in the file."""
+    chosen = located_choice(field, "priority", [p.lower() for p in priorities])
+    return next(p for p in priorities if p.lower() == chosen)
+
+
+def _before_start(
+    updates: list[Update], started: datetime | None, rel: str, tz: ZoneInfo
+) -> list[SourceError]:
+    """An error for each update posted before the incident started."""
+    if started is None:
+        return []
+    return [
+        SourceError(
+            SourceRef(rel, update.line),
+            f"update at {update.at.astimezone(tz):%Y-%m-%d %H:%M} is before "
+            f"'started' ({started.astimezone(tz):%Y-%m-%d %H:%M})",
+        )
+        for update in updates
+        if update.at < started
+    ]
 
 
 def split_front_matter(text: str, rel: str, errors: list[SourceError]) -> tuple[Located, str, int]:

@@ -138,25 +138,10 @@ def _vet(document: Located, text: str) -> list[SourceError]:
             continue
         visited.add(id(node))
         if tagged and node.tag not in _PLAIN_TAGS:
-            here = document.at(node)
-            if node.tag == "tag:yaml.org,2002:merge":
-                raise here.error("YAML merge keys ('<<') are not supported (write the keys out)")
-            raise here.error(
-                f"YAML tag '{node.tag.removeprefix('tag:yaml.org,2002:')}' is not allowed "
-                "(plain text, numbers, true/false, lists and mappings only)"
-            )
+            raise _tag_error(document, node)
         if isinstance(node, MappingNode):
-            keys: set[str] = set()
-            for key, value in node.value:
-                if not isinstance(key, ScalarNode):
-                    raise document.at(key).error(
-                        "a key must be plain text, not a list or a mapping"
-                    )
-                if key.value in keys:
-                    duplicates.append(_duplicate(document, node, key))
-                keys.add(key.value)
-                stack.append(key)
-                stack.append(value)
+            duplicates.extend(_duplicates(document, node))
+            stack.extend(part for pair in node.value for part in pair)
         elif isinstance(node, SequenceNode):
             stack.extend(node.value)
         elif node.tag == _INT and len(node.value) > _LONGEST_INT:
@@ -169,6 +154,29 @@ def _vet(document: Located, text: str) -> list[SourceError]:
     if "*" in text:
         _check_aliases(document)
     return duplicates
+
+
+def _tag_error(document: Located, node: Node) -> SourceError:
+    here = document.at(node)
+    if node.tag == "tag:yaml.org,2002:merge":
+        return here.error("YAML merge keys ('<<') are not supported (write the keys out)")
+    return here.error(
+        f"YAML tag '{node.tag.removeprefix('tag:yaml.org,2002:')}' is not allowed "
+        "(plain text, numbers, true/false, lists and mappings only)"
+    )
+
+
+def _duplicates(document: Located, mapping: MappingNode) -> list[SourceError]:
+    """The keys of `mapping` that an earlier key repeats; SourceError if a key is not text."""
+    keys: set[str] = set()
+    found = []
+    for key, _ in mapping.value:
+        if not isinstance(key, ScalarNode):
+            raise document.at(key).error("a key must be plain text, not a list or a mapping")
+        if key.value in keys:
+            found.append(_duplicate(document, mapping, key))
+        keys.add(key.value)
+    return found
 
 
 _INT = "tag:yaml.org,2002:int"

@@ -1,4 +1,5 @@
-"""What the content means at one moment: each incident's and component's state, the overall status."""
+"""What the content means at one moment: each incident's and component's state, the overall
+status."""
 
 from __future__ import annotations
 

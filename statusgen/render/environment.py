@@ -1,4 +1,5 @@
-"""The template environment: the site's templates over the theme's, with the site's translations and filters; and what a template's failure says."""
+"""The template environment: the site's templates over the theme's, with the site's translations
+and filters; and what a template's failure says."""
 
 from __future__ import annotations
 

@@ -1,0 +1,252 @@
+"""Writing content for the on-call engineer: new incidents and maintenance, and their updates.
+
+Each change is written as text an engineer would have typed. The whole site must load first; then,
+holding the authoring lock, the file is read afresh, the new text is validated with the build's own
+checks, and only then written: into a hidden file beside it, swapped in whole. An update is
+inserted as a block of its own: every other byte of the file stays as it was. A message is only
+ever text: a line the loader would read as structure (an update heading, an estimate, an unclosed
+code block) is refused."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from statusgen.authoring.files import locked, remove_if_empty, replace_file, write_new
+from statusgen.authoring.text import (
+    Entry,
+    block_entry,
+    check_title,
+    entry_of,
+    insert_block,
+    message_lines,
+    minute,
+    read_updates,
+    update_block,
+    written_time,
+    yaml_text,
+)
+from statusgen.engine import load_site as _load
+from statusgen.errors import AuthoringError
+from statusgen.load import check_incident_text
+from statusgen.load.config import CONFIG_FILE
+from statusgen.load.files import decode_text
+from statusgen.load.listing import INCIDENTS_DIR, incident_files
+from statusgen.model.content import (
+    INCIDENT_STATUSES,
+    MAINTENANCE_STATUSES,
+    Impact,
+    Kind,
+    Site,
+    UpdateStatus,
+)
+
+_SLUG_LENGTH = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    path: Path  # relative to the project
+    incident_id: str
+
+
+def parse_status(text: str, kind: Kind) -> UpdateStatus:
+    allowed = INCIDENT_STATUSES if kind is Kind.INCIDENT else MAINTENANCE_STATUSES
+    raw = re.sub(r"[\s-]+", "_", text.strip().lower())
+    for status in allowed:
+        if status.value == raw:
+            return status
+    names = ", ".join(s.value for s in allowed)
+    raise AuthoringError(f"unknown {kind.value} status '{text}' (allowed: {names})")
+
+
+def slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
+    slug = ""
+    for word in words:
+        if len(slug) + len(word) + 1 > _SLUG_LENGTH:
+            break
+        slug = f"{slug}-{word}" if slug else word
+    return slug or "incident"
+
+
+def new_incident(
+    project: Path,
+    title: str,
+    impact: str,
+    components: list[str],
+    message: str,
+    now: datetime,
+    eta: datetime | None = None,
+) -> Written:
+    """`components` are `id` or `id=status`; the first update says `Investigating` at `now`."""
+    site = _load_for_new(project)
+    check_title(title)
+    try:
+        Impact(impact)
+    except ValueError:
+        names = ", ".join(i.value for i in Impact)
+        raise AuthoringError(f"unknown impact '{impact}' (allowed: {names})") from None
+    entries = []
+    for spec in components:
+        cid, _, status = spec.partition("=")
+        _known_component(site, cid)
+        entries.append(f"  {cid}: {yaml_text(status)}" if status else f"  {cid}:")
+    at = written_time(now, site, "--at")
+    front = [
+        f"title: {yaml_text(title)}",
+        f"impact: {impact}",
+        "components:" if entries else "components: []",
+        *entries,
+        f"started: {at}",
+    ]
+    if eta is not None:
+        front.append(f"eta: {written_time(eta, site, '--eta')}")
+    lines = message_lines(message, with_eta=False)
+    block = update_block(UpdateStatus.INVESTIGATING, at, None, lines)
+    return _create(project, site, Kind.INCIDENT, title, at, front, block)
+
+
+def new_maintenance(
+    project: Path,
+    title: str,
+    start: datetime,
+    end: datetime,
+    components: list[str],
+    message: str,
+    now: datetime,
+) -> Written:
+    """A maintenance announced now: its first update says `Scheduled` at `now`."""
+    site = _load_for_new(project)
+    check_title(title)
+    for cid in components:
+        _known_component(site, cid)
+    starts = written_time(start, site, "--start")
+    ends = written_time(end, site, "--end")
+    if minute(end, site) <= minute(start, site):
+        raise AuthoringError("the maintenance must end after it starts (--end after --start)")
+    front = [
+        "type: maintenance",
+        f"title: {yaml_text(title)}",
+        f"components: [{', '.join(components)}]",
+        f"scheduled_start: {starts}",
+        f"scheduled_end: {ends}",
+    ]
+    lines = message_lines(message, with_eta=False)
+    block = update_block(UpdateStatus.SCHEDULED, written_time(now, site, "--at"), None, lines)
+    return _create(project, site, Kind.MAINTENANCE, title, starts, front, block)
+
+
+def add_update(
+    project: Path,
+    incident_id: str,
+    status: str | None,
+    message: str,
+    at: datetime,
+    eta: datetime | None = None,
+) -> Written:
+    """Insert an update into an incident's file, touching nothing else in it.
+
+    Without a status, the update closes it: `resolved`, or `completed` for a maintenance."""
+    site = _load(project)
+    incident = next((i for i in site.incidents if i.id == incident_id), None)
+    if incident is None:
+        known = sorted(i.id for i in site.incidents)[-5:]
+        hint = f" (recent ids: {', '.join(known)})" if known else ""
+        raise AuthoringError(f"no incident or maintenance with id '{incident_id}'{hint}")
+    if status is None:
+        status = "completed" if incident.kind is Kind.MAINTENANCE else "resolved"
+    parsed = parse_status(status, incident.kind)
+    if eta is not None and incident.kind is Kind.MAINTENANCE:
+        raise AuthoringError("--eta is for incidents; a maintenance has its scheduled end")
+    eta_text = written_time(eta, site, "--eta") if eta is not None else None
+    lines = message_lines(message, with_eta=eta is not None)
+    rel = incident.path
+    path = project / rel
+    with locked(project):
+        # Read under the lock: an update posted since the site was loaded must not be lost.
+        original = path.read_bytes()
+        try:
+            text = original.decode("utf-8")
+        except UnicodeDecodeError:
+            decode_text(original, rel)  # raises the build's own error, naming the line
+            raise
+        summary, updates, body_line = read_updates(text, rel, incident.kind, site)
+        # To the second when another update shares its minute: the later one must read as later
+        # (a reopening a few seconds after a resolution, say).
+        precise = any(u.at.replace(second=0, microsecond=0) == minute(at, site) for u in updates)
+        when = written_time(at, site, "--at", seconds=precise)
+        block = update_block(parsed, when, eta_text, lines)
+        updated, ending = insert_block(text, rel, body_line, updates, block)
+        added = block_entry(block, ending, rel, incident.kind, site)
+        expected = (summary, Counter([*map(entry_of, updates), added]))
+        data = _validated(project, rel, updated, expected)
+        replace_file(path, data)
+    return Written(Path(rel), incident.id)
+
+
+def _validated(project: Path, rel: str, text: str, expected: tuple[str, Counter[Entry]]) -> bytes:
+    """The bytes of `text`, once the build's checks accept it and it reads as `expected`."""
+    data = text.encode("utf-8")
+    incident = check_incident_text(project, rel, data)
+    if (incident.summary, Counter(map(entry_of, incident.updates))) != expected:
+        raise AuthoringError(
+            f"{rel}: the file would not read back as before plus the new update; nothing was written"
+        )
+    return data
+
+
+def _load_for_new(project: Path) -> Site:
+    """The site, for a new incident: a project's first one also makes its incidents/ folder."""
+    if (project / CONFIG_FILE).is_file():
+        (project / INCIDENTS_DIR).mkdir(exist_ok=True)
+    return _load(project)
+
+
+def _known_component(site: Site, cid: str) -> None:
+    if cid not in site.components:
+        names = ", ".join(site.components)
+        raise AuthoringError(f"unknown component '{cid}' (components: {names})")
+
+
+def _create(
+    project: Path,
+    site: Site,
+    kind: Kind,
+    title: str,
+    day: str,
+    front: list[str],
+    block: list[str],
+) -> Written:
+    """Write a new incident file named after `day` (YYYY-MM-DD…) and `title`."""
+    date = day[:10]
+    folder = project / INCIDENTS_DIR / date[:4]
+    base = f"{date}-{slugify(title)}"
+    text = "---\n" + "\n".join(front) + "\n---\n" + "".join(f"{line}\n" for line in block)
+    with locked(project):
+        # The name is picked under the lock: two incidents opened at once with one title get
+        # two files, never one.
+        taken = {rel.rpartition("/")[2].removesuffix(".md") for rel in incident_files(project)}
+        incident_id = base
+        counter = 2
+        while incident_id in taken:
+            incident_id = f"{base}-{counter}"
+            counter += 1
+        path = folder / f"{incident_id}.md"
+        rel = path.relative_to(project).as_posix()
+        expected = ("", Counter([block_entry(block, "\n", rel, kind, site)]))
+        data = _validated(project, rel, text, expected)
+        made = not folder.exists()
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            write_new(path, rel, data)
+        except BaseException:
+            if made:
+                remove_if_empty(folder)
+            raise
+    return Written(Path(rel), incident_id)
