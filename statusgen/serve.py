@@ -124,6 +124,8 @@ def _rebuild(project: Path, target: Path, state: PreviewState, quiet: bool) -> N
         with state.lock:
             state.build += 1
             state.errors = []
+        for warning in report.warnings:
+            print(f"statusgen: warning: {warning}", file=sys.stderr, flush=True)
         if not quiet:
             seconds = time.perf_counter() - started
             print(f"built {report.files} files in {seconds:.2f} s", flush=True)
