@@ -1,4 +1,5 @@
-"""The statusgen command line. Only this module prints and chooses exit codes."""
+"""The statusgen command line: it chooses the exit codes, and prints what the commands report
+(the preview prints its own progress)."""
 
 from __future__ import annotations
 

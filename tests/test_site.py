@@ -529,7 +529,7 @@ def test_the_shipped_message_catalog_is_current() -> None:
     from statusgen.render import catalog
 
     assert catalog.template_path().read_bytes() == catalog.render_template(), (
-        "a translatable string changed: run `python -m statusgen.catalog`"
+        "a translatable string changed: run `python -m statusgen.render.catalog`"
     )
 
 

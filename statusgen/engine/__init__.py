@@ -64,8 +64,9 @@ class Engine:
         return bool(self._previous.outputs)
 
     def warn(self, message: str) -> None:
-        """One line for the user, said once however often it comes up."""
-        if message not in self.warnings:
+        """Say that the cache is left aside, and why: the first reason only. However many of
+        its parts fail (a folder that is a file fails them all), the user reads one line."""
+        if not self.warnings:
             self.warnings.append(message)
 
     @classmethod

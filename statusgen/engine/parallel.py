@@ -1,4 +1,4 @@
-"""Work shared out over the machine's cores by forking: each process takes every n-th item.
+"""Work shared out over the machine's cores by forking: each process takes runs of items in turn.
 
 A forked process starts with everything the parent has built (the site, the templates), so
 nothing has to be sent to it; only the results come back, pickled. Forking is used only where it

@@ -48,7 +48,7 @@ HolidaysKey = tuple[HolidaysSpec, str]  # and the version of the holidays packag
 class BuildCache:
     # By path: the file's stamp and parse key (see engine.loading), and the incident.
     incidents: dict[str, tuple[FileStamp, str, Incident]] = field(default_factory=dict)
-    # Closed incidents' annotations by id: (signature, record, JSON text); see engine.annotations.
+    # Closed incidents' annotations by id: (signature, record, JSON text); see engine/annotating.py.
     annotations: dict[str, tuple[str, Any, str]] = field(default_factory=dict)
     outputs: dict[str, FileRecord] = field(default_factory=dict)  # by path
     out: str = ""  # the folder those outputs were written to

@@ -1,4 +1,4 @@
-"""Reading YAML with line numbers, timestamps and names: the helpers load.py and config.py share."""
+"""Reading YAML with line numbers, timestamps and names: what every reader of content shares."""
 
 from __future__ import annotations
 

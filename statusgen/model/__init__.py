@@ -1,1 +1,1 @@
-"""Typed values passed between the stages: content, state at a moment, SLA values, outputs."""
+"""Typed values passed between the stages: content, state at a moment, SLA values, calendars."""

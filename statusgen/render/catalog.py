@@ -1,6 +1,6 @@
 """The translation catalog: every user-visible string of the theme and of the Python code.
 
-Regenerate the template after changing a string: `python -m statusgen.catalog`.
+Regenerate the template after changing a string: `python -m statusgen.render.catalog`.
 """
 
 from __future__ import annotations
