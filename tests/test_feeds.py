@@ -193,8 +193,10 @@ def test_pages_link_their_feeds(make_project: MakeProject, build_site: Build) ->
     assert component.xpath("//head/link[@rel='alternate']/@href") == [
         "../components/db.rss",
         "../components/db.atom",
+        "../components/db.json",
         "../history.rss",
         "../history.atom",
+        "../feed.json",
     ]
     visible = component.xpath("//main//p[@class='subscribe']/a/@href")
     assert visible == [

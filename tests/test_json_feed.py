@@ -243,3 +243,29 @@ def test_a_cached_build_writes_the_bytes_of_a_cold_one_after_an_edit(
     assert identified["content_html"].startswith("<p>A failed disk.</p>")
     if later:  # the maintenance under way ended at 13:00, on schedule
         assert items[0]["title"] == "Completed: Network work"
+
+
+def test_pages_link_the_json_feeds(make_project: MakeProject, build_site: Build) -> None:
+    site = build_site(make_project(CONTENT), now=NOW)
+    json_links = "//head/link[@rel='alternate'][@type='application/feed+json']"
+    home = site.page("index.html").xpath(json_links)
+    assert [(link.get("href"), link.get("title")) for link in home] == [
+        ("feed.json", "Example Status (JSON Feed)")
+    ]
+    component = site.page("components/db.html").xpath(json_links)
+    assert [(link.get("href"), link.get("title")) for link in component] == [
+        ("../components/db.json", "Example Status: Database (JSON Feed)"),
+        ("../feed.json", "Example Status (JSON Feed)"),
+    ]
+    # Every page names the site's feed, and each link leads to a feed of the site.
+    root = urlsplit(BASE).path  # 404.html links from the root of the host
+    out = site.out.resolve()
+    for page in sorted(site.out.rglob("*.html")):
+        hrefs = site.page(page.relative_to(site.out).as_posix()).xpath(f"{json_links}/@href")
+        files = [
+            site.out / href.removeprefix(root) if href.startswith("/") else page.parent / href
+            for href in hrefs
+        ]
+        assert out / "feed.json" in [file.resolve() for file in files], page
+        for file in files:
+            assert file.resolve().relative_to(out).as_posix() in FEEDS, (page, file)
