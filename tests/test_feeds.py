@@ -158,17 +158,22 @@ def test_entry_ids_survive_rebuilds_and_other_edits(
     assert (again.out / "history.atom").read_bytes() == (after.out / "history.atom").read_bytes()
 
 
-def test_feeds_are_bounded(make_project: MakeProject, build_site: Build) -> None:
+def daily_incidents(count: int) -> dict[str, str]:
+    """`count` incidents of the API, one a day from 1 August 2026, each with two updates."""
     files = {}
     start = datetime(2026, 8, 1, 10, 0, tzinfo=TZ)
-    for n in range(40):
+    for n in range(count):
         at = start + timedelta(days=n)
         files[f"incidents/i{n:02d}.md"] = incident(
             f"title: Incident {n}\nimpact: minor\ncomponents: [api]",
             f"## Resolved {at + timedelta(hours=1):%Y-%m-%d %H:%M}\nDone.\n\n"
             f"## Investigating {at:%Y-%m-%d %H:%M}\nLooking.\n",
         )
-    site = build_site(make_project(files), now=NOW)
+    return files
+
+
+def test_feeds_are_bounded(make_project: MakeProject, build_site: Build) -> None:
+    site = build_site(make_project(daily_incidents(40)), now=NOW)
     feed = parse(site, "history.atom")
     assert len(feed.entries) == FEED_LIMIT
     assert feed.entries[0].title == "Resolved: Incident 39"
@@ -188,8 +193,10 @@ def test_pages_link_their_feeds(make_project: MakeProject, build_site: Build) ->
     assert component.xpath("//head/link[@rel='alternate']/@href") == [
         "../components/db.rss",
         "../components/db.atom",
+        "../components/db.json",
         "../history.rss",
         "../history.atom",
+        "../feed.json",
     ]
     visible = component.xpath("//main//p[@class='subscribe']/a/@href")
     assert visible == [
@@ -297,6 +304,13 @@ def test_badge_text_is_escaped(make_project: MakeProject, build_site: Build) -> 
     assert svg.findtext("{http://www.w3.org/2000/svg}title") == "Web <app> & co: operational"
 
 
+# An update with inline markup, an entity and a link.
+MARKED_UP = incident(
+    "title: Database down\nimpact: critical\ncomponents: [db]",
+    "## Identified 2026-11-22 09:30\nA <b>disk</b> & a [fix](https://example.com/).\n",
+)
+
+
 def shown(detail: feedparser.FeedParserDict) -> str:
     """What a feed reader displays of a text construct, as the type it declares tells it to."""
     return plain(detail.value) if detail.type == "text/html" else " ".join(detail.value.split())
@@ -305,14 +319,7 @@ def shown(detail: feedparser.FeedParserDict) -> str:
 def test_entries_are_html_and_readers_show_no_tags(
     make_project: MakeProject, build_site: Build
 ) -> None:
-    files = {
-        **CONTENT,
-        "incidents/open.md": incident(
-            "title: Database down\nimpact: critical\ncomponents: [db]",
-            "## Identified 2026-11-22 09:30\nA <b>disk</b> & a [fix](https://example.com/).\n",
-        ),
-    }
-    site = build_site(make_project(files), now=NOW)
+    site = build_site(make_project({**CONTENT, "incidents/open.md": MARKED_UP}), now=NOW)
     atom = parse(site, "history.atom").entries[1]
     assert atom.title == "Identified: Database down"
     assert atom.content[0].type == "text/html"

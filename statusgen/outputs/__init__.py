@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from statusgen.outputs import api, badges, feeds, ical, pages, static
+from statusgen.outputs import api, badges, feeds, ical, json_feed, pages, static
 from statusgen.outputs.base import Inputs, Output, Shows
 
 __all__ = ["OUTPUTS", "Inputs", "Output", "Shows", "site_outputs"]
@@ -14,6 +14,7 @@ __all__ = ["OUTPUTS", "Inputs", "Output", "Shows", "site_outputs"]
 OUTPUTS: tuple[Callable[[Inputs], Iterable[Output]], ...] = (
     pages.outputs,
     feeds.outputs,
+    json_feed.outputs,
     ical.outputs,
     api.outputs,
     badges.outputs,

@@ -97,6 +97,11 @@ def feed_links(path: str, title: str) -> list[dict[str, str]]:
     return [
         {"type": "application/rss+xml", "title": f"{title} (RSS)", "path": f"{path}.rss"},
         {"type": "application/atom+xml", "title": f"{title} (Atom)", "path": f"{path}.atom"},
+        {
+            "type": "application/feed+json",
+            "title": f"{title} (JSON Feed)",
+            "path": "feed.json" if path == "history" else f"{path}.json",
+        },
     ]
 
 

@@ -1,0 +1,78 @@
+"""JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): the entries of the RSS and Atom feeds
+as JSON, site-wide (`feed.json`) and per component (`components/<id>.json`).
+
+An item is one update: the id, link, title and HTML content of its Atom entry, so a reader that
+follows both sees one entry, and the ids stay the same from one build to the next."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from functools import partial
+from typing import Any
+
+from statusgen.model.state import IncidentState
+from statusgen.outputs.api import dump
+from statusgen.outputs.base import Inputs, Output, Shows
+from statusgen.outputs.feeds import FEED_LIMIT, Entry, EntryWriter, recent_updates
+
+VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def outputs(inputs: Inputs) -> Iterator[Output]:
+    """`feed.json` for the whole site and `components/<id>.json` for each component."""
+    info, snapshot = inputs.site.info, inputs.derived.snapshot
+    writer = EntryWriter(inputs)  # each entry rendered once, as the Atom feed has it
+
+    def output(path: str, title: str, page_url: str, states: Sequence[IncidentState]) -> Output:
+        recent = recent_updates(states, FEED_LIMIT)
+        # Declared as the RSS and Atom feeds declare theirs: each item shows its update as
+        # posted; an empty feed, the build time (theirs are dated with it; this one has no date).
+        shows = Shows(
+            incidents=tuple(dict.fromkeys(state for _, _, _, state, _ in recent)),
+            live=False,
+            clock=not recent,
+            values=tuple(anchor for _, _, anchor, _, _ in recent),
+        )
+        return Output(path, partial(feed, writer, path, title, page_url, recent), shows)
+
+    yield output("feed.json", info.title, info.url + "index.html", snapshot.incidents)
+    for cid, state in snapshot.components.items():
+        name = f"{info.title}: {state.component.name}"
+        page_url = f"{info.url}components/{cid}.html"
+        yield output(f"components/{cid}.json", name, page_url, state.incidents)
+
+
+def feed(
+    writer: EntryWriter, path: str, title: str, page_url: str, recent: Sequence[Entry]
+) -> bytes:
+    """The feed of these entries (newest first), with the fields in the order of the spec."""
+    info = writer.site.info
+    items: list[dict[str, Any]] = []
+    for at, _, anchor, state, update in recent:
+        entry_title, content = writer.entry(state, update, anchor)
+        url = f"{info.url}incidents/{state.id}.html#{anchor}"
+        posted = at.astimezone(info.timezone).isoformat(timespec="seconds")  # RFC 3339
+        item: dict[str, Any] = {
+            "id": url,
+            "url": url,
+            "title": entry_title,
+            "content_html": content,
+            "date_published": posted,
+            "date_modified": posted,  # as the Atom entry's <updated>
+        }
+        tags = [component.name for component, _ in state.affected]
+        if tags:
+            item["tags"] = tags
+        items.append(item)
+    return dump(
+        {
+            "version": VERSION,
+            "title": title,
+            "home_page_url": page_url,
+            "feed_url": info.url + path,
+            "description": info.description or title,
+            "language": info.language,
+            "authors": [{"name": info.title, "url": info.url}],
+            "items": items,
+        }
+    )
