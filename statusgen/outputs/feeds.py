@@ -51,12 +51,7 @@ class EntryWriter:
         recent = recent_updates(states, FEED_LIMIT)
         updated = recent[0][0] if recent else self.derived.snapshot.now
         # An entry shows its update as posted; only an empty feed shows the build time.
-        shows = Shows(
-            incidents=tuple(dict.fromkeys(entry[3] for entry in recent)),
-            live=False,
-            clock=not recent,
-            values=tuple(entry[2] for entry in recent),
-        )
+        shows = entries_shown(recent, dated=True)
         made: list[FeedGenerator] = []
 
         def feed() -> FeedGenerator:
@@ -128,6 +123,17 @@ class EntryWriter:
 
 
 Entry = tuple[datetime, str, str, IncidentState, Update]  # at, incident id, anchor, ...
+
+
+def entries_shown(recent: list[Entry], *, dated: bool) -> Shows:
+    """What a feed of these entries shows: each update as it was posted. A `dated` feed says
+    when it was last updated, which for an empty one is the build time."""
+    return Shows(
+        incidents=tuple(dict.fromkeys(entry[3] for entry in recent)),
+        live=False,
+        clock=dated and not recent,
+        values=tuple(entry[2] for entry in recent),
+    )
 
 
 def recent_updates(states: Sequence[IncidentState], limit: int) -> list[Entry]:

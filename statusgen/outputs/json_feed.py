@@ -12,8 +12,14 @@ from typing import Any
 
 from statusgen.model.state import IncidentState
 from statusgen.outputs.api import dump
-from statusgen.outputs.base import Inputs, Output, Shows
-from statusgen.outputs.feeds import FEED_LIMIT, Entry, EntryWriter, recent_updates
+from statusgen.outputs.base import Inputs, Output
+from statusgen.outputs.feeds import (
+    FEED_LIMIT,
+    Entry,
+    EntryWriter,
+    entries_shown,
+    recent_updates,
+)
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -25,14 +31,8 @@ def outputs(inputs: Inputs) -> Iterator[Output]:
 
     def output(path: str, title: str, page_url: str, states: Sequence[IncidentState]) -> Output:
         recent = recent_updates(states, FEED_LIMIT)
-        # Declared as the RSS and Atom feeds declare theirs: each item shows its update as
-        # posted; an empty feed, the build time (theirs are dated with it; this one has no date).
-        shows = Shows(
-            incidents=tuple(dict.fromkeys(state for _, _, _, state, _ in recent)),
-            live=False,
-            clock=not recent,
-            values=tuple(anchor for _, _, anchor, _, _ in recent),
-        )
+        # Unlike the Atom feed, a JSON Feed has no date of its own: an empty one is timeless.
+        shows = entries_shown(recent, dated=False)
         return Output(path, partial(feed, writer, path, title, page_url, recent), shows)
 
     yield output("feed.json", info.title, info.url + "index.html", snapshot.incidents)
