@@ -20,7 +20,7 @@ from statusgen.model.content import (
     Update,
     UpdateStatus,
 )
-from statusgen.model.state import ComponentState, Day, IncidentState, Snapshot
+from statusgen.model.state import ComponentState, Day, IncidentState, Phase, Snapshot
 
 _PHASE = {status: rank for rank, status in enumerate(MAINTENANCE_STATUSES)}
 _ORDER = {status: rank for rank, status in enumerate(INCIDENT_STATUSES + MAINTENANCE_STATUSES)}
@@ -38,6 +38,20 @@ _STATUS_INDICATOR = {
     ComponentStatus.MAJOR_OUTAGE: Indicator.CRITICAL,
 }
 ACTIVE_MAINTENANCE = frozenset({UpdateStatus.IN_PROGRESS, UpdateStatus.VERIFYING})
+# An incident's statuses and a maintenance's are apart (the loader sees to it), so the latest
+# status alone says where either stands.
+_PHASES = {
+    UpdateStatus.INVESTIGATING: Phase.OPEN,
+    UpdateStatus.IDENTIFIED: Phase.OPEN,
+    UpdateStatus.MONITORING: Phase.OPEN,
+    UpdateStatus.RESOLVED: Phase.RESOLVED,
+    UpdateStatus.POSTMORTEM: Phase.RESOLVED,
+    UpdateStatus.SCHEDULED: Phase.UPCOMING,
+    UpdateStatus.IN_PROGRESS: Phase.IN_PROGRESS,
+    UpdateStatus.VERIFYING: Phase.IN_PROGRESS,
+    UpdateStatus.COMPLETED: Phase.COMPLETED,
+    UpdateStatus.CANCELLED: Phase.CANCELLED,
+}
 RECENT_DAYS = 7
 
 
@@ -48,20 +62,17 @@ def summarize(site: Site, now: datetime) -> Snapshot:
         s for s in (incident_state(i, now, components) for i in site.incidents) if s is not None
     ]
     states.sort(key=lambda s: (s.started, s.id), reverse=True)
-    open_incidents = tuple(s for s in states if s.is_open and not s.is_maintenance)
-    active = tuple(s for s in states if s.is_maintenance and s.status in ACTIVE_MAINTENANCE)
+    open_incidents = tuple(s for s in states if s.phase is Phase.OPEN)
+    active = tuple(s for s in states if s.phase is Phase.IN_PROGRESS)
     upcoming = tuple(
-        sorted(
-            (s for s in states if s.is_maintenance and s.status is UpdateStatus.SCHEDULED),
-            key=lambda s: (s.started, s.id),
-        )
+        sorted((s for s in states if s.phase is Phase.UPCOMING), key=lambda s: (s.started, s.id))
     )
     worst: dict[str, ComponentStatus] = {}
     touching: dict[str, list[IncidentState]] = defaultdict(list)
     for state in states:
         for component, status in state.affected:
             touching[component.id].append(state)
-            if state in active or (state.is_open and not state.is_maintenance):
+            if state.phase.ongoing:
                 worst[component.id] = max(worst.get(component.id, status), status)
     component_states = {
         cid: ComponentState(c, worst.get(cid, ComponentStatus.OPERATIONAL), tuple(touching[cid]))
@@ -112,15 +123,17 @@ def incident_state(
         # Completed or cancelled before its window opened: it never ran, and ends (and
         # starts) there, lasting nothing, rather than ending before it began.
         started = ended
-    if incident.kind is Kind.MAINTENANCE and status is UpdateStatus.SCHEDULED:
-        assert incident.scheduled_start is not None and incident.scheduled_end is not None
-        duration = incident.scheduled_end - incident.scheduled_start  # planned length
+    phase = _PHASES[status]
+    if phase is Phase.UPCOMING:
+        assert incident.scheduled_length is not None
+        duration = incident.scheduled_length  # planned
     else:
         duration = max((ended or now) - started, timedelta(0))
     return IncidentState(
         incident=incident,
         updates=tuple(updates),
         status=status,
+        phase=phase,
         is_open=is_open,
         started=started,
         ended=ended,
@@ -171,7 +184,7 @@ def recent_days(states: list[IncidentState], now: datetime, tz: ZoneInfo) -> tup
     days = [today - timedelta(days=n) for n in range(RECENT_DAYS)]
     by_day: dict[date, list[IncidentState]] = {d: [] for d in days}
     for state in states:
-        if state.is_maintenance and state.status is UpdateStatus.SCHEDULED:
+        if state.phase is Phase.UPCOMING:
             continue
         day = state.started.astimezone(tz).date()
         if day in by_day:

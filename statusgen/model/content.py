@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from functools import total_ordering
 from typing import TYPE_CHECKING
@@ -192,6 +192,13 @@ class Incident(_Pickled):
     @property
     def summary_html(self) -> Markup:
         return Markup(self.summary_rendered)
+
+    @property
+    def scheduled_length(self) -> timedelta | None:
+        """How long a maintenance's window is; None for an incident."""
+        if self.scheduled_start is None or self.scheduled_end is None:
+            return None
+        return self.scheduled_end - self.scheduled_start
 
 
 # Statuspage's convention: a major outage counts fully as downtime, a partial one at 30 %.

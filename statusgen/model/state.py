@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from statusgen.model.content import (
@@ -21,6 +22,25 @@ if TYPE_CHECKING:
     pass
 
 
+class Phase(Enum):
+    """Where an incident or a maintenance is in its life, as its pages tell it."""
+
+    UPCOMING = "upcoming"  # a maintenance not yet begun
+    IN_PROGRESS = "in_progress"  # a maintenance under way (or being verified)
+    OPEN = "open"  # an incident not yet resolved
+    RESOLVED = "resolved"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+    @property
+    def upcoming(self) -> bool:
+        return self is Phase.UPCOMING
+
+    @property
+    def ongoing(self) -> bool:
+        return self is Phase.IN_PROGRESS or self is Phase.OPEN
+
+
 @dataclass(frozen=True, slots=True)
 class IncidentState:
     """An incident as it stands at build time."""
@@ -28,6 +48,7 @@ class IncidentState:
     incident: Incident
     updates: tuple[Update, ...]  # newest first, including automatic maintenance transitions
     status: UpdateStatus
+    phase: Phase
     is_open: bool
     started: datetime
     ended: datetime | None
