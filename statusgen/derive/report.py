@@ -7,7 +7,14 @@ from datetime import date, timedelta
 from statistics import median
 from typing import Any
 
-from statusgen.model.sla import Annotation, Deadline, MonthReport, ReportRow, TargetStats
+from statusgen.model.sla import (
+    Annotation,
+    Deadline,
+    DeadlineState,
+    MonthReport,
+    ReportRow,
+    TargetStats,
+)
 from statusgen.model.state import Snapshot
 
 
@@ -43,9 +50,9 @@ def _stats(deadlines: list[Deadline | None]) -> TargetStats:
     present = [d for d in deadlines if d is not None]
     times = sorted(d.elapsed for d in present if d.at is not None)
     return TargetStats(
-        met=sum(d.state == "met" for d in present),
-        breached=sum(d.state == "breached" for d in present),
-        running=sum(d.state == "running" for d in present),
+        met=sum(d.state is DeadlineState.MET for d in present),
+        breached=sum(d.state is DeadlineState.BREACHED for d in present),
+        running=sum(d.state is DeadlineState.RUNNING for d in present),
         median=_median(times),
         worst=times[-1] if times else None,
     )

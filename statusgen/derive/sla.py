@@ -10,6 +10,7 @@ from statusgen.model.content import Impact, UpdateStatus
 from statusgen.model.sla import (
     Annotation,
     Deadline,
+    DeadlineState,
     MaintenanceCheck,
     MaintenancePolicy,
     Policy,
@@ -80,20 +81,20 @@ def deadline(
     if at is not None:
         met = at <= due
         return Deadline(
-            target, clock_start, due, at, "met" if met else "breached",
+            target, clock_start, due, at, DeadlineState.MET if met else DeadlineState.BREACHED,
             elapsed=duration.spent(calendar, start, at),
             remaining=None,
             overrun=None if met else duration.spent(calendar, due, at),
         )  # fmt: skip
     if now <= due:
         return Deadline(
-            target, clock_start, due, None, "running",
+            target, clock_start, due, None, DeadlineState.RUNNING,
             elapsed=duration.spent(calendar, start, now),
             remaining=duration.spent(calendar, now, due),
             overrun=None,
         )  # fmt: skip
     return Deadline(
-        target, clock_start, due, None, "breached",
+        target, clock_start, due, None, DeadlineState.BREACHED,
         elapsed=duration.spent(calendar, start, now),
         remaining=None,
         overrun=duration.spent(calendar, due, now),

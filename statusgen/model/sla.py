@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import Enum
 from zoneinfo import ZoneInfo
 
 from statusgen.model.calendars import Calendar, Duration
@@ -72,13 +73,28 @@ class SlaConfig:
         return bool(self.policies)
 
 
+class DeadlineState(Enum):
+    """Where a deadline stands; the values are the JSON API's."""
+
+    MET = "met"
+    BREACHED = "breached"
+    RUNNING = "running"
+
+
+class DeadlineKind(Enum):
+    """What a deadline is for; in the order an incident meets them."""
+
+    FIRST_RESPONSE = "first_response"
+    RESOLUTION = "resolution"
+
+
 @dataclass(frozen=True, slots=True)
 class Deadline:
     target: Target
     clock_start: datetime  # when the clock started running (after `started` if outside hours)
     due_at: datetime
     at: datetime | None  # when the response or resolution happened
-    state: str  # met | breached | running
+    state: DeadlineState
     elapsed: timedelta  # working time used so far (or in all)
     remaining: timedelta | None  # working time left, while running
     overrun: timedelta | None  # how far past the deadline, once breached
@@ -91,6 +107,15 @@ class Annotation:
     tiers: tuple[str, ...]  # every tier the incident touches
     first_response: Deadline | None
     resolution: Deadline | None
+
+    @property
+    def deadlines(self) -> tuple[tuple[DeadlineKind, Deadline], ...]:
+        """The deadlines the policy sets, each with its kind."""
+        pairs = (
+            (DeadlineKind.FIRST_RESPONSE, self.first_response),
+            (DeadlineKind.RESOLUTION, self.resolution),
+        )
+        return tuple((kind, mark) for kind, mark in pairs if mark is not None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from statusgen import __version__
 from statusgen.model.content import ComponentStatus, Update
-from statusgen.model.sla import Annotation, Deadline
+from statusgen.model.sla import Annotation, Deadline, DeadlineKind, DeadlineState
 from statusgen.model.state import IncidentState
 from statusgen.outputs.api import update_anchors
 from statusgen.outputs.base import Inputs, Output, Shows
@@ -175,20 +175,17 @@ def eta_after(state: IncidentState, update: Update) -> datetime | None:
 
 def deadlines_at(
     annotation: Annotation | None, moment: datetime
-) -> list[tuple[str, Deadline, str]]:
+) -> list[tuple[DeadlineKind, Deadline, DeadlineState]]:
     """Each deadline's state as it stood at `moment`: met, breached or running."""
     if annotation is None:
         return []
     result = []
-    for name, mark in (
-        ("first_response", annotation.first_response),
-        ("resolution", annotation.resolution),
-    ):
-        if mark is None:
-            continue
+    for kind, mark in annotation.deadlines:
         if mark.at is not None and mark.at <= moment:
             state = mark.state
+        elif moment > mark.due_at:
+            state = DeadlineState.BREACHED
         else:
-            state = "breached" if moment > mark.due_at else "running"
-        result.append((name, mark, state))
+            state = DeadlineState.RUNNING
+        result.append((kind, mark, state))
     return result

@@ -15,7 +15,7 @@ import jinja2
 
 from statusgen.derive.report import monthly_report
 from statusgen.model.content import Component, Group, SiteInfo
-from statusgen.model.sla import Annotation
+from statusgen.model.sla import Annotation, DeadlineKind
 from statusgen.model.state import IncidentState, Snapshot
 from statusgen.outputs.base import Inputs, Output, Shows
 from statusgen.render.environment import render_template
@@ -78,16 +78,16 @@ def by_month(
     return months
 
 
-def timeline(state: IncidentState, annotation: Annotation | None) -> list[tuple[str, Any]]:
-    """The updates and the SLA deadlines, newest first: ("update", Update) or (name, Deadline)."""
-    entries: list[tuple[datetime, int, str, Any]] = [(u.at, 1, "update", u) for u in state.updates]
+def timeline(
+    state: IncidentState, annotation: Annotation | None
+) -> list[tuple[DeadlineKind | None, Any]]:
+    """The updates and the SLA deadlines, newest first: (None, Update) or (kind, Deadline)."""
+    entries: list[tuple[datetime, int, DeadlineKind | None, Any]] = [
+        (u.at, 1, None, u) for u in state.updates
+    ]
     if annotation is not None:
-        for name, mark in (
-            ("first_response", annotation.first_response),
-            ("resolution", annotation.resolution),
-        ):
-            if mark is not None:
-                entries.append((mark.due_at, 0, name, mark))
+        for kind, mark in annotation.deadlines:
+            entries.append((mark.due_at, 0, kind, mark))
     entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
     return [(kind, item) for _, _, kind, item in entries]
 

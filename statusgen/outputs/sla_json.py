@@ -29,7 +29,7 @@ def as_json(annotation: Annotation) -> dict[str, Any]:
             "clock_start": _iso(d.clock_start),
             "due_at": _iso(d.due_at),
             "at": _iso(d.at),
-            "state": d.state,
+            "state": d.state.value,
             "elapsed": _seconds(d.elapsed),
             "remaining": _seconds(d.remaining),
             "overrun": _seconds(d.overrun),

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from statusgen.derive.uptime import Uptime
 from statusgen.markup import render_markdown
 from statusgen.model.content import SiteInfo
-from statusgen.model.sla import Deadline, Target
+from statusgen.model.sla import Deadline, DeadlineState, Target
 
 _UTC = ZoneInfo("UTC")
 
@@ -91,9 +91,9 @@ def register_filters(
 
     def sla_amount(mark: Deadline) -> str:
         """The time left on a running deadline, or by which a breached one was missed."""
-        if mark.state == "running" and mark.remaining is not None:
+        if mark.state is DeadlineState.RUNNING and mark.remaining is not None:
             return spent(mark.remaining, mark.target)
-        if mark.state == "breached" and mark.overrun is not None:
+        if mark.state is DeadlineState.BREACHED and mark.overrun is not None:
             return spent(mark.overrun, mark.target)
         return ""
 
