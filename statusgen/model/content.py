@@ -77,6 +77,11 @@ class UpdateStatus(Enum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 
+    @property
+    def closes(self) -> bool:
+        """Whether an update of this status ends its incident or maintenance."""
+        return self in CLOSED_STATUSES
+
 
 INCIDENT_STATUSES = (
     UpdateStatus.INVESTIGATING,

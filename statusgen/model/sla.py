@@ -18,6 +18,11 @@ class Target:
     duration: Duration
     calendar: Calendar
 
+    @property
+    def wall_clock(self) -> bool:
+        """Whether it counts every hour (a 24x7 calendar, or calendar days), not working time."""
+        return self.calendar.always or bool(self.duration.calendar_days)
+
 
 @dataclass(frozen=True, slots=True)
 class Policy:
@@ -99,6 +104,10 @@ class Deadline:
     remaining: timedelta | None  # working time left, while running
     overrun: timedelta | None  # how far past the deadline, once breached
 
+    def clock_waited(self, opened: datetime) -> bool:
+        """Whether the clock started after the incident opened: it opened outside working hours."""
+        return self.clock_start > opened
+
 
 @dataclass(frozen=True, slots=True)
 class Annotation:
@@ -117,6 +126,11 @@ class Annotation:
         )
         return tuple((kind, mark) for kind, mark in pairs if mark is not None)
 
+    @property
+    def several_tiers(self) -> bool:
+        """Whether the incident touches more than one tier (the strictest policy then applies)."""
+        return len(self.tiers) > 1
+
 
 @dataclass(frozen=True, slots=True)
 class MaintenanceCheck:
@@ -131,6 +145,21 @@ class MaintenanceCheck:
     @property
     def honoured(self) -> bool:
         return self.notice_met is not False and self.window_met is not False
+
+    @property
+    def notice_state(self) -> DeadlineState | None:
+        return _rule_state(self.notice_met)
+
+    @property
+    def window_state(self) -> DeadlineState | None:
+        return _rule_state(self.window_met)
+
+
+def _rule_state(met: bool | None) -> DeadlineState | None:
+    """A rule of a maintenance policy is met or broken once and for all: it never runs."""
+    if met is None:
+        return None
+    return DeadlineState.MET if met else DeadlineState.BREACHED
 
 
 @dataclass(frozen=True, slots=True)

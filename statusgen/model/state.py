@@ -95,3 +95,8 @@ class Snapshot:
     active_maintenance: tuple[IncidentState, ...]
     upcoming_maintenance: tuple[IncidentState, ...]
     recent_days: tuple[Day, ...]  # the last 7 days, today first
+
+    @property
+    def maintenance(self) -> tuple[IncidentState, ...]:
+        """The maintenance under way, then the maintenance to come."""
+        return self.active_maintenance + self.upcoming_maintenance

@@ -14,6 +14,7 @@ from statusgen.model.sla import Annotation, Deadline, DeadlineKind, DeadlineStat
 from statusgen.model.state import IncidentState
 from statusgen.outputs.api import update_anchors
 from statusgen.outputs.base import Inputs, Output, Shows
+from statusgen.render.words import words_of
 
 if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator
@@ -41,8 +42,7 @@ class EntryWriter:
         self.site = inputs.site
         self.derived = inputs.derived
         self.template = inputs.templates.get_template("feed_entry.html")
-        # The theme's macros, called by name: their names are known only to the template.
-        self.labels: Any = inputs.templates.get_template("macros.html").module
+        self.words = words_of(inputs.templates)
         self._cache: dict[tuple[str, str], tuple[str, str]] = {}
 
     def feeds(
@@ -108,7 +108,7 @@ class EntryWriter:
         key = (state.id, anchor)
         if key not in self._cache:
             annotation = self.derived.annotations.get(state.id)
-            status = str(self.labels.update_status_text(update.status)).strip()
+            status = self.words.label(update.status)
             content = self.template.render(
                 site=self.site.info,
                 incident=state,

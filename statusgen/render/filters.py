@@ -1,4 +1,5 @@
-"""The helpers templates use: times, dates, durations and percentages in the site's language."""
+"""The helpers templates use: times, dates, durations, percentages and the vocabulary's words in
+the site's language."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import gettext
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,8 +20,9 @@ from markupsafe import Markup, escape
 
 from statusgen.derive.uptime import Uptime
 from statusgen.markup import render_markdown
-from statusgen.model.content import SiteInfo
-from statusgen.model.sla import Deadline, DeadlineState, Target
+from statusgen.model.content import ComponentStatus, SiteInfo
+from statusgen.model.sla import Deadline, DeadlineKind, DeadlineState, Target
+from statusgen.render.words import FORMS, ICONS, LABEL, VOCABULARY, WORDS, Words
 
 _UTC = ZoneInfo("UTC")
 
@@ -97,10 +100,33 @@ def register_filters(
             return spent(mark.overrun, mark.target)
         return ""
 
+    words = Words(translations)
+
+    @jinja2.pass_eval_context
+    def label(
+        eval_context: jinja2.nodes.EvalContext, value: Enum, form: str = LABEL, **variables: Any
+    ) -> str:
+        """The words for a value of the vocabulary (see render.words), as `_()` would give them."""
+        return _as_gettext(eval_context, words.message(value, form), **variables)
+
+    @jinja2.pass_eval_context
+    def outcome(eval_context: jinja2.nodes.EvalContext, mark: Deadline, kind: DeadlineKind) -> str:
+        """What became of a deadline: "First response in 2 h", or its kind while none came."""
+        if mark.at is None:
+            form = LABEL
+        elif mark.at <= mark.clock_start and kind in FORMS["before_clock"]:
+            form = "before_clock"
+        else:
+            form = "done"
+        took = spent(mark.elapsed, mark.target)
+        return _as_gettext(eval_context, words.message(kind, form), took=took)
+
+    def icon_shape(value: Enum) -> str:
+        return ICONS[value]
+
     def spent(value: timedelta, target: Target) -> str:
         """Time counted by an SLA target: in hours when it is working time, as targets are."""
-        wall_clock = target.calendar.always or bool(target.duration.calendar_days)
-        return format_duration(value, translations, days=wall_clock)
+        return format_duration(value, translations, days=target.wall_clock)
 
     percents: dict[int, str] = {}
 
@@ -117,8 +143,6 @@ def register_filters(
     def uptime_cells(up: Uptime) -> tuple[UptimeCell, ...]:
         """The bar's cells with their words ready: 90 cells on dozens of bars add up."""
         if id(up) not in cells:
-            # The theme's macros, called by name: their names are known only to the template.
-            labels: Any = env.get_template("macros.html").module
             made = []
             for day in up.days:
                 if day.date not in date_labels:
@@ -128,7 +152,7 @@ def register_filters(
                         "percent": percent(day.availability)
                     }
                 elif day.incidents:
-                    text = translations.gettext("Under maintenance")
+                    text = words.label(ComponentStatus.UNDER_MAINTENANCE)
                 else:
                     text = translations.gettext("No data")
                 made.append(
@@ -140,7 +164,7 @@ def register_filters(
                         label=date_labels[day.date],
                         text=text,
                         lines=tuple(
-                            f"{state.incident.title} ({str(labels.component_status_text(status)).strip()})"
+                            f"{state.incident.title} ({words.label(status)})"
                             for state, status in day.incidents
                         ),
                     )
@@ -172,8 +196,20 @@ def register_filters(
         sla_amount=sla_amount,
         percent=percent,
         markdown=render_markdown,
+        label=label,
+        outcome=outcome,
+        icon_shape=icon_shape,
     )
     env.globals.update(zone_name=str(tz))
+    env.globals[WORDS] = words
+    env.globals.update({vocabulary.__name__: vocabulary for vocabulary in VOCABULARY})
+
+
+def _as_gettext(eval_context: jinja2.nodes.EvalContext, text: str, **variables: Any) -> str:
+    """A translated message as Jinja's newstyle `_()` prints it: trusted markup when escaping
+    (translations may hold tags), then %-formatted, its variables escaped."""
+    message = Markup(text) if eval_context.autoescape else text
+    return message % variables
 
 
 def _utc_parts(moment: datetime) -> tuple[str, str, str]:

@@ -1,0 +1,203 @@
+"""The vocabulary: every word the site shows for a status, an impact, the overall indicator, a
+phase and an SLA deadline, defined once, here, with the icon that goes with it.
+
+Each message is marked with `_` so that the catalog finds it (`python -m statusgen.render.catalog`)
+and is translated where it is shown: pages and feeds show `Words` of the site's language.
+"""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Mapping
+from enum import Enum
+from typing import Final
+
+import jinja2
+
+from statusgen.model.content import ComponentStatus, Impact, Indicator, Kind, UpdateStatus
+from statusgen.model.sla import DeadlineKind, DeadlineState
+from statusgen.model.state import Phase
+
+
+def _(message: str) -> str:
+    """Marks a message for the catalog; `Words` translates it when it is shown."""
+    return message
+
+
+# The enums whose every member has a label; templates reach them by these names too.
+VOCABULARY: Final = (
+    ComponentStatus,
+    Indicator,
+    Impact,
+    Kind,
+    UpdateStatus,
+    Phase,
+    DeadlineState,
+    DeadlineKind,
+)
+
+LABELS: Final[Mapping[Enum, str]] = {
+    ComponentStatus.OPERATIONAL: _("Operational"),
+    ComponentStatus.UNDER_MAINTENANCE: _("Under maintenance"),
+    ComponentStatus.DEGRADED_PERFORMANCE: _("Degraded performance"),
+    ComponentStatus.PARTIAL_OUTAGE: _("Partial outage"),
+    ComponentStatus.MAJOR_OUTAGE: _("Major outage"),
+    Indicator.NONE: _("All Systems Operational"),
+    Indicator.MAINTENANCE: _("Service Under Maintenance"),
+    Indicator.MINOR: _("Partially Degraded Service"),
+    Indicator.MAJOR: _("Partial System Outage"),
+    Indicator.CRITICAL: _("Major System Outage"),
+    Impact.NONE: _("No impact"),
+    Impact.MINOR: _("Minor impact"),
+    Impact.MAJOR: _("Major impact"),
+    Impact.CRITICAL: _("Critical impact"),
+    Kind.INCIDENT: _("Incident"),
+    Kind.MAINTENANCE: _("Maintenance"),
+    UpdateStatus.INVESTIGATING: _("Investigating"),
+    UpdateStatus.IDENTIFIED: _("Identified"),
+    UpdateStatus.MONITORING: _("Monitoring"),
+    UpdateStatus.RESOLVED: _("Resolved"),
+    UpdateStatus.POSTMORTEM: _("Postmortem"),
+    UpdateStatus.SCHEDULED: _("Scheduled"),
+    UpdateStatus.IN_PROGRESS: _("In progress"),
+    UpdateStatus.VERIFYING: _("Verifying"),
+    UpdateStatus.COMPLETED: _("Completed"),
+    UpdateStatus.CANCELLED: _("Cancelled"),
+    Phase.UPCOMING: _("Upcoming"),
+    Phase.IN_PROGRESS: _("In progress"),
+    Phase.OPEN: _("Open"),
+    Phase.RESOLVED: _("Resolved"),
+    Phase.COMPLETED: _("Completed"),
+    Phase.CANCELLED: _("Cancelled"),
+    DeadlineState.MET: _("met"),
+    DeadlineState.BREACHED: _("breached"),
+    DeadlineState.RUNNING: _("running"),
+    DeadlineKind.FIRST_RESPONSE: _("First response"),
+    DeadlineKind.RESOLUTION: _("Resolution"),
+}
+
+# Longer phrases about some of the values, by the name a template asks for them with
+# (`value|label("span", d=…)`). A phrase's %(name)s placeholders are filled by the caller.
+LABEL: Final = "label"
+FORMS: Final[Mapping[str, Mapping[Enum, str]]] = {
+    LABEL: LABELS,
+    # How long it lasts or lasted, `d` being the duration.
+    "span": {
+        Phase.UPCOMING: _("planned for %(d)s"),
+        Phase.IN_PROGRESS: _("ongoing for %(d)s"),
+        Phase.OPEN: _("ongoing for %(d)s"),
+        Phase.RESOLVED: _("lasted %(d)s"),
+        Phase.COMPLETED: _("lasted %(d)s"),
+        Phase.CANCELLED: _("called off"),
+    },
+    # A deadline as a point of the timeline.
+    "deadline": {
+        DeadlineKind.FIRST_RESPONSE: _("First-response deadline"),
+        DeadlineKind.RESOLUTION: _("Resolution deadline"),
+    },
+    # A deadline reached, `took` being the time it took.
+    "done": {
+        DeadlineKind.FIRST_RESPONSE: _("First response in %(took)s"),
+        DeadlineKind.RESOLUTION: _("Resolved in %(took)s"),
+    },
+    # A first response posted before the clock started counts no time at all.
+    "before_clock": {
+        DeadlineKind.FIRST_RESPONSE: _("First response before the clock started"),
+    },
+    # A deadline's state with the time left (`left`) or by which it was missed (`over`).
+    "amount": {
+        DeadlineState.MET: LABELS[DeadlineState.MET],
+        DeadlineState.RUNNING: _("running, %(left)s left"),
+        DeadlineState.BREACHED: _("breached by %(over)s"),
+    },
+    # A rule of a maintenance policy: kept or not.
+    "rule": {
+        DeadlineState.MET: _("honoured"),
+        DeadlineState.BREACHED: _("not honoured"),
+    },
+    # The text of a transition made on schedule.
+    "automatic": {
+        UpdateStatus.IN_PROGRESS: _("The scheduled maintenance has started."),
+        UpdateStatus.COMPLETED: _("The scheduled maintenance has ended."),
+    },
+}
+
+# The shape of each value's icon; the theme's `icon` macro draws the shapes.
+ICONS: Final[Mapping[Enum, str]] = {
+    **dict.fromkeys(
+        (
+            ComponentStatus.OPERATIONAL,
+            Indicator.NONE,
+            Impact.NONE,
+            UpdateStatus.RESOLVED,
+            UpdateStatus.COMPLETED,
+            DeadlineState.MET,
+        ),
+        "check",
+    ),
+    **dict.fromkeys((ComponentStatus.DEGRADED_PERFORMANCE, Indicator.MINOR, Impact.MINOR), "dash"),
+    **dict.fromkeys((ComponentStatus.PARTIAL_OUTAGE, Indicator.MAJOR, Impact.MAJOR), "warning"),
+    **dict.fromkeys(
+        (
+            ComponentStatus.MAJOR_OUTAGE,
+            Indicator.CRITICAL,
+            Impact.CRITICAL,
+            DeadlineState.BREACHED,
+        ),
+        "cross",
+    ),
+    **dict.fromkeys(
+        (
+            ComponentStatus.UNDER_MAINTENANCE,
+            Indicator.MAINTENANCE,
+            Kind.MAINTENANCE,
+            UpdateStatus.SCHEDULED,
+            UpdateStatus.IN_PROGRESS,
+            UpdateStatus.VERIFYING,
+            DeadlineState.RUNNING,
+        ),
+        "clock",
+    ),
+    **dict.fromkeys(
+        (
+            Kind.INCIDENT,
+            UpdateStatus.INVESTIGATING,
+            UpdateStatus.IDENTIFIED,
+            UpdateStatus.MONITORING,
+            UpdateStatus.POSTMORTEM,
+            UpdateStatus.CANCELLED,
+        ),
+        "alert",
+    ),
+}
+
+
+class Words:
+    """The vocabulary in the site's language: each message translated once."""
+
+    def __init__(self, translations: gettext.NullTranslations) -> None:
+        self._gettext = translations.gettext
+        self._translated: dict[tuple[Enum, str], str] = {}
+
+    def message(self, value: Enum, form: str = LABEL) -> str:
+        """The translated message, its placeholders still to fill."""
+        key = (value, form)
+        found = self._translated.get(key)
+        if found is None:
+            found = self._translated[key] = self._gettext(FORMS[form][value])
+        return found
+
+    def label(self, value: Enum) -> str:
+        """The label as plain text."""
+        # Formatted, as Jinja's gettext formats every message: a translated "%%" reads "%".
+        return self.message(value) % {}
+
+
+WORDS: Final = "words"  # the name of the environment's Words among its globals
+
+
+def words_of(env: jinja2.Environment) -> Words:
+    """The vocabulary that `env`'s templates show (see filters.register_filters)."""
+    words = env.globals[WORDS]
+    assert isinstance(words, Words)
+    return words
