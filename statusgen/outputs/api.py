@@ -31,16 +31,13 @@ from statusgen.model.state import IncidentState
 from statusgen.outputs.base import Inputs, Output, Shows
 from statusgen.outputs.plain_text import plain_name, plain_text
 from statusgen.outputs.sla_json import as_json, maintenance_json, sla_json_text
+from statusgen.render.words import english
 
 RECENT_LIMIT = 50  # Statuspage's incidents.json and scheduled-maintenances.json hold 50
-INDICATOR_DESCRIPTIONS = {
-    Indicator.NONE: "All Systems Operational",
-    Indicator.MINOR: "Partially Degraded Service",
-    Indicator.MAJOR: "Partial System Outage",
-    Indicator.CRITICAL: "Major System Outage",
-    Indicator.MAINTENANCE: "Service Under Maintenance",
-}
-# Statuspage's own words for the transitions it makes on schedule.
+# The pages' headline in English whatever the site's language: clients match Statuspage's words.
+INDICATOR_DESCRIPTIONS = {indicator: english(indicator) for indicator in Indicator}
+# Statuspage's own words for the transitions it makes on schedule, in English as the rest of the
+# API; the pages word them their own way (see render.words).
 AUTOMATIC_BODIES = {
     UpdateStatus.IN_PROGRESS: "Scheduled maintenance is currently in progress. We will provide updates as necessary.",
     UpdateStatus.COMPLETED: "The scheduled maintenance has been completed.",

@@ -11,6 +11,7 @@ from functools import partial
 
 from statusgen.model.content import ComponentStatus, Indicator
 from statusgen.outputs.base import Inputs, Output, Shows
+from statusgen.render.words import badge_words
 
 COLOURS = {
     ComponentStatus.OPERATIONAL: "#2e7d32",
@@ -19,13 +20,7 @@ COLOURS = {
     ComponentStatus.PARTIAL_OUTAGE: "#c2410c",
     ComponentStatus.MAJOR_OUTAGE: "#b42318",
 }
-COMPONENT_TEXT = {
-    ComponentStatus.OPERATIONAL: "operational",
-    ComponentStatus.UNDER_MAINTENANCE: "under maintenance",
-    ComponentStatus.DEGRADED_PERFORMANCE: "degraded performance",
-    ComponentStatus.PARTIAL_OUTAGE: "partial outage",
-    ComponentStatus.MAJOR_OUTAGE: "major outage",
-}
+COMPONENT_TEXT = {status: badge_words(status) for status in ComponentStatus}
 INDICATOR_STATUS = {
     Indicator.NONE: ComponentStatus.OPERATIONAL,
     Indicator.MAINTENANCE: ComponentStatus.UNDER_MAINTENANCE,
@@ -33,12 +28,11 @@ INDICATOR_STATUS = {
     Indicator.MAJOR: ComponentStatus.PARTIAL_OUTAGE,
     Indicator.CRITICAL: ComponentStatus.MAJOR_OUTAGE,
 }
+# The site's badge reads as a component's badge of its colour does; all operational, it says
+# so of every system.
 INDICATOR_TEXT = {
-    Indicator.NONE: "all systems operational",
-    Indicator.MAINTENANCE: "under maintenance",
-    Indicator.MINOR: "degraded service",
-    Indicator.MAJOR: "partial outage",
-    Indicator.CRITICAL: "major outage",
+    indicator: COMPONENT_TEXT[status] if indicator is not Indicator.NONE else badge_words(indicator)
+    for indicator, status in INDICATOR_STATUS.items()
 }
 _TEMPLATE = """\
 <svg xmlns="http://www.w3.org/2000/svg" width="{{ badge width }}" height="20" role="img" aria-label="{{ label }}: {{ value }}">

@@ -2,7 +2,8 @@
 phase and an SLA deadline, defined once, here, with the icon that goes with it.
 
 Each message is marked with `_` so that the catalog finds it (`python -m statusgen.render.catalog`)
-and is translated where it is shown: pages and feeds show `Words` of the site's language.
+and is translated where it is shown: pages and feeds show `Words` of the site's language. The
+JSON API and the badges show the English source instead (see `english` and `badge_words`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ LABELS: Final[Mapping[Enum, str]] = {
     ComponentStatus.DEGRADED_PERFORMANCE: _("Degraded performance"),
     ComponentStatus.PARTIAL_OUTAGE: _("Partial outage"),
     ComponentStatus.MAJOR_OUTAGE: _("Major outage"),
+    # Statuspage's sentences: the API's `status.description` is this English, and clients match it.
     Indicator.NONE: _("All Systems Operational"),
     Indicator.MAINTENANCE: _("Service Under Maintenance"),
     Indicator.MINOR: _("Partially Degraded Service"),
@@ -170,6 +172,17 @@ ICONS: Final[Mapping[Enum, str]] = {
         "alert",
     ),
 }
+
+
+def english(value: Enum) -> str:
+    """The label's English source, untranslated: what the JSON API says, whatever the site's
+    language, since Statuspage's clients match its words."""
+    return LABELS[value]
+
+
+def badge_words(value: Enum) -> str:
+    """What a badge says: the English label in lower case, as badges have always read."""
+    return english(value).lower()
 
 
 class Words:
