@@ -211,7 +211,6 @@ markdown_texts = st.lists(st.sampled_from(MARKDOWN) | texts, max_size=6).map("".
 
 def components_yaml(a: Author) -> tuple[str, list[str], list[str]]:
     """components.yaml, the component ids it declares and the priorities it names."""
-    draw = a.draw
     lines = [
         "site:",
         f"  title: {quoted(a.text())}",
@@ -220,9 +219,22 @@ def components_yaml(a: Author) -> tuple[str, list[str], list[str]]:
         f"  language: {a.pick(LANGUAGES, ['EN_us!'], 'language')}",
         "groups:",
     ]
+    ids = groups_yaml(a, lines)
+    if a.chance(2):
+        lines += ["uptime:", f"  days: {a.pick([1, 2, 7, 30, 366], [0, 400], 'uptime')}"]
+        if a.chance(2):
+            weight = a.pick([0, 0.5, 1], [1.5, -0.1], "uptime")
+            lines.append(f"  weights: {{partial_outage: {weight}, major_outage: 1}}")
+    calendars = calendars_yaml(a, lines)
+    named = sla_yaml(a, lines, calendars)
+    return "\n".join(lines) + "\n", ids, sorted(named)
+
+
+def groups_yaml(a: Author, lines: list[str]) -> list[str]:
+    """The groups and their components, added to `lines`; the component ids."""
     ids: list[str] = []
-    for _ in range(draw(st.integers(1, 2))):
-        members = draw(st.lists(st.sampled_from(IDS), min_size=1, max_size=2, unique=True))
+    for _ in range(a.draw(st.integers(1, 2))):
+        members = a.draw(st.lists(st.sampled_from(IDS), min_size=1, max_size=2, unique=True))
         if not a.odd("ids"):  # ids are unique across groups, and a group is never empty
             members = [cid for cid in members if cid not in ids]
             if not members:
@@ -233,30 +245,36 @@ def components_yaml(a: Author) -> tuple[str, list[str], list[str]]:
             lines += [f"      - id: {cid}", f"        name: {quoted(a.text())}"]
             if a.chance(2):
                 lines.append(f"        tier: {a.pick(TIERS)}")
-    if a.chance(2):
-        lines += ["uptime:", f"  days: {a.pick([1, 2, 7, 30, 366], [0, 400], 'uptime')}"]
-        if a.chance(2):
-            weight = a.pick([0, 0.5, 1], [1.5, -0.1], "uptime")
-            lines.append(f"  weights: {{partial_outage: {weight}, major_outage: 1}}")
+    return ids
+
+
+def calendars_yaml(a: Author, lines: list[str]) -> list[str]:
+    """Perhaps some calendars, added to `lines`; the names of every calendar."""
     calendars = ["24x7"]
-    if a.chance(2):
-        lines.append("calendars:")
-        names = ["business", "support"]
-        for name in draw(st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True)):
-            calendars.append(name)
-            days = draw(st.lists(st.sampled_from(DAYS), min_size=1, max_size=5))
-            days = a.pick([days], [[], ["fry"]], "days")
-            lines += [f"  {name}:", f"    days: [{', '.join(days)}]"]
-            lines.append(f"    hours: {a.pick(HOURS, BAD_HOURS, 'hours')}")
-            if a.chance(2):
-                lines.append(f"    timezone: {a.pick(ZONES, ['Mars/Olympus'], 'zone')}")
-            # Seldom (reading a country's holidays takes longer than a build), unless stretched.
-            if a.chance(20) or a.odd("holidays"):
-                lines.append(f"    holidays: {a.pick(HOLIDAYS, ['{country: XX}'], 'holidays')}")
-            if a.chance(2):
-                day = (a.moment() + timedelta(days=1)).date()
-                lines.append(f"    extra_dates: {{{day}: {a.pick(['closed', '09:00-13:00'])}}}")
-    named: set[str] = set()  # the priorities an incident may name
+    if not a.chance(2):
+        return calendars
+    lines.append("calendars:")
+    names = ["business", "support"]
+    for name in a.draw(st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True)):
+        calendars.append(name)
+        days = a.draw(st.lists(st.sampled_from(DAYS), min_size=1, max_size=5))
+        days = a.pick([days], [[], ["fry"]], "days")
+        lines += [f"  {name}:", f"    days: [{', '.join(days)}]"]
+        lines.append(f"    hours: {a.pick(HOURS, BAD_HOURS, 'hours')}")
+        if a.chance(2):
+            lines.append(f"    timezone: {a.pick(ZONES, ['Mars/Olympus'], 'zone')}")
+        # Seldom (reading a country's holidays takes longer than a build), unless stretched.
+        if a.chance(20) or a.odd("holidays"):
+            lines.append(f"    holidays: {a.pick(HOLIDAYS, ['{country: XX}'], 'holidays')}")
+        if a.chance(2):
+            day = (a.moment() + timedelta(days=1)).date()
+            lines.append(f"    extra_dates: {{{day}: {a.pick(['closed', '09:00-13:00'])}}}")
+    return calendars
+
+
+def sla_yaml(a: Author, lines: list[str], calendars: list[str]) -> set[str]:
+    """Perhaps priorities and policies, added to `lines`; the priorities an incident may name."""
+    named: set[str] = set()
 
     def priority() -> str:
         named.add(found := a.pick(PRIORITIES))
@@ -275,25 +293,28 @@ def components_yaml(a: Author) -> tuple[str, list[str], list[str]]:
         lines.append(f"  default: {{{cells()}}}")
     if a.chance(2):
         lines.append("policies:")
-        for tier in draw(st.lists(st.sampled_from(TIERS), min_size=1, max_size=2, unique=True)):
+        for tier in a.draw(st.lists(st.sampled_from(TIERS), min_size=1, max_size=2, unique=True)):
             lines.append(f"  {tier}:")
-            for name in draw(
-                st.lists(st.sampled_from(PRIORITIES), min_size=1, max_size=2, unique=True)
-            ):
-                named.add(name)
-                first, last = a.pick(calendars), a.pick(calendars, ["nowhere"], "calendar")
-                lines.append(
-                    f"    {name}: {{first_response: {a.duration(first)}, "
-                    f"resolution: {{target: {a.duration(last)}, calendar: {last}}}, "
-                    f"calendar: {first}}}"
-                )
-            if a.chance(2):
-                calendar = a.pick(calendars)
-                lines.append(
-                    f"    maintenance: {{notice: {a.duration(calendar)}, "
-                    f"calendar: {calendar}, windows: {a.pick(WINDOWS, BAD_WINDOWS, 'window')}}}"
-                )
-    return "\n".join(lines) + "\n", ids, sorted(named)
+            policies_yaml(a, lines, calendars, named)
+    return named
+
+
+def policies_yaml(a: Author, lines: list[str], calendars: list[str], named: set[str]) -> None:
+    """One tier's policies, added to `lines`; the priorities they name added to `named`."""
+    for name in a.draw(st.lists(st.sampled_from(PRIORITIES), min_size=1, max_size=2, unique=True)):
+        named.add(name)
+        first, last = a.pick(calendars), a.pick(calendars, ["nowhere"], "calendar")
+        lines.append(
+            f"    {name}: {{first_response: {a.duration(first)}, "
+            f"resolution: {{target: {a.duration(last)}, calendar: {last}}}, "
+            f"calendar: {first}}}"
+        )
+    if a.chance(2):
+        calendar = a.pick(calendars)
+        lines.append(
+            f"    maintenance: {{notice: {a.duration(calendar)}, "
+            f"calendar: {calendar}, windows: {a.pick(WINDOWS, BAD_WINDOWS, 'window')}}}"
+        )
 
 
 def incident_file(a: Author, ids: list[str], priorities: list[str]) -> str:

@@ -4,6 +4,7 @@ labels translated once, and partials that print nothing not included."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -221,4 +222,36 @@ def fast_environment(
     env = make_env(project, info, prepare)
     memoize_macros(env)
     memoize_gettext(env)
+    memoize_filters(env)
     return env
+
+
+# The helpers whose results recur on many pages (the same times, dates and percentages), kept
+# by their arguments; bounded where a large site has hundreds of thousands of distinct ones.
+_BY_VALUE = {"local_time": 4096, "local_date": 1024, "percentage": None}
+
+
+def memoize_filters(env: jinja2.Environment) -> None:
+    """Memoize the template helpers (render.filters.Filters) on the instance the templates use:
+    its methods call each other through it, so every use gets the memoized version."""
+    helpers = env.helpers  # type: ignore[attr-defined]
+    for name, size in _BY_VALUE.items():
+        memoized = functools.lru_cache(maxsize=size)(getattr(helpers, name))
+        setattr(helpers, name, memoized)
+        if name in env.filters:
+            env.filters[name] = memoized
+    # An availability bar shows on its component's pages and the home page: its cells are
+    # worded once, kept by the bar's identity (the bar itself kept alive with them).
+    helpers.uptime_cells = _by_identity(helpers.uptime_cells)
+
+
+def _by_identity(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    kept: dict[int, tuple[Any, Any]] = {}
+
+    def call(value: Any) -> Any:
+        found = kept.get(id(value))
+        if found is None:
+            found = kept[id(value)] = (function(value), value)
+        return found[0]
+
+    return call

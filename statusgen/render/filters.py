@@ -3,7 +3,6 @@ the site's language."""
 
 from __future__ import annotations
 
-import functools
 import gettext
 import math
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_percent
 from markupsafe import Markup, escape
 
-from statusgen.derive.uptime import Uptime
+from statusgen.derive.uptime import Uptime, UptimeDay
 from statusgen.markup import render_markdown
 from statusgen.model.content import ComponentStatus, SiteInfo
 from statusgen.model.sla import Deadline, DeadlineKind, DeadlineState, Target
@@ -38,79 +37,101 @@ class UptimeCell:
 
 def register_filters(
     env: jinja2.Environment, site: SiteInfo, translations: gettext.NullTranslations
-) -> None:
-    """The one place where templates get their helpers."""
-    locale = _locale(site.language)
-    tz = site.timezone
+) -> Filters:
+    """The one place where templates get their helpers: those of a Filters, which is returned
+    (and kept as `env.helpers`)."""
+    helpers = Filters(site, translations)
+    env.extend(helpers=helpers)
+    env.globals.update(format_local=helpers.format_local, zone_name=str(site.timezone))
+    env.filters.update({name: getattr(helpers, name) for name in FILTERS})
+    env.filters["markdown"] = render_markdown
+    env.globals[WORDS] = helpers.words
+    env.globals.update({vocabulary.__name__: vocabulary for vocabulary in VOCABULARY})
+    return helpers
 
-    zone_labels: dict[tuple[str | None, timedelta | None], str] = {}
 
-    def zone_label(local: datetime) -> str:
-        key = (local.tzname(), local.utcoffset())
-        if key not in zone_labels:
-            abbreviation = local.strftime("%Z")
-            if abbreviation[:1] in "+-":
-                offset = local.strftime("%z")
-                abbreviation = f"UTC{offset[:3]}:{offset[3:]}"
-            zone_labels[key] = abbreviation
-        return zone_labels[key]
+# The helpers templates call as filters: each a method of Filters.
+FILTERS = (
+    "uptime_cells_html", "local_time", "utc_time", "local_date", "duration", "spent",
+    "sla_amount", "percent", "label", "outcome", "icon_shape",
+)  # fmt: skip
 
-    # Bounded: most times show on one page only, and a large site has hundreds of thousands.
-    @functools.lru_cache(maxsize=4096)
-    def local_time(moment: datetime, pattern: str = "medium") -> Markup:
-        local = moment.astimezone(tz)
+
+class Filters:
+    """Times, dates, durations, percentages and words, in the site's language and time zone.
+
+    Each method calls the others through the instance, so that a faster build may replace any
+    of them on it (with a memoized version, say) and be used throughout."""
+
+    def __init__(self, site: SiteInfo, translations: gettext.NullTranslations) -> None:
+        self.locale = _locale(site.language)
+        self.tz = site.timezone
+        self.translations = translations
+        self.words = Words(translations)
+        self.months = dict(self.locale.months["format"]["abbreviated"])  # quicker than babel's
+
+    def zone_label(self, local: datetime) -> str:
+        abbreviation = local.strftime("%Z")
+        if abbreviation[:1] in "+-":
+            offset = local.strftime("%z")
+            abbreviation = f"UTC{offset[:3]}:{offset[3:]}"
+        return abbreviation
+
+    def local_time(self, moment: datetime, pattern: str = "medium") -> Markup:
+        local = moment.astimezone(self.tz)
         day, clock, seconds = _utc_parts(moment)
-        shown = escape(f"{format_local(local, pattern)} {zone_label(local)}")
+        shown = escape(f"{self.format_local(local, pattern)} {self.zone_label(local)}")
         return Markup(
             f'<time datetime="{day}T{clock}:{seconds}Z" title="{day} {clock} UTC">{shown}</time>'
         )
 
-    months = dict(locale.months["format"]["abbreviated"])  # babel's mapping is slower to read
-
-    def format_local(local: datetime, pattern: str) -> str:
+    def format_local(self, local: datetime, pattern: str) -> str:
         """Babel's output for the site's three patterns, without its pattern machinery (a page
         shows a dozen times, a site thousands of pages); any other pattern goes to babel."""
         clock = f"{local.hour:02d}:{local.minute:02d}"
         if pattern == "medium":  # d MMM y, HH:mm
-            return f"{local.day} {months[local.month]} {local.year}, {clock}"
+            return f"{local.day} {self.months[local.month]} {local.year}, {clock}"
         if pattern == "short":  # d MMM, HH:mm
-            return f"{local.day} {months[local.month]}, {clock}"
+            return f"{local.day} {self.months[local.month]}, {clock}"
         if pattern == "time":  # HH:mm
             return clock
-        return format_datetime(local, _pattern(pattern), tzinfo=tz, locale=locale)
+        return format_datetime(local, _pattern(pattern), tzinfo=self.tz, locale=self.locale)
 
-    def utc_time(moment: datetime) -> str:
+    def utc_time(self, moment: datetime) -> str:
         day, clock, _ = _utc_parts(moment)
         return f"{day} {clock} UTC"
 
-    @functools.lru_cache(maxsize=1024)  # the months and days of the lists recur on many pages
-    def local_date(moment: Any, pattern: str = "long") -> str:
+    def local_date(self, moment: Any, pattern: str = "long") -> str:
         if isinstance(moment, datetime):
-            moment = moment.astimezone(tz).date()
-        return format_date(moment, pattern, locale=locale)
+            moment = moment.astimezone(self.tz).date()
+        return format_date(moment, pattern, locale=self.locale)
 
-    def duration(value: timedelta, days: bool = True) -> str:
-        return format_duration(value, translations, days=days)
+    def duration(self, value: timedelta, days: bool = True) -> str:
+        return format_duration(value, self.translations, days=days)
 
-    def sla_amount(mark: Deadline) -> str:
+    def sla_amount(self, mark: Deadline) -> str:
         """The time left on a running deadline, or by which a breached one was missed."""
         if mark.state is DeadlineState.RUNNING and mark.remaining is not None:
-            return spent(mark.remaining, mark.target)
+            return self.spent(mark.remaining, mark.target)
         if mark.state is DeadlineState.BREACHED and mark.overrun is not None:
-            return spent(mark.overrun, mark.target)
+            return self.spent(mark.overrun, mark.target)
         return ""
-
-    words = Words(translations)
 
     @jinja2.pass_eval_context
     def label(
-        eval_context: jinja2.nodes.EvalContext, value: Enum, form: str = LABEL, **variables: Any
+        self,
+        eval_context: jinja2.nodes.EvalContext,
+        value: Enum,
+        form: str = LABEL,
+        **variables: Any,
     ) -> str:
         """The words for a value of the vocabulary (see render.words), as `_()` would give them."""
-        return _as_gettext(eval_context, words.message(value, form), **variables)
+        return _as_gettext(eval_context, self.words.message(value, form), **variables)
 
     @jinja2.pass_eval_context
-    def outcome(eval_context: jinja2.nodes.EvalContext, mark: Deadline, kind: DeadlineKind) -> str:
+    def outcome(
+        self, eval_context: jinja2.nodes.EvalContext, mark: Deadline, kind: DeadlineKind
+    ) -> str:
         """What became of a deadline: "First response in 2 h", or its kind while none came."""
         if mark.at is None:
             form = LABEL
@@ -118,91 +139,61 @@ def register_filters(
             form = "before_clock"
         else:
             form = "done"
-        took = spent(mark.elapsed, mark.target)
-        return _as_gettext(eval_context, words.message(kind, form), took=took)
+        took = self.spent(mark.elapsed, mark.target)
+        return _as_gettext(eval_context, self.words.message(kind, form), took=took)
 
-    def icon_shape(value: Enum) -> str:
+    def icon_shape(self, value: Enum) -> str:
         return ICONS[value]
 
-    def spent(value: timedelta, target: Target) -> str:
+    def spent(self, value: timedelta, target: Target) -> str:
         """Time counted by an SLA target: in hours when it is working time, as targets are."""
-        return format_duration(value, translations, days=target.wall_clock)
+        return format_duration(value, self.translations, days=target.wall_clock)
 
-    percents: dict[int, str] = {}
-
-    def percent(value: float) -> str:
+    def percent(self, value: float) -> str:
         # Rounded down, so a day with any downtime never reads as 100 %.
         basis_points = math.floor(value * 10000 + 1e-6)
-        if basis_points not in percents:
-            percents[basis_points] = format_percent(basis_points / 10000, "0.00%", locale=locale)
-        return percents[basis_points]
+        return self.percentage(basis_points)
 
-    date_labels: dict[Any, str] = {}
-    cells: dict[int, tuple[UptimeCell, ...]] = {}
+    def percentage(self, basis_points: int) -> str:
+        return format_percent(basis_points / 10000, "0.00%", locale=self.locale)
 
-    def uptime_cells(up: Uptime) -> tuple[UptimeCell, ...]:
-        """The bar's cells with their words ready: 90 cells on dozens of bars add up."""
-        if id(up) not in cells:
-            made = []
-            for day in up.days:
-                if day.date not in date_labels:
-                    date_labels[day.date] = format_date(day.date, "medium", locale=locale)
-                if day.availability is not None:
-                    text = translations.gettext("%(percent)s available") % {
-                        "percent": percent(day.availability)
-                    }
-                elif day.incidents:
-                    text = words.label(ComponentStatus.UNDER_MAINTENANCE)
-                else:
-                    text = translations.gettext("No data")
-                made.append(
-                    UptimeCell(
-                        css="nodata"
-                        if day.availability is None and not day.incidents
-                        else day.worst.value,
-                        day=day.date.isoformat(),
-                        label=date_labels[day.date],
-                        text=text,
-                        lines=tuple(
-                            f"{state.incident.title} ({words.label(status)})"
-                            for state, status in day.incidents
-                        ),
-                    )
-                )
-            cells[id(up)] = tuple(made)
-        return cells[id(up)]
+    def uptime_cells(self, up: Uptime) -> tuple[UptimeCell, ...]:
+        """The bar's cells with their words ready."""
+        return tuple(self.uptime_cell(day) for day in up.days)
 
-    def uptime_cells_html(up: Uptime, root: str, component_id: str) -> Markup:
+    def uptime_cell(self, day: UptimeDay) -> UptimeCell:
+        if day.availability is not None:
+            text = self.translations.gettext("%(percent)s available") % {
+                "percent": self.percent(day.availability)
+            }
+        elif day.incidents:
+            text = self.words.label(ComponentStatus.UNDER_MAINTENANCE)
+        else:
+            text = self.translations.gettext("No data")
+        no_data = day.availability is None and not day.incidents
+        return UptimeCell(
+            css="nodata" if no_data else day.worst.value,
+            day=day.date.isoformat(),
+            label=self.local_date(day.date, "medium"),
+            text=text,
+            lines=tuple(
+                f"{state.incident.title} ({self.words.label(status)})"
+                for state, status in day.incidents
+            ),
+        )
+
+    def uptime_cells_html(self, up: Uptime, root: str, component_id: str) -> Markup:
         """The cells as HTML, built here rather than in a template loop: a bar has 90 of them,
         a page dozens of bars, and this is the hottest markup of the site."""
         parts = []
         page = escape(f"{root}components/{component_id}.html#day-")
-        for cell in uptime_cells(up):
+        for cell in self.uptime_cells(up):
             lines = "".join(f' <span class="tip-line">{escape(line)}</span>' for line in cell.lines)
             tip = f'<span class="tip"><strong>{escape(cell.label)}</strong> {escape(cell.text)}{lines}</span>'
             if cell.lines:
                 tip = f'<a href="{page}{escape(cell.day)}">{tip}</a>'
             parts.append(f'<li class="cell cell-{escape(cell.css)}">{tip}</li>')
         return Markup("\n".join(parts))
-
-    env.globals.update(format_local=format_local)
-    env.filters.update(
-        uptime_cells_html=uptime_cells_html,
-        local_time=local_time,
-        utc_time=utc_time,
-        local_date=local_date,
-        duration=duration,
-        spent=spent,
-        sla_amount=sla_amount,
-        percent=percent,
-        markdown=render_markdown,
-        label=label,
-        outcome=outcome,
-        icon_shape=icon_shape,
-    )
-    env.globals.update(zone_name=str(tz))
-    env.globals[WORDS] = words
-    env.globals.update({vocabulary.__name__: vocabulary for vocabulary in VOCABULARY})
 
 
 def _as_gettext(eval_context: jinja2.nodes.EvalContext, text: str, **variables: Any) -> str:
