@@ -119,15 +119,16 @@ def test_a_flipped_byte_in_a_cached_incident_is_not_published(
 
 
 def compiled_templates(project: Path) -> list[Path]:
-    found = sorted((project / CACHE_DIR / "templates").rglob("*.cache"))
+    found = sorted((Path(os.environ["XDG_CACHE_HOME"]) / "statusgen/templates").rglob("*.cache"))
     assert found, "no compiled template was kept"
     return found
 
 
 @pytest.mark.parametrize("damage", ["truncated", "flipped", "empty"])
 def test_a_damaged_compiled_template_is_compiled_again(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, damage: str
 ) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))  # damaged for this test only
     project, site = built(tmp_path)
     for path in compiled_templates(project):
         data = path.read_bytes()

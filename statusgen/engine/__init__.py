@@ -53,6 +53,7 @@ class Engine:
         self.project = project
         self.warnings: list[str] = []
         self._keeps = keeps and use_cache
+        self._inputs = fingerprint.read_inputs(project)
         self._previous = load_cache(project, self.warn) if use_cache else BuildCache()
         self._kept = BuildCache()
         self._keys: Keys | None = None
@@ -86,13 +87,15 @@ class Engine:
         """load.load_site; the template environment is prepared meanwhile."""
         meanwhile = self._templates.prepare if prepare_templates else None
         with _collector_paused():
-            return loading.load_site(self.project, self._previous, self._kept, meanwhile)
+            return loading.load_site(
+                self.project, self._inputs, self._previous, self._kept, meanwhile
+            )
 
     def derive(self, site: Site, now: datetime) -> Derived:
         """derive.derive."""
         with _collector_paused():
             zones = fingerprint.site_zones(site.info, site.sla)
-            self._keys = Keys(fingerprint.fingerprint(self.project, zones), now)
+            self._keys = Keys(fingerprint.fingerprint(self._inputs, zones), now)
             snapshot = summarize(site, now)
             found, texts, keep = annotating.work_out(
                 snapshot, site.sla, self._keys.kept, self._previous.annotations
@@ -122,9 +125,14 @@ class Engine:
         return len(outputs)
 
     def close(self) -> None:
-        """Save what this build made for the next one."""
-        if self._keeps:
-            save_cache(self.project, self._kept, self._previous, self.warn)
+        """Save what this build made for the next one, unless its inputs changed meanwhile
+        (a template saved while pages were drawn, say): then nothing it made is kept."""
+        if not self._keeps:
+            return
+        if fingerprint.read_inputs(self.project) != self._inputs:
+            self.warn("the configuration or templates changed during the build; nothing was kept")
+            return
+        save_cache(self.project, self._kept, self._previous, self.warn)
 
 
 def load_site(project: Path) -> Site:
@@ -161,7 +169,7 @@ class _Templates:
 
     def __init__(self, engine: Engine, use_cache: bool) -> None:
         self.engine = engine
-        self.folder = engine.project / CACHE_DIR / "templates" if use_cache else None
+        self.keeps = use_cache
         self.prepared: jinja2.Environment | None = None
         self.failure: TemplateFailed | None = None
 
@@ -170,7 +178,7 @@ class _Templates:
 
         try:
             self.prepared = templates.fast_environment(
-                self.engine.project, info, self.folder, self.engine.warn
+                self.engine.project, info, self.engine._inputs, self.keeps, self.engine.warn
             )
             if worker_count() > 1:  # done once here, not in each drawing process
                 templates.compile_templates(self.prepared)

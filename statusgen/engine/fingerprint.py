@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import platform
 import zoneinfo
 from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,7 +20,10 @@ from statusgen.model.content import SiteInfo
 from statusgen.model.sla import SlaConfig
 
 # The libraries whose versions shape the output (a new nh3 may sanitize differently, say).
-_LIBRARIES = ("jinja2", "markdown", "nh3", "babel", "feedgen", "icalendar", "anybadge", "holidays")
+_LIBRARIES = (
+    "jinja2", "markupsafe", "markdown", "nh3", "pyyaml", "babel", "feedgen", "lxml",
+    "python-dateutil", "icalendar", "anybadge", "holidays",
+)  # fmt: skip
 
 
 def environment(zones: Iterable[ZoneInfo]) -> bytes:
@@ -54,35 +59,80 @@ def _version(library: str) -> str:
         return "?"
 
 
-def parse_key(project: Path, zones: Iterable[ZoneInfo]) -> str:
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What a build reads besides the incident files, digested as it starts. Digested again as
+    it ends: what a build made from inputs that changed meanwhile is not kept."""
+
+    config: str  # components.yaml
+    files: str  # the theme, the catalogs, the site's templates and catalogs
+    libraries: str  # Python's and the libraries' versions
+
+
+def read_inputs(project: Path) -> Inputs:
+    config = project / CONFIG_FILE
+    data = config.read_bytes() if config.is_file() else b""
+    package = Path(str(resources.files("statusgen")))
+    roots = [package / "theme", package / "locale", project / "templates", project / "locale"]
+    files = hashlib.blake2b(digest_size=20)
+    for root in roots:
+        for path in _files(root):
+            files.update(str(path.relative_to(root)).encode() + b"\0")
+            files.update(path.read_bytes())
+    versions = [f"python={platform.python_version()}"]
+    versions += [f"{library}={_version(library)}" for library in _LIBRARIES]
+    return Inputs(
+        hashlib.blake2b(data, digest_size=20).hexdigest(),
+        files.hexdigest(),
+        hashlib.blake2b("\0".join(versions).encode(), digest_size=20).hexdigest(),
+    )
+
+
+def _files(root: Path) -> list[Path]:
+    """Every file under `root`, in a stable order, through links to folders as the template
+    loader follows them (each real folder once, so a link cycle ends)."""
+    found: list[Path] = []
+    seen: set[str] = set()
+    for folder, names, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            names.clear()
+            continue
+        seen.add(real)
+        names.sort()
+        found += [
+            Path(folder, name) for name in sorted(files) if os.path.isfile(Path(folder, name))
+        ]
+    return found
+
+
+def parse_key(inputs: Inputs, zones: Iterable[ZoneInfo]) -> str:
     """What an incident file is parsed with besides its bytes: the configuration (components,
     priorities, the time zone), statusgen's code, the Markdown converter and sanitizer, and
     the rules of the time zones its times are read in."""
-    config = project / CONFIG_FILE
-    digest = hashlib.blake2b(config.read_bytes() if config.is_file() else b"", digest_size=20)
-    digest.update(_code())
+    digest = hashlib.blake2b(inputs.config.encode(), digest_size=20)
+    digest.update(code())
     digest.update(f"{CONVERTER}, pyyaml {_version('pyyaml')}".encode())
     digest.update(environment(zones))
     return digest.hexdigest()
 
 
-def fingerprint(project: Path, zones: Iterable[ZoneInfo]) -> str:
+def fingerprint(inputs: Inputs, zones: Iterable[ZoneInfo]) -> str:
     """A digest of everything besides the incidents that can change a byte of the site."""
-    digest = hashlib.blake2b(parse_key(project, zones).encode())
-    for library in _LIBRARIES:
-        digest.update(f"{library}={_version(library)}\0".encode())
-    package = Path(str(resources.files("statusgen")))
-    roots = [package / "theme", package / "locale", project / "templates", project / "locale"]
-    for root in roots:
-        if root.is_dir():
-            for path in sorted(p for p in root.rglob("*") if p.is_file()):
-                digest.update(str(path.relative_to(root)).encode() + b"\0")
-                digest.update(path.read_bytes())
-    return digest.hexdigest()
+    parts = (parse_key(inputs, zones), inputs.files, inputs.libraries)
+    return hashlib.blake2b("\0".join(parts).encode()).hexdigest()
+
+
+def templates_key(inputs: Inputs, catalog: str) -> str:
+    """What compiled templates depend on besides their source: statusgen's code (the
+    environment's options), the libraries, the configuration (Jinja folds a filter applied to
+    a constant, in the site's language, when it compiles), and the catalog."""
+    parts = (code().hex(), inputs.libraries, inputs.config, catalog)
+    return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).hexdigest()
 
 
 @functools.cache
-def _code() -> bytes:
+def code() -> bytes:
     """statusgen's own code and version: a change to either may change any byte it makes."""
     digest = hashlib.blake2b(repr(STAMP).encode(), digest_size=20)
     package = Path(str(resources.files("statusgen")))

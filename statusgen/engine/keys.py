@@ -51,6 +51,13 @@ class Keys:
             signature = (
                 f"{state.id}:{state.incident.digest}:{len(state.updates)}:{state.status.value}"
             )
+            # The transitions made on schedule are not in the file: which ones show depends on
+            # the time and on the updates posted (a late "Completed" replaces the automatic one).
+            automatic = [u for u in state.updates if u.automatic]
+            if automatic:
+                signature += ":" + ",".join(
+                    f"{u.status.value}@{u.at.isoformat()}" for u in automatic
+                )
             if live and state.is_open:
                 signature += f":{self.now}"
             found = known[id(state)] = (signature, state)

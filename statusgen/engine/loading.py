@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Callable, Mapping
 from datetime import date
 from functools import partial
 from pathlib import Path
 
-from statusgen.engine.fingerprint import parse_key, site_zones
+from statusgen.engine.fingerprint import Inputs, code, parse_key, site_zones
 from statusgen.engine.parallel import map_forked
 from statusgen.engine.store import BuildCache, FileStamp, HolidaysKey
 from statusgen.errors import SourceError, SourceRef
@@ -37,6 +38,7 @@ Parsed = tuple[Incident | None, list[SourceError]]
 
 def load_site(
     project: Path,
+    inputs: Inputs,
     previous: BuildCache,
     kept: BuildCache,
     meanwhile: Callable[[SiteInfo], None] | None = None,
@@ -51,7 +53,7 @@ def load_site(
     wanted: list[HolidaysSpec] = []
     draft = load_config(project, draft_errors, partial(_wanted, wanted))
     context = ReadingContext.of(draft, draft_errors)
-    key = parse_key(project, site_zones(draft.info, draft.sla))
+    key = parse_key(inputs, site_zones(draft.info, draft.sla))
     listing_errors: list[SourceError] = []
     files = list_incidents(project, listing_errors)
     results: list[Parsed] = [(None, [])] * len(files)
@@ -63,7 +65,7 @@ def load_site(
             problem = SourceError(SourceRef(file.rel, 1), f"cannot be read ({error.strerror})")
             results[index] = (None, [problem])
             continue
-        stamp = (status.st_size, status.st_mtime_ns)
+        stamp = _stamp(status)
         known = previous.incidents.get(file.rel)
         if known is not None and known[:2] == (stamp, key):
             results[index] = (known[2], [])
@@ -81,11 +83,22 @@ def load_site(
     for (index, file, stamp), result in zip(todo, parsed, strict=True):
         results[index] = result
         if result[0] is not None:
-            kept.incidents[file.rel] = (stamp, key, result[0])
+            # A file changed in the moment it was read may carry the stamp of its earlier
+            # bytes (clocks tick coarsely): such a stamp is not trusted, the bytes are read.
+            recent = stamp[2] > time.time_ns() - _RACY
+            kept.incidents[file.rel] = (_UNTRUSTED if recent else stamp, key, result[0])
     errors: list[SourceError] = []
     config = load_config(project, errors, holidays.lookup)
     kept.holidays.update(holidays.kept)
     return assemble(config, results, errors + listing_errors)
+
+
+_RACY = 2_000_000_000  # ns
+_UNTRUSTED: FileStamp = (-1, -1, -1, -1)
+
+
+def _stamp(status: os.stat_result) -> FileStamp:
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
 
 
 def _wanted(wanted: list[HolidaysSpec], spec: HolidaysSpec) -> Mapping[date, str]:
@@ -118,7 +131,8 @@ class _Holidays:
     def __init__(
         self, earlier: Mapping[HolidaysKey, dict[date, str]], wanted: list[HolidaysSpec]
     ) -> None:
-        self.version = holidays_version()
+        # Read by this version of the package, and of statusgen's code (which asks for them).
+        self.version = f"{holidays_version()} {code().hex()}"
         self.found: dict[HolidaysSpec, dict[date, str] | HolidaysProblem] = {
             spec: earlier[(spec, self.version)]
             for spec in wanted

@@ -12,9 +12,12 @@ the same bytes it would have made with it.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import io
 import os
 import pickle
+import stat
 import sys
 import tempfile
 import zlib
@@ -36,7 +39,9 @@ STAMP = (_FORMAT, __version__, sys.version_info[:2])
 _HEADER = f"statusgen build cache {STAMP!r}\n".encode()
 _DIGEST = 20
 
-FileStamp = tuple[int, int]  # size, modification time (ns)
+# A file's size, modification and change times (ns) and inode: any write to it, or another
+# file moved in its place, changes one of them (the change time cannot be set back).
+FileStamp = tuple[int, int, int, int]
 # A file written: its key ("" for a file drawn every time), the digest of its content, then its
 # size, inode and modification time (ns) once written. A file of the previous site is reused
 # only while its key and all three of the last still hold.
@@ -96,28 +101,69 @@ def load_cache(project: Path, warn: Callable[[str], None]) -> BuildCache:
         if str(problem):
             warn(f"the build cache in {folder} {problem}; building without it")
         return BuildCache()
+    except (TypeError, ValueError, AttributeError):  # whole, yet not of the shape it should be
+        warn(
+            f"the build cache in {folder} is damaged (not of this version's shape); building without it"
+        )
+        return BuildCache()
     return cache
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of a regular file, not through a link: OSError for anything else (a pipe
+    would block, a device never end)."""
+    handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(handle, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return stream.read()
 
 
 def _read(path: Path) -> Any:
     try:
-        with path.open("rb") as stream:
-            raw = stream.read()
+        raw = read_regular(path)
     except FileNotFoundError:
         raise
     except OSError as error:  # a file where the folder should be, say, or no permission
         raise Unusable(f"cannot be read ({error.strerror})") from None
     if not raw.startswith(_HEADER):
-        if raw.startswith(_HEADER.partition(b"(")[0]):
+        line, newline, _ = raw.partition(b"\n")
+        if newline and line.startswith(_HEADER.partition(b"(")[0]) and line.endswith(b")"):
             raise Unusable("")  # another version's: replaced without a word
         raise Unusable(f"is damaged ({path.name} is not a cache file)")
     digest, payload = raw[len(_HEADER) : len(_HEADER) + _DIGEST], raw[len(_HEADER) + _DIGEST :]
     if hashlib.blake2b(payload, digest_size=_DIGEST).digest() != digest:
         raise Unusable(f"is damaged ({path.name} does not match its digest)")
     try:
-        return pickle.loads(payload)
+        return _Unpickler(io.BytesIO(payload)).load()
     except Exception:  # made by this version, yet not readable: as damaged
         raise Unusable(f"is damaged ({path.name} cannot be read back)") from None
+
+
+class _Unpickler(pickle.Unpickler):
+    """Reads back only the values a build keeps: a cache arrives with a project (a clone, an
+    archive, a restored CI cache), and must not be able to call anything else."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module.startswith("statusgen.model.") or module in _ALLOWED_MODULES:
+            found = super().find_class(module, name)
+            if isinstance(found, type):
+                return found
+        if (module, name) in _ALLOWED_CALLS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not a value the cache keeps")
+
+
+_ALLOWED_MODULES = frozenset({"datetime", "statusgen.load.holidays"})
+# What pickle calls to rebuild the values kept: time zones by name, and frozensets.
+_ALLOWED_CALLS = frozenset(
+    {
+        ("zoneinfo", "ZoneInfo"),
+        ("zoneinfo._zoneinfo", "ZoneInfo"),
+        ("builtins", "frozenset"),
+        ("builtins", "set"),
+    }
+)
 
 
 def save_cache(

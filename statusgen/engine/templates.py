@@ -4,11 +4,13 @@ labels translated once, and partials that print nothing not included."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
@@ -17,9 +19,11 @@ from typing import Any, ClassVar
 
 import jinja2
 
+from statusgen.engine.fingerprint import Inputs, templates_key
 from statusgen.engine.labels import ConstantLabels, memoize_gettext, translations_digest
+from statusgen.engine.store import read_regular
 from statusgen.model.content import SiteInfo
-from statusgen.render.environment import make_env, template_failure
+from statusgen.render.environment import make_env
 from statusgen.render.i18n import load_translations
 
 _CUSTOM_HEAD = "partials/custom_head.html"
@@ -37,25 +41,16 @@ def _prints_nothing(env: jinja2.Environment, name: str) -> bool:
         return False
 
 
-_PAGE_TEMPLATES = (
-    "index.html", "incident.html", "component.html", "history.html", "sla.html", "404.html",
-    "feed_entry.html",
-)  # fmt: skip
-
-
 def compile_templates(env: jinja2.Environment) -> None:
-    """Compile the templates now, once, rather than in each rendering process: every one the
+    """Compile the templates now, once, rather than in each drawing process: every one the
     theme and the site have (and the theme's version of each the site replaces, which the
-    site's may extend). Only a page template's error stops the build here; any other template
-    reports its errors if a page uses it."""
+    site's may extend). A template's error is left for the page that uses it to report, as it
+    would be on one core."""
     own = env.loader.loaders[0].list_templates()  # type: ignore[union-attr]
     names = [n for n in env.list_templates(extensions=["html"]) if not n.startswith("default/")]
     for name in [*names, *(f"default/{n}" for n in own)]:
-        try:
+        with contextlib.suppress(jinja2.TemplateError):
             env.get_template(name)
-        except jinja2.TemplateError as error:
-            if name in _PAGE_TEMPLATES:
-                raise template_failure(error, name, "while compiling it") from None
 
 
 def memoize_macros(env: jinja2.Environment) -> None:
@@ -119,8 +114,8 @@ class _CompiledInProcess(jinja2.BytecodeCache):
     _LIMIT = 256  # templates; a long-lived process sees the same few again and again
     _kept: ClassVar[dict[tuple[str, str], tuple[str, CodeType]]] = {}
 
-    def __init__(self, catalog: str) -> None:
-        self.catalog = catalog
+    def __init__(self, key: str) -> None:
+        self.catalog = key
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         found = self._kept.get((self.catalog, bucket.key))
@@ -136,8 +131,8 @@ class _CompiledInProcess(jinja2.BytecodeCache):
 
 class _CheckedBytecode(jinja2.BytecodeCache):
     """Compiled templates kept in a folder for the next build, each file with a digest of its
-    content: one that is damaged or unreadable is compiled again, and a folder that cannot be
-    written to is not (each said once by `warn`)."""
+    content: one that is damaged is compiled again (and `warn` says so), one that cannot be
+    read or written is compiled again the next time."""
 
     def __init__(self, folder: Path, warn: Callable[[str], None]) -> None:
         self.folder = folder
@@ -149,11 +144,8 @@ class _CheckedBytecode(jinja2.BytecodeCache):
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         path = self._path(bucket)
         try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            return
-        except OSError as error:
-            self.warn(f"compiled templates in {self.folder} cannot be read ({error.strerror})")
+            raw = read_regular(path)
+        except OSError:  # none yet, or not a file that can be read
             return
         digest, data = raw[:_DIGEST], raw[_DIGEST:]
         try:
@@ -176,43 +168,48 @@ class _CheckedBytecode(jinja2.BytecodeCache):
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
-        except OSError as error:
-            self.warn(f"compiled templates cannot be kept in {self.folder} ({error.strerror})")
+        except OSError:
+            pass  # compiled again next time
 
 
 _DIGEST = 20
 
 
-def _bytecode_cache(
-    parent: Path, name: str, warn: Callable[[str], None]
-) -> jinja2.BytecodeCache | None:
-    """Compiled templates in `parent`/`name`; folders made for other catalogs are removed."""
-    folder = parent / name
+def _bytecode_cache(key: str, warn: Callable[[str], None]) -> jinja2.BytecodeCache | None:
+    """Compiled templates in the user's cache folder, under `key`; None where there is none.
+
+    Never in the project: compiled templates are code, and a project (a clone, an archive) must
+    not be able to bring code of its own to run. Folders of other keys unused for a month go."""
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "statusgen"
+    folder = root / "templates" / key
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for other in parent.iterdir():
-            if other.name != name and other.is_dir():
+        os.utime(folder)
+        stale = time.time() - _UNUSED_FOR
+        for other in folder.parent.iterdir():
+            if other != folder and other.is_dir() and other.stat().st_mtime < stale:
                 shutil.rmtree(other, ignore_errors=True)
-    except OSError as error:
-        warn(f"compiled templates cannot be kept in {folder} ({error.strerror})")
+    except (OSError, RuntimeError):  # no home, or none that can be written: compiled anew
         return None
     return _CheckedBytecode(folder, warn)
 
 
+_UNUSED_FOR = 30 * 24 * 3600  # seconds
+
+
 def fast_environment(
-    project: Path, info: SiteInfo, folder: Path | None, warn: Callable[[str], None]
+    project: Path, info: SiteInfo, inputs: Inputs, keeps: bool, warn: Callable[[str], None]
 ) -> jinja2.Environment:
     """The site's template environment (render.environment.make_env), made fast. With
-    `folder`, compiled templates are kept there for the next build."""
+    `keeps`, compiled templates are kept for the next build (see _bytecode_cache)."""
     translations = load_translations(project, info.language)
-    # Compiled templates hold translated labels: they are kept per catalog.
-    catalog = translations_digest(translations)[:16]
+    key = templates_key(inputs, translations_digest(translations))
 
     def prepare(env: jinja2.Environment) -> None:
         env.add_extension(ConstantLabels)
         env.constant_label_translations = translations  # type: ignore[attr-defined]
-        kept = _bytecode_cache(folder, catalog, warn) if folder is not None else None
-        env.bytecode_cache = kept or _CompiledInProcess(catalog)
+        kept = _bytecode_cache(key, warn) if keeps else None
+        env.bytecode_cache = kept or _CompiledInProcess(key)
         # The theme's partials are there to be replaced and are empty until they are: an
         # include costs a tenth of a small page.
         env.globals["empty_partials"] = frozenset(

@@ -10,7 +10,7 @@ from pathlib import Path
 from statusgen import write
 from statusgen.engine.keys import Keys
 from statusgen.engine.parallel import map_forked
-from statusgen.engine.store import FileRecord
+from statusgen.engine.store import FileRecord, read_regular
 from statusgen.outputs.base import Output
 
 _PARALLEL_DRAW = 200  # files; fewer are drawn faster than a process starts
@@ -64,9 +64,8 @@ def _same_bytes(path: str, data: bytes) -> bool:
     """Whether the previous build's file has exactly these bytes (then it is linked, not
     written: unchanged files cost no new blocks, and retiring the old site costs no freeing)."""
     try:
-        with open(path, "rb") as stream:
-            return os.fstat(stream.fileno()).st_size == len(data) and stream.read() == data
-    except OSError:
+        return read_regular(Path(path)) == data
+    except OSError:  # none, or not a file to read (a pipe would block)
         return False
 
 
