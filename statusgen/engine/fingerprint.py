@@ -52,6 +52,7 @@ def _zone_rules(key: str) -> bytes:
         return b"?"
 
 
+@functools.cache  # reading a package's metadata takes milliseconds; it cannot change meanwhile
 def _version(library: str) -> str:
     try:
         return metadata.version(library)

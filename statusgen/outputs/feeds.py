@@ -23,7 +23,7 @@ FEED_LIMIT = 50  # entries per feed: the most recent updates
 
 
 def outputs(inputs: Inputs) -> Iterator[Output]:
-    entries = EntryWriter(inputs)
+    entries = entry_writer(inputs)
     info, snapshot = inputs.site.info, inputs.derived.snapshot
     yield from entries.feeds("history", info.title, info.url + "index.html", snapshot.incidents)
     for cid, state in snapshot.components.items():
@@ -33,6 +33,19 @@ def outputs(inputs: Inputs) -> Iterator[Output]:
             f"{info.url}components/{cid}.html",
             state.incidents,
         )
+
+
+def entry_writer(inputs: Inputs) -> EntryWriter:
+    """The writer of this build's feed entries: one for the RSS, Atom and JSON feeds alike,
+    so that an entry drawn for one is not drawn again for the others."""
+    found = _WRITER.get(id(inputs))
+    if found is None or found[0] is not inputs:
+        _WRITER.clear()  # the previous build's
+        found = _WRITER[id(inputs)] = (inputs, EntryWriter(inputs))
+    return found[1]
+
+
+_WRITER: dict[int, tuple[Inputs, EntryWriter]] = {}
 
 
 class EntryWriter:
@@ -129,7 +142,8 @@ def entries_shown(recent: list[Entry], *, dated: bool) -> Shows:
     """What a feed of these entries shows: each update as it was posted. A `dated` feed says
     when it was last updated, which for an empty one is the build time."""
     return Shows(
-        incidents=tuple(dict.fromkeys(entry[3] for entry in recent)),
+        # Each incident once, in order; by identity (hashing a state would walk all of it).
+        incidents=tuple({id(entry[3]): entry[3] for entry in recent}.values()),
         live=False,
         clock=dated and not recent,
         values=tuple(entry[2] for entry in recent),

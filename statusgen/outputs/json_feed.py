@@ -18,6 +18,7 @@ from statusgen.outputs.feeds import (
     Entry,
     EntryWriter,
     entries_shown,
+    entry_writer,
     recent_updates,
 )
 
@@ -27,7 +28,7 @@ VERSION = "https://jsonfeed.org/version/1.1"
 def outputs(inputs: Inputs) -> Iterator[Output]:
     """`feed.json` for the whole site and `components/<id>.json` for each component."""
     info, snapshot = inputs.site.info, inputs.derived.snapshot
-    writer = EntryWriter(inputs)  # each entry rendered once, as the Atom feed has it
+    writer = entry_writer(inputs)  # each entry drawn once, for the Atom feed and this one
 
     def output(path: str, title: str, page_url: str, states: Sequence[IncidentState]) -> Output:
         recent = recent_updates(states, FEED_LIMIT)

@@ -71,11 +71,15 @@ class Filters:
         self.months = dict(self.locale.months["format"]["abbreviated"])  # quicker than babel's
 
     def zone_label(self, local: datetime) -> str:
-        abbreviation = local.strftime("%Z")
-        if abbreviation[:1] in "+-":
-            offset = local.strftime("%z")
-            abbreviation = f"UTC{offset[:3]}:{offset[3:]}"
-        return abbreviation
+        return self.zone_name(local.tzname(), local.utcoffset())
+
+    def zone_name(self, abbreviation: str | None, offset: timedelta | None) -> str:
+        """The zone's abbreviation ('BRT'), or its offset where it has none ('UTC-03:00')."""
+        if abbreviation and abbreviation[:1] not in "+-":
+            return abbreviation
+        minutes = round((offset or timedelta()).total_seconds() / 60)
+        sign = "-" if minutes < 0 else "+"
+        return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
     def local_time(self, moment: datetime, pattern: str = "medium") -> Markup:
         local = moment.astimezone(self.tz)
@@ -200,6 +204,8 @@ def _as_gettext(eval_context: jinja2.nodes.EvalContext, text: str, **variables: 
     """A translated message as Jinja's newstyle `_()` prints it: trusted markup when escaping
     (translations may hold tags), then %-formatted, its variables escaped."""
     message = Markup(text) if eval_context.autoescape else text
+    if not variables and "%" not in text:  # nothing to format: as it is (the common case)
+        return message
     return message % variables
 
 
