@@ -176,11 +176,11 @@ def publish(out: Path, fill: Callable[[Path], Mapping[str, str]]) -> None:
 def target(root: Path, path: str, made: set[str]) -> str:
     """Where the output `path` goes in `root`, its folder made (`made` lists those made)."""
     native = path.replace("/", os.sep)
-    folder = os.path.dirname(native)
+    folder = native.rpartition(os.sep)[0]
     if folder and folder not in made:
-        os.makedirs(os.path.join(root, folder), exist_ok=True)
+        os.makedirs(f"{root}{os.sep}{folder}", exist_ok=True)
         made.add(folder)
-    return os.path.join(root, native)
+    return f"{root}{os.sep}{native}"  # joined by hand: a site has thousands of paths
 
 
 def content_digest(data: bytes) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -114,11 +115,7 @@ def _measure(
     downtime = [_ZERO] * len(dates)
     day = -1
     for index, instant in enumerate(instants):
-        for span, delta in changes.get(instant, ()):
-            if span.weight is None:
-                maintenance += delta
-            else:
-                active_weights[span.weight] += delta
+        maintenance += _apply(changes.get(instant, ()), active_weights)
         while day + 1 < len(dates) and instant >= bounds[day + 1]:
             day += 1
         if index + 1 == len(instants) or day < 0 or instant >= now:
@@ -127,9 +124,8 @@ def _measure(
         if maintenance or instant >= bounds[-1]:
             continue
         measured[day] += length
-        weights = [weight for weight, count in active_weights.items() if count]
-        if weights:
-            downtime[day] += length * max(weights)
+        if active_weights:
+            downtime[day] += length * max(active_weights)
     touching = _touching(len(dates), bounds, spans)
     days = tuple(
         UptimeDay(
@@ -142,6 +138,19 @@ def _measure(
         for i, d in enumerate(dates)
     )
     return Uptime(days, sum(measured, _ZERO), sum(downtime, _ZERO))
+
+
+def _apply(changes: Iterable[tuple[_Span, int]], active_weights: Counter[float]) -> int:
+    """Count the outages that start and end at an instant; the change in maintenance."""
+    maintenance = 0
+    for span, delta in changes:
+        if span.weight is None:
+            maintenance += delta
+            continue
+        active_weights[span.weight] += delta
+        if active_weights[span.weight] == 0:
+            del active_weights[span.weight]
+    return maintenance
 
 
 def _touching(count: int, bounds: list[datetime], spans: list[_Span]) -> list[list[_Span]]:

@@ -35,13 +35,17 @@ def work_out(
     keep: dict[str, Kept] = {}
     missing: list[IncidentState] = []
     for state in snapshot.incidents:
-        kept = earlier.get(state.id)
+        incident_id = state.incident.id
+        kept = earlier.get(incident_id)
         if kept is not None and not state.is_open and kept[0] == signature(state):
             annotation = from_record(kept[1], config)
             if annotation is not None:
-                found[state.id], texts[state.id], keep[state.id] = annotation, kept[2], kept
+                found[incident_id], texts[incident_id], keep[incident_id] = (
+                    annotation, kept[2], kept,
+                )  # fmt: skip
                 continue
-        missing.append(state)
+        if not state.is_maintenance:  # a maintenance has no SLA annotation
+            missing.append(state)
     worked_out = map_forked(
         partial(_worked_out, config=config, now=snapshot.now), missing, minimum=_PARALLEL
     )
@@ -54,7 +58,8 @@ def work_out(
         found[state.id], texts[state.id] = annotation, text
         if not state.is_open:
             keep[state.id] = (signature(state), record, text)
-    ordered = {s.id: found[s.id] for s in snapshot.incidents if s.id in found}
+    ids = (state.incident.id for state in snapshot.incidents)
+    ordered = {i: found[i] for i in ids if i in found}
     return ordered, texts, keep
 
 

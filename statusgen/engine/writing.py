@@ -26,10 +26,11 @@ def write_site(
 
     def fill(staging: Path) -> dict[str, str]:
         made: set[str] = set()
+        old_root = f"{out}{os.sep}"
         todo: list[tuple[Output, str, str, str]] = []
         for output in outputs:
             target = write.target(staging, output.path, made)
-            old = os.path.join(out, output.path.replace("/", os.sep))
+            old = old_root + output.path.replace("/", os.sep)
             key = keys.of(output) or ""
             record = previous.get(output.path) if key else None
             if record is not None and record[0] == key and _link_intact(old, target, record):

@@ -57,11 +57,13 @@ class EntryWriter:
         self.template = inputs.templates.get_template("feed_entry.html")
         self.words = words_of(inputs.templates)
         self._cache: dict[tuple[str, str], tuple[str, str]] = {}
+        # By the identity of the sequence (kept alive here, so no identity is reused).
+        self._recent: dict[int, tuple[list[Entry], Sequence[IncidentState]]] = {}
 
     def feeds(
         self, path: str, title: str, page_url: str, states: Sequence[IncidentState]
     ) -> Iterator[Output]:
-        recent = recent_updates(states, FEED_LIMIT)
+        recent = self.recent(states)
         updated = recent[0][0] if recent else self.derived.snapshot.now
         # An entry shows its update as posted; only an empty feed shows the build time.
         shows = entries_shown(recent, dated=True)
@@ -85,6 +87,13 @@ class EntryWriter:
                 return data
 
             yield Output(f"{path}.{suffix}", draw, shows)
+
+    def recent(self, states: Sequence[IncidentState]) -> list[Entry]:
+        """The newest updates of these incidents, once for the RSS, Atom and JSON feeds."""
+        found = self._recent.get(id(states))
+        if found is None:
+            found = self._recent[id(states)] = (recent_updates(states, FEED_LIMIT), states)
+        return found[0]
 
     def generator(
         self, title: str, page_url: str, updated: datetime, recent: list[Any]
@@ -161,20 +170,22 @@ def recent_updates(states: Sequence[IncidentState], limit: int) -> list[Entry]:
     )
     # A min-heap of the newest so far. Ranks are unique, so the entries beside them (which do
     # not compare) are never compared; updates of one moment keep their incident's order.
-    best: list[tuple[tuple[datetime, str, int], Entry]] = []
+    best: list[tuple[tuple[datetime, str, int], IncidentState]] = []
     for state in by_latest:
         if len(best) == limit and state.updates[0].at < best[0][0][0]:
             break
-        for position, (update, anchor) in enumerate(
-            zip(state.updates, update_anchors(state), strict=True)
-        ):
-            entry = (update.at, state.id, anchor, state, update)
+        for position, update in enumerate(state.updates):
             rank = (update.at, state.id, -position)
             if len(best) < limit:
-                heapq.heappush(best, (rank, entry))
+                heapq.heappush(best, (rank, state))
             elif rank > best[0][0]:
-                heapq.heapreplace(best, (rank, entry))
-    return [entry for _, entry in sorted(best, key=lambda b: b[0], reverse=True)]
+                heapq.heapreplace(best, (rank, state))
+    # Anchors only for the incidents that made it (an incident's are worked out together).
+    anchors = {id(state): update_anchors(state) for _, state in best}
+    return [
+        (at, state.id, anchors[id(state)][-position], state, state.updates[-position])
+        for (at, _, position), state in sorted(best, key=lambda b: b[0], reverse=True)
+    ]
 
 
 def eta_after(state: IncidentState, update: Update) -> datetime | None:

@@ -14,12 +14,10 @@ from statusgen.model.state import IncidentState
 from statusgen.outputs.api import dump
 from statusgen.outputs.base import Inputs, Output
 from statusgen.outputs.feeds import (
-    FEED_LIMIT,
     Entry,
     EntryWriter,
     entries_shown,
     entry_writer,
-    recent_updates,
 )
 
 VERSION = "https://jsonfeed.org/version/1.1"
@@ -31,7 +29,7 @@ def outputs(inputs: Inputs) -> Iterator[Output]:
     writer = entry_writer(inputs)  # each entry drawn once, for the Atom feed and this one
 
     def output(path: str, title: str, page_url: str, states: Sequence[IncidentState]) -> Output:
-        recent = recent_updates(states, FEED_LIMIT)
+        recent = writer.recent(states)
         # Unlike the Atom feed, a JSON Feed has no date of its own: an empty one is timeless.
         shows = entries_shown(recent, dated=False)
         return Output(path, partial(feed, writer, path, title, page_url, recent), shows)
