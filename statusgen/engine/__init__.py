@@ -42,8 +42,6 @@ if TYPE_CHECKING:
 
 __all__ = ["CACHE_DIR", "Engine", "load_site"]
 
-_PARALLEL_DRAW = 200  # files; fewer are drawn faster than a process starts
-
 
 class Engine:
     """Runs the stages of one build of `project` fast. With `use_cache`, it reuses what the
@@ -109,7 +107,7 @@ class Engine:
 
     def draw(self, outputs: Sequence[Output]) -> int:
         """Draw every output and throw the bytes away (for `check`); the number of files."""
-        map_forked(_drawn_size, outputs, minimum=_PARALLEL_DRAW)
+        map_forked(_drawn_size, outputs, minimum=writing.PARALLEL_DRAW)
         return len(outputs)
 
     def write(self, outputs: Sequence[Output], out: Path) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import platform
+import sys
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -80,7 +80,7 @@ def read_inputs(project: Path) -> Inputs:
         for path in _files(root):
             files.update(str(path.relative_to(root)).encode() + b"\0")
             files.update(path.read_bytes())
-    versions = [f"python={platform.python_version()}"]
+    versions = [f"python={sys.version}"]
     versions += [f"{library}={_version(library)}" for library in _LIBRARIES]
     return Inputs(
         hashlib.blake2b(data, digest_size=20).hexdigest(),

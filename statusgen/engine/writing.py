@@ -13,7 +13,7 @@ from statusgen.engine.parallel import map_forked
 from statusgen.engine.store import FileRecord, read_regular
 from statusgen.outputs.base import Output
 
-_PARALLEL_DRAW = 200  # files; fewer are drawn faster than a process starts
+PARALLEL_DRAW = 200  # files; fewer are drawn faster than a process starts
 
 
 def write_site(
@@ -41,7 +41,7 @@ def write_site(
         # a long one when the others have nothing left to take.
         todo.sort(key=lambda job: -len(job[0].shows.incidents) if job[0].shows else 0)
         for (output, key, _, _), drawn in zip(
-            todo, map_forked(_draw, todo, minimum=_PARALLEL_DRAW), strict=True
+            todo, map_forked(_draw, todo, minimum=PARALLEL_DRAW), strict=True
         ):
             records[output.path] = (key, *drawn)
         return {path: record[1] for path, record in records.items()}
