@@ -6,15 +6,15 @@ import bisect
 import functools
 import math
 import re
-from importlib.metadata import version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import markdown
 import nh3
 from markupsafe import Markup
 
-_EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
-CONVERTER = f"markdown {version('markdown')} {_EXTENSIONS}, nh3 {version('nh3')}"
+if TYPE_CHECKING:
+    import markdown
+
+EXTENSIONS = ("fenced_code", "tables", "sane_lists")
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h3", "h4", "h5",
     "h6", "hr", "i", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody",
@@ -163,7 +163,10 @@ def _together(
 
 @functools.lru_cache(maxsize=64)  # texts fall into a few kinds; an instance is some 100 kB
 def _converter(without: frozenset[tuple[str, str]]) -> markdown.Markdown:
-    converter = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+    # Imported when first needed: most updates take the fast path, and a rebuild may read none.
+    import markdown
+
+    converter = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
     registries: dict[str, markdown.util.Registry[Any]] = {
         "preprocessors": converter.preprocessors,
         "postprocessors": converter.postprocessors,

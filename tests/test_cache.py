@@ -339,7 +339,7 @@ def test_holidays_are_read_again_only_for_another_country_or_package_version(
     config.write_text(config.read_text().replace("country: BR", "country: PT"))
     build(project, project / "site", now=NOW)
     assert reads == ["BR", "PT"]
-    monkeypatch.setattr(loading, "holidays_version", lambda: "another")
+    monkeypatch.setattr(loading, "library_version", lambda library: "another")
     build(project, project / "site", now=NOW)
     assert reads == ["BR", "PT", "PT"]
 
@@ -392,16 +392,25 @@ def test_a_new_holiday_is_not_served_from_the_cache(
         return found
 
     monkeypatch.setattr(holidays, "country_holidays", with_a_new_holiday)
-    version = metadata.version
-    monkeypatch.setattr(
-        metadata, "version", lambda name: "9999.1" if name == "holidays" else version(name)
+    # ... and is installed where Python looks first (its code stays this one).
+    newer = tmp_path / "newer"
+    (newer / "holidays-9999.1.dist-info").mkdir(parents=True)
+    (newer / "holidays-9999.1.dist-info" / "METADATA").write_text(
+        "Name: holidays\nVersion: 9999.1\n"
     )
-    fingerprint._version.cache_clear()  # read once per process: as a new process would
+    monkeypatch.syspath_prepend(str(newer))
+    fingerprint.library_version.cache_clear()  # read once per process: as a new process would
     try:
         build(warm, warm / "site", now=NOW)
         cold = make(tmp_path, "cold")
         build(cold, cold / "site", now=NOW, use_cache=False)
     finally:
-        fingerprint._version.cache_clear()
+        fingerprint.library_version.cache_clear()
     assert files(warm / "site") == files(cold / "site")
     assert files(warm / "site") != before
+
+
+def test_library_versions_are_those_python_would_import() -> None:
+    for library in (*fingerprint.LIBRARIES, "tzdata"):
+        assert fingerprint.library_version(library) == metadata.version(library)
+    assert fingerprint.library_version("no-such-library-here") == "?"

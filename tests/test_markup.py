@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from statusgen.markup import (
-    _EXTENSIONS,
+    EXTENSIONS,
     MAX_NESTING,
     MarkdownProblem,
     _converter,
@@ -56,7 +56,7 @@ SAMPLES = [
 
 
 def full_html(text: str) -> str:
-    converter = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+    converter = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
     return converter.convert(text)
 
 
@@ -77,7 +77,7 @@ def test_samples_convert_as_with_every_pattern(text: str) -> None:
 
 
 def test_random_texts_convert_as_with_every_pattern() -> None:
-    reference = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+    reference = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
     for text in random_texts(3000):
         reference.reset()
         assert pruned_html(text) == reference.convert(text), repr(text)

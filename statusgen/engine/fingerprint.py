@@ -5,22 +5,23 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import sys
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from statusgen.engine.store import STAMP
 from statusgen.load.config import CONFIG_FILE
-from statusgen.markup import CONVERTER
+from statusgen.markup import EXTENSIONS
 from statusgen.model.content import SiteInfo
 from statusgen.model.sla import SlaConfig
 
 # The libraries whose versions shape the output (a new nh3 may sanitize differently, say).
-_LIBRARIES = (
+LIBRARIES = (
     "jinja2", "markupsafe", "markdown", "nh3", "pyyaml", "babel", "feedgen", "lxml",
     "python-dateutil", "icalendar", "anybadge", "holidays",
 )  # fmt: skip
@@ -31,7 +32,7 @@ def environment(zones: Iterable[ZoneInfo]) -> bytes:
     zone used, as the zoneinfo module finds them, and the version of the holidays data. A changed
     rule moves every instant read in its zone, and a new holiday moves deadlines, so nothing made
     under the old ones may be reused."""
-    parts = [f"holidays={_version('holidays')}\0".encode()]
+    parts = [f"holidays={library_version('holidays')}\0".encode()]
     for key in sorted({str(zone) for zone in zones}):
         parts.append(key.encode() + b"\0" + _zone_rules(key))
     return b"".join(parts)
@@ -52,12 +53,35 @@ def _zone_rules(key: str) -> bytes:
         return b"?"
 
 
-@functools.cache  # reading a package's metadata takes milliseconds; it cannot change meanwhile
-def _version(library: str) -> str:
+@functools.cache  # a library cannot change while statusgen runs
+def library_version(library: str) -> str:
+    """The installed version of `library` ("?" if it is not installed), as importlib.metadata
+    tells it, from the name of its `.dist-info` folder where there is one: reading the metadata
+    itself costs a build more than all its other start-up checks together."""
+    wanted = re.sub(r"[-_.]+", "_", library).lower()
+    for folder in sys.path:
+        for entry in _entries(folder or "."):
+            name, _, rest = entry.partition("-")
+            if rest.endswith(".dist-info") and re.sub(r"[-_.]+", "_", name).lower() == wanted:
+                return rest.removesuffix(".dist-info")
+    from importlib import metadata  # a distribution installed some other way (an .egg-info)
+
     try:
         return metadata.version(library)
     except metadata.PackageNotFoundError:
         return "?"
+
+
+@functools.cache
+def _entries(folder: str) -> tuple[str, ...]:
+    try:
+        return tuple(sorted(os.listdir(folder)))
+    except OSError:
+        return ()
+
+
+# The Markdown converter and sanitizer incident updates are read with.
+CONVERTER = f"markdown {library_version('markdown')} {EXTENSIONS}, nh3 {library_version('nh3')}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +105,7 @@ def read_inputs(project: Path) -> Inputs:
             files.update(str(path.relative_to(root)).encode() + b"\0")
             files.update(path.read_bytes())
     versions = [f"python={sys.version}"]
-    versions += [f"{library}={_version(library)}" for library in _LIBRARIES]
+    versions += [f"{library}={library_version(library)}" for library in LIBRARIES]
     return Inputs(
         hashlib.blake2b(data, digest_size=20).hexdigest(),
         files.hexdigest(),
@@ -113,7 +137,7 @@ def parse_key(inputs: Inputs, zones: Iterable[ZoneInfo]) -> str:
     the rules of the time zones its times are read in."""
     digest = hashlib.blake2b(inputs.config.encode(), digest_size=20)
     digest.update(code())
-    digest.update(f"{CONVERTER}, pyyaml {_version('pyyaml')}".encode())
+    digest.update(f"{CONVERTER}, pyyaml {library_version('pyyaml')}".encode())
     digest.update(environment(zones))
     return digest.hexdigest()
 

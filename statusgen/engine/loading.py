@@ -11,7 +11,7 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
-from statusgen.engine.fingerprint import Inputs, code, parse_key, site_zones
+from statusgen.engine.fingerprint import Inputs, code, library_version, parse_key, site_zones
 from statusgen.engine.parallel import map_forked
 from statusgen.engine.store import BuildCache, FileStamp, HolidaysKey
 from statusgen.errors import SourceError, SourceRef
@@ -27,7 +27,6 @@ from statusgen.load.files import read_regular_file
 from statusgen.load.holidays import (
     HolidaysProblem,
     HolidaysSpec,
-    holidays_version,
     read_holidays,
 )
 from statusgen.model.content import Incident, Site, SiteInfo
@@ -73,6 +72,9 @@ def load_site(
         else:
             todo.append((index, file, stamp))
     holidays = _Holidays(previous.holidays, wanted)
+    if len(todo) >= _PARALLEL_PARSE:
+        import markdown  # noqa: F401  (once, here, rather than in each worker forked to parse)
+
     parsed = map_forked(
         partial(_parse, context=context, earlier=previous.incidents, key=key),
         [file for _, file, _ in todo],
@@ -132,7 +134,7 @@ class _Holidays:
         self, earlier: Mapping[HolidaysKey, dict[date, str]], wanted: list[HolidaysSpec]
     ) -> None:
         # Read by this version of the package, and of statusgen's code (which asks for them).
-        self.version = f"{holidays_version()} {code().hex()}"
+        self.version = f"{library_version('holidays')} {code().hex()}"
         self.found: dict[HolidaysSpec, dict[date, str] | HolidaysProblem] = {
             spec: earlier[(spec, self.version)]
             for spec in wanted

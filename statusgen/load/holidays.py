@@ -71,13 +71,6 @@ def read_holidays(spec: HolidaysSpec) -> dict[date, str] | HolidaysProblem:
     )
 
 
-def holidays_version() -> str:
-    """The holidays package's version, read from its metadata without importing it."""
-    from importlib import metadata
-
-    return metadata.version("holidays")
-
-
 def no_holidays(spec: HolidaysSpec) -> Mapping[date, str]:
     """For reading the configuration where no deadline is worked out: no holiday is read."""
     return {}
