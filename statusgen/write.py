@@ -20,7 +20,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from statusgen.errors import OutputError
 from statusgen.outputs.base import Output
@@ -202,10 +202,12 @@ def check_paths(outputs: Iterable[Output]) -> None:
     """OutputError unless every output has a path of its own inside the site."""
     seen: set[str] = {MARKER}
     for output in outputs:
-        relative = PurePosixPath(output.path)
-        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        # Read as PurePosixPath reads it (empty and "." parts dropped), without making one per
+        # file: a large site has tens of thousands.
+        parts = [part for part in output.path.split("/") if part not in ("", ".")]
+        if output.path.startswith("/") or ".." in parts or not parts:
             raise OutputError(f"refusing to write outside the site: {output.path}")
-        key = output.path.lower()  # case-insensitive file systems would merge these
+        key = "/".join(parts).lower()  # case-insensitive file systems would merge these
         if key in seen:
             raise OutputError(f"two outputs would be written to {output.path}")
         seen.add(key)

@@ -521,3 +521,28 @@ def test_a_second_build_waits_for_the_first(project: Path, references: Sites) ->
         os.close(holder)
     assert os.waitpid(pid, 0)[1] == 0
     assert site_files(site) == references[1]
+
+
+@pytest.mark.parametrize(
+    ("paths", "refused"),
+    [
+        (["/etc/passwd"], "refusing to write outside the site: /etc/passwd"),
+        (["../escape.html"], "refusing to write outside the site: ../escape.html"),
+        (["a/./../../b.html"], "refusing to write outside the site: a/./../../b.html"),
+        ([""], "refusing to write outside the site: "),
+        (["./"], "refusing to write outside the site: ./"),
+        (["a.html", "A.html"], "two outputs would be written to A.html"),
+        (["x//a.html", "x/./a.html"], "two outputs would be written to x/./a.html"),
+        (["x//a.html", ".//b/./c.html", "index.html"], None),
+    ],
+)
+def test_only_paths_inside_the_site_are_written(paths: list[str], refused: str | None) -> None:
+    from statusgen.outputs.base import Output
+
+    outputs = [Output(path, lambda: b"") for path in paths]
+    if refused is None:
+        output.check_paths(outputs)
+        return
+    with pytest.raises(output.OutputError) as error:
+        output.check_paths(outputs)
+    assert str(error.value) == refused

@@ -52,7 +52,8 @@ class Engine:
         self.warnings: list[str] = []
         self._keeps = keeps and use_cache
         self._inputs = fingerprint.read_inputs(project)
-        self._previous = load_cache(project, self.warn) if use_cache else BuildCache()
+        with _collector_paused():  # a large site's cache is hundreds of thousands of objects
+            self._previous = load_cache(project, self.warn) if use_cache else BuildCache()
         self._kept = BuildCache()
         self._keys: Keys | None = None
         self._templates = _Templates(self, use_cache=self._keeps)
