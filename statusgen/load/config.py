@@ -272,6 +272,9 @@ def _image(
             field.error(f"site {key} '{name}' not found (a path relative to {CONFIG_FILE})")
         )
         return None
+    if path.is_dir():
+        errors.append(field.error(f"site {key} '{name}' is a folder (name an image file)"))
+        return None
     try:
         data = read_regular_file(path, name)
     except SourceError as exc:
