@@ -68,19 +68,22 @@ LOGO = (
 ICON = b"\x89PNG\r\n\x1a\n" + bytes(24)
 
 
-def make(tmp_path: Path, name: str) -> Path:
+def make(tmp_path: Path, name: str, *, brand: bool = False) -> Path:
+    """The project of these tests; with `brand`, a logo, favicon and accent too."""
     project = tmp_path / name
     project.mkdir()
-    config = COMPONENTS.replace(
-        "  timezone: America/Sao_Paulo\n", f"  timezone: America/Sao_Paulo\n{BRAND}"
-    )
+    config = COMPONENTS
+    if brand:
+        config = config.replace(
+            "  timezone: America/Sao_Paulo\n", f"  timezone: America/Sao_Paulo\n{BRAND}"
+        )
+        (project / "brand").mkdir()
+        (project / "brand/logo.svg").write_bytes(LOGO)
+        (project / "brand/icon.png").write_bytes(ICON)
     (project / "components.yaml").write_text(config + SLA)
     for rel, text in FILES.items():
         (project / rel).parent.mkdir(parents=True, exist_ok=True)
         (project / rel).write_text(text)
-    (project / "brand").mkdir()
-    (project / "brand/logo.svg").write_bytes(LOGO)
-    (project / "brand/icon.png").write_bytes(ICON)
     return project
 
 
@@ -152,11 +155,11 @@ def nothing(project: Path) -> None:
 def test_a_cached_build_writes_the_bytes_of_a_cold_build(
     tmp_path: Path, change: Callable[[Path], None], later: timedelta
 ) -> None:
-    warm = make(tmp_path, "warm")
+    warm = make(tmp_path, "warm", brand=True)
     build(warm, warm / "site", now=NOW)
     change(warm)
     build(warm, warm / "site", now=NOW + later)
-    cold = make(tmp_path, "cold")
+    cold = make(tmp_path, "cold", brand=True)
     change(cold)
     build(cold, cold / "site", now=NOW + later, use_cache=False)
     assert not (cold / CACHE_DIR).exists()
