@@ -26,7 +26,7 @@ import pytest
 
 from statusgen.build import build
 from statusgen.model.colour import Accent
-from tests.conftest import NOW, copy_example
+from tests.conftest import COMPONENTS, NOW, copy_example, incident
 
 AXE_NPM = "axe-core@4.10.3"
 TOOLS = Path(os.environ.get("STATUSGEN_TOOLS", Path.home() / ".cache/statusgen-test-tools"))
@@ -192,12 +192,15 @@ def overflow(driver: Any) -> str:
     it (headers written over each other). Else what sticks out."""
     found: str = driver.execute_script(
         """
+        // On a phone the browser zooms out to show a page wider than the screen, and innerWidth
+        // grows with it; the layout viewport (clientWidth) stays the screen's width.
         const root = document.documentElement, problems = [];
-        if (root.scrollWidth > window.innerWidth) {
+        const width = Math.min(window.innerWidth, root.clientWidth);
+        if (root.scrollWidth > width) {
           const out = [...document.querySelectorAll("body *")]
-            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+            .filter(e => e.getBoundingClientRect().right > width + 0.5)
             .slice(0, 8).map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className : ""));
-          problems.push(`scrollWidth ${root.scrollWidth} > ${window.innerWidth}: ${out.join(", ")}`);
+          problems.push(`scrollWidth ${root.scrollWidth} > ${width}: ${out.join(", ")}`);
         }
         for (const cell of document.querySelectorAll("th, td")) {
           if (cell.scrollWidth > cell.clientWidth + 1)
@@ -477,3 +480,26 @@ def test_a_branded_site_passes_in_both_schemes(
         assert shown == [f"rgb({red}, {green}, {blue})", True, 32]
         assert axe_violations(browser, axe) == []
         assert overflow(browser) == ""
+
+
+def test_long_words_wrap_instead_of_widening_a_phone_page(
+    browser: Any, sub_path_server: SiteServer, tmp_path: Path
+) -> None:
+    """Names, titles and updates with words longer than a phone is wide (a pasted address)."""
+    word = "https://trilha.example/?token=" + "A7f3Kq9Z" * 16
+    components = COMPONENTS.replace("name: Public API", f"name: Public API {word[:60]}")
+    project = tmp_path / "project"
+    (project / "incidents").mkdir(parents=True)
+    (project / "components.yaml").write_text(components)
+    (project / "incidents/long.md").write_text(
+        incident(
+            f"title: Errors at {word}\nimpact: major\ncomponents: [api]",
+            f"## Investigating 2026-11-22 10:00\nRequests to {word} fail.\n",
+        )
+    )
+    site = sub_path_server.root / "long"
+    build(project, site, now=NOW)
+    pages = ("index.html", "components/api.html", "history/index.html", "incidents/long.html")
+    for page in pages:
+        show(browser, f"{sub_path_server.base}long/{page}", 320, "light")
+        assert overflow(browser) == "", page

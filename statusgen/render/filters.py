@@ -77,6 +77,7 @@ class Filters:
         self.translations = translations
         self.words = Words(translations)
         self.months = dict(self.locale.months["format"]["abbreviated"])  # quicker than babel's
+        self._zone_title: str | None = None
 
     def zone_label(self, local: datetime) -> str:
         return self.zone_name(local.tzname(), local.utcoffset())
@@ -110,12 +111,15 @@ class Filters:
 
     def zone_title(self) -> str:
         """The site's time zone as a reader knows it: "Brasilia Time (America/Sao_Paulo)" in
-        the site's language, or just "UTC"."""
-        key = str(self.tz)
-        if key in ("UTC", "Etc/UTC", "GMT", "Etc/GMT", "Universal", "Zulu"):
-            return "UTC"
-        name = get_timezone_name(self.tz, "long", locale=self.locale)
-        return f"{name} ({key})" if name and key not in name else key
+        the site's language, or just "UTC". Every page names it: worked out once."""
+        if self._zone_title is None:
+            key = str(self.tz)
+            if key in ("UTC", "Etc/UTC", "GMT", "Etc/GMT", "Universal", "Zulu"):
+                self._zone_title = "UTC"
+            else:
+                name = get_timezone_name(self.tz, "long", locale=self.locale)
+                self._zone_title = f"{name} ({key})" if name and key not in name else key
+        return self._zone_title
 
     def format_local(self, local: datetime, pattern: str) -> str:
         """Babel's output for the site's three patterns, without its pattern machinery (a page
