@@ -95,7 +95,13 @@ def axe_source() -> str:
 
 class SiteServer(http.server.ThreadingHTTPServer):
     """Serves a built site as a static host does: an unknown path gets 404.html, status 404.
-    It remembers what it was asked for, to tell which requests a page made."""
+    It remembers what it was asked for, to tell which requests a page made.
+
+    Closing it waits for the threads of its connections, which end at the latest `timeout`
+    seconds after the browser last used them: the tests after these must find no thread
+    left, since a build shares its work over processes only when it runs alone in its own."""
+
+    daemon_threads = False
 
     def __init__(self, root: Path) -> None:
         super().__init__(("127.0.0.1", 0), functools.partial(_Handler, directory=str(root)))
@@ -110,6 +116,7 @@ class SiteServer(http.server.ThreadingHTTPServer):
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
     server: SiteServer
+    timeout = 2  # seconds a connection the browser keeps open may stay idle
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         if code != 404:
@@ -127,7 +134,15 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.server.requests.append((self.path, int(code) if str(code).isdigit() else 0))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module", autouse=True)
+def _no_thread_left() -> Iterator[None]:
+    """Set up first, so checked last: once the browser and the servers are gone, only the
+    main thread is left."""
+    yield
+    assert threading.active_count() == 1, threading.enumerate()
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not BROWSER.is_file() or not DRIVER.is_file():
         _unavailable(
@@ -148,19 +163,20 @@ def browser() -> Iterator[Any]:
     driver.quit()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def axe() -> str:
     return axe_source()
 
 
 def serve(root: Path) -> Iterator[SiteServer]:
     server = SiteServer(root)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever)
     thread.start()
     try:
         yield server
     finally:
         server.shutdown()
+        thread.join()
         server.server_close()
 
 
