@@ -443,3 +443,20 @@ def test_a_cached_build_after_a_change_of_level_writes_the_bytes_of_a_cold_one(
     build(cold, cold / "site", now=NOW, use_cache=False)
     assert not (cold / CACHE_DIR).exists()
     assert files_of(warm / "site") == files_of(cold / "site")
+
+
+def test_a_closed_incident_page_stays_the_same_when_its_deadlines_pass(
+    tmp_path: Path, make_project: MakeProject
+) -> None:
+    # "answered" was resolved on Monday 16 November at 15:00, before its resolution was due on
+    # Tuesday at 17:00: rebuilt after that, its page is the same, cached or cold.
+    given = project(make_project)
+    monday = datetime(2026, 11, 16, 16, 0, tzinfo=TZ)
+    build(given, tmp_path / "site", now=monday)
+    before = (tmp_path / "site/incidents/answered.html").read_bytes()
+    build(given, tmp_path / "site", now=NOW)
+    cold = tmp_path / "cold"
+    build(given, cold, now=NOW, use_cache=False)
+    after = (tmp_path / "site/incidents/answered.html").read_bytes()
+    assert after == before == (cold / "incidents/answered.html").read_bytes()
+    assert files_of(tmp_path / "site") == files_of(cold)

@@ -82,14 +82,17 @@ def timeline(
     state: IncidentState, annotation: Annotation | None, now: datetime, deadlines: bool
 ) -> list[tuple[DeadlineKind | None, Any]]:
     """What happened, newest first: the updates but the postmortems, which the page shows
-    apart, as (None, Update); with `deadlines`, each deadline that has come, as (kind, Deadline).
-    A deadline still to come is not in the past: the page's SLA panel tells it."""
+    apart, as (None, Update); with `deadlines`, each deadline that came while the incident was
+    open, as (kind, Deadline). A deadline still to come is not in the past (the page's SLA
+    panel tells it), and one that comes after the incident closed changes nothing: a closed
+    incident's page stays the same from one build to the next."""
     entries: list[tuple[datetime, int, DeadlineKind | None, Any]] = [
         (u.at, 1, None, u) for u in state.updates if u.status is not UpdateStatus.POSTMORTEM
     ]
     if annotation is not None and deadlines:
+        until = now if state.ended is None else min(state.ended, now)
         for kind, mark in annotation.deadlines:
-            if mark.due_at <= now:
+            if mark.due_at <= until:
                 entries.append((mark.due_at, 0, kind, mark))
     entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
     return [(kind, item) for _, _, kind, item in entries]
