@@ -304,7 +304,7 @@ def test_a_postmortem_is_a_section_of_its_own(make_project: MakeProject, build_s
     # The feed's link to the postmortem still lands on it.
     links = [e.link for e in feedparser.parse(str(site.out / "history.atom")).entries]
     [postmortem] = [link for link in links if "outage" in link and "postmortem" in link]
-    assert section.xpath(".//article/@id") == [postmortem.split("#")[1]]
+    assert section.xpath("div/@id") == [postmortem.split("#")[1]]
 
 
 SUMMARY = "\nsla:\n  public: summary\n"

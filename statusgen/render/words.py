@@ -100,7 +100,7 @@ FORMS: Final[Mapping[str, Mapping[Enum, str]]] = {
         Phase.OPEN: _("Started"),
         Phase.RESOLVED: _("Started"),
         Phase.COMPLETED: _("Started"),
-        Phase.CANCELLED: _("Was to start"),
+        Phase.CANCELLED: _("Started"),
     },
     # When it ends or ended (or is expected to), as the label of that time.
     "end": {
