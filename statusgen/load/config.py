@@ -33,7 +33,7 @@ from statusgen.model.sla import SlaConfig
 CONFIG_FILE = "components.yaml"
 
 
-TOP_KEYS = ("site", "groups", "uptime", "calendars", "priorities", "policies")
+TOP_KEYS = ("site", "groups", "uptime", "calendars", "priorities", "policies", "sla")
 
 
 UPTIME_KEYS = ("days", "weights")
