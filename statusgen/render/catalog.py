@@ -2,7 +2,8 @@
 
 After changing a string, `python -m statusgen.render.catalog` writes the template again and
 brings each shipped translation up to it: new messages are added untranslated, changed ones are
-kept as fuzzy guesses for the translator, and those no longer used are dropped.
+kept as fuzzy guesses for the translator, and those no longer used are dropped. Run it again
+after translating: it compiles each translation into the `.mo` file that builds read.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from statusgen import __version__
+from statusgen.render.i18n import compile_po
 
 DOMAIN = "statusgen"
 _METHODS = [("theme/templates/**.html", "jinja2"), ("**.py", "python")]
@@ -72,8 +74,18 @@ def updated_translation(path: Path, template: Catalog) -> bytes:
     return out.getvalue()
 
 
+def compiled_path(translation: Path) -> Path:
+    return translation.with_suffix(".mo")
+
+
+def compile_translation(translation: Path) -> bytes:
+    """The .mo bytes of a shipped .po file."""
+    return compile_po(translation.read_bytes(), str(translation))
+
+
 if __name__ == "__main__":
     template_path().parent.mkdir(parents=True, exist_ok=True)
     template_path().write_bytes(render_template())
     for translation in shipped_translations():
         translation.write_bytes(updated_translation(translation, extract()))
+        compiled_path(translation).write_bytes(compile_translation(translation))
