@@ -33,6 +33,7 @@ from statusgen.errors import BuildFailed, StatusgenError
 from statusgen.load.config import CONFIG_FILE
 from statusgen.load.listing import INCIDENTS_DIR
 from statusgen.render.i18n import load_translations
+from statusgen.render.i18n import marked as _
 
 WATCHED_DIRS = (INCIDENTS_DIR, "templates", "locale")
 STATE_PATH = "/__statusgen/state"
@@ -43,11 +44,6 @@ _RELOAD_SCRIPT = (
     ".catch(function(){})},500)})();</script>"
 )
 _SETTLE_SECONDS = 0.1  # editors write a file in several steps; build once they are done
-
-
-def _(message: str) -> str:
-    """Marks a message for the catalog; it is translated into the site's language when shown."""
-    return message
 
 
 _FAILED = _("The last change does not build; showing the last good site.")

@@ -7,12 +7,7 @@ from typing import Final
 
 from statusgen.model.content import Site, UpdateStatus
 from statusgen.render.i18n import load_translations
-
-
-def _(message: str) -> str:
-    """Marks a message for the catalog; `default_message` translates it."""
-    return message
-
+from statusgen.render.i18n import marked as _
 
 DEFAULT_MESSAGES: Final = {
     UpdateStatus.INVESTIGATING: _("We are investigating this issue."),

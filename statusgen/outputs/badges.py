@@ -11,14 +11,9 @@ from functools import partial
 
 from statusgen.model.content import ComponentStatus, Indicator
 from statusgen.outputs.base import Inputs, Output, Shows
+from statusgen.render.i18n import marked as _
 from statusgen.render.i18n import translations_of
 from statusgen.render.words import Words, words_of
-
-
-def _(message: str) -> str:
-    """Marks a message for the catalog; it is translated when the badge is drawn."""
-    return message
-
 
 SITE_LABEL = _("status")  # the left half of the site's badge
 COLOURS = {

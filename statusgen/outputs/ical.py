@@ -18,15 +18,11 @@ from statusgen import __version__
 from statusgen.model.content import Site, UpdateStatus
 from statusgen.model.state import IncidentState
 from statusgen.outputs.base import Inputs, Output, Shows
+from statusgen.render.i18n import marked as _
 from statusgen.render.i18n import translations_of
 
 if TYPE_CHECKING:
     from icalendar import Event
-
-
-def _(message: str) -> str:
-    """Marks a message for the catalog; it is translated when the calendar is made."""
-    return message
 
 
 CALENDAR_NAME = _("%(name)s — maintenance")
@@ -84,7 +80,7 @@ def maintenance_event(site: Site, state: IncidentState, gettext: Callable[[str],
     assert incident.scheduled_start and incident.scheduled_end
     url = f"{site.info.url}incidents/{state.id}.html"
     host = urlsplit(site.info.url).hostname or "statusgen"
-    components = ", ".join(c.name for c, _ in state.affected)
+    components = ", ".join(c.name for c, _status in state.affected)
     description = "\n\n".join(
         part
         for part in (
@@ -111,6 +107,6 @@ def maintenance_event(site: Site, state: IncidentState, gettext: Callable[[str],
     event.add("status", "CANCELLED" if state.status is UpdateStatus.CANCELLED else "CONFIRMED")
     event.add("sequence", len(state.updates))
     event.add("transp", "OPAQUE")
-    for component, _ in state.affected:
+    for component, _status in state.affected:
         event.add("categories", [component.name])
     return event

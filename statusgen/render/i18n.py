@@ -28,6 +28,12 @@ _SITE_KINDS = (".po", ".mo")  # where a site has both, the .po: it is what the t
 _SHIPPED_KINDS = (".mo", ".po")  # compiled from the .po beside it (see catalog.py)
 
 
+def marked(message: str) -> str:
+    """Marks a message for the catalog, as `_`, where it is defined and not yet translated:
+    `from statusgen.render.i18n import marked as _`. It is translated where it is shown."""
+    return message
+
+
 def shipped_folder() -> Path:
     return Path(str(resources.files("statusgen") / "locale"))
 
