@@ -172,9 +172,9 @@ def test_the_api_keeps_statuspage_english_whatever_the_language(
     for document in ("status.json", "summary.json"):
         status = json.loads((site.out / "api/v2" / document).read_text())["status"]
         assert status == {"indicator": "critical", "description": "Major System Outage"}
-    # Badges show the English words too, in lower case, as they always have.
+    # Badges are for people: they speak the site's language, in lower case as badges read.
     svg = etree.parse(str(site.out / "badges/components/api.svg")).getroot()
-    assert svg.findtext("{http://www.w3.org/2000/svg}title") == "Public API: major outage"
+    assert svg.findtext("{http://www.w3.org/2000/svg}title") == "Public API: interrupção total"
 
 
 def test_the_site_badge_reads_as_a_component_badge_of_its_colour(

@@ -198,6 +198,13 @@ def _site_info(doc: Located, site: Located | None, errors: list[SourceError]) ->
         errors.append(
             fields["language"].error(f"language '{language}' is not a tag like 'en' or 'pt-BR'")
         )
+    elif not _known_language(language):
+        errors.append(
+            fields["language"].error(
+                f"unknown language '{language}' (a language and optional region, such as "
+                "'en', 'es', 'es-MX' or 'pt-BR')"
+            )
+        )
     if len(errors) > before:
         return None
     return SiteInfo(
@@ -207,6 +214,18 @@ def _site_info(doc: Located, site: Located | None, errors: list[SourceError]) ->
         description=values.get("description", ""),
         language=language,
     )
+
+
+def _known_language(language: str) -> bool:
+    """Whether dates and numbers can be written in `language` (translations are looked for
+    when the site is drawn; a language without one is warned about then)."""
+    from babel import Locale, UnknownLocaleError  # here: loading alone seldom needs babel
+
+    try:
+        Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return True
 
 
 def _groups(doc: Located, groups: Located | None, errors: list[SourceError]) -> tuple[Group, ...]:

@@ -2,8 +2,8 @@
 phase and an SLA deadline, defined once, here, with the icon that goes with it.
 
 Each message is marked with `_` so that the catalog finds it (`python -m statusgen.render.catalog`)
-and is translated where it is shown: pages and feeds show `Words` of the site's language. The
-JSON API and the badges show the English source instead (see `english` and `badge_words`).
+and is translated where it is shown: pages, feeds and badges show `Words` of the site's
+language. The JSON API shows the English source instead (see `english`).
 """
 
 from __future__ import annotations
@@ -233,11 +233,6 @@ def english(value: Enum) -> str:
     """The label's English source, untranslated: what the JSON API says, whatever the site's
     language, since Statuspage's clients match its words."""
     return LABELS[value]
-
-
-def badge_words(value: Enum) -> str:
-    """What a badge says: the English label in lower case, as badges have always read."""
-    return english(value).lower()
 
 
 class Words:
