@@ -252,6 +252,15 @@ policies:
     text = panel(site, "upgrade")
     assert "We announce maintenance at least 7 days ahead." in text
     assert f"We carry out maintenance only Fri{R}Mon 22:00{R}24:00." in text
+    portuguese = COMPONENTS.replace(
+        "timezone: America/Sao_Paulo", "timezone: America/Sao_Paulo\n  language: pt-BR"
+    )
+    site = build_site(
+        make_project(files, components=portuguese + lisbon),
+        now=NOW,
+        out=site.out.parent / "portuguese",
+    )
+    assert "31 dez. 2026 (fechado)" in panel(site, "answered")
 
 
 def test_the_calendar_words_are_in_the_sites_language(

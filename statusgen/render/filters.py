@@ -298,9 +298,10 @@ class Filters:
                 place = f"{place} ({subdivision})"
             parts.append(gettext("public holidays in %(place)s excluded") % {"place": place})
         if calendar.special_days:
+            closed = gettext("closed")  # outside the f-string, where the catalog finds it
             dates = [
                 f"{format_date(day, 'd MMM y', locale=self.locale)} "
-                f"({self._spans(hours) if hours else gettext('closed')})"
+                f"({self._spans(hours) if hours else closed})"
                 for day, hours in sorted(calendar.special_days.items())
             ]
             parts.append(
