@@ -298,7 +298,7 @@ def test_upcoming_maintenance_starts_and_ends_and_past_maintenance_started_and_e
     ) in policy
     assert (
         f"We carry out maintenance only Sat{R}Sun 00:00{R}06:00. "
-        "This one is scheduled within those hours: kept"
+        "This maintenance's hours: kept"
     ) in policy
 
 
