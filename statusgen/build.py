@@ -15,6 +15,7 @@ from statusgen.load.nodes import YEARS
 from statusgen.model.content import Site
 from statusgen.model.state import Snapshot
 from statusgen.outputs import Inputs, site_outputs
+from statusgen.render.i18n import language_warning
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +23,7 @@ class Report:
     site: Site
     snapshot: Snapshot
     files: int
-    warnings: tuple[str, ...] = ()  # about the build, not the content: a cache left aside, say
+    warnings: tuple[str, ...] = ()  # what the build went on despite: a cache left aside, say
 
 
 def build(
@@ -47,7 +48,7 @@ def build(
         derived = engine.derive(site, moment(now, site))
         outputs = site_outputs(Inputs(site, derived, engine.templates(site.info)))
         files = engine.write(outputs, target)
-    return Report(site, derived.snapshot, files, tuple(engine.warnings))
+    return Report(site, derived.snapshot, files, _warnings(project, site, engine))
 
 
 def check(project: Path, *, now: datetime | None = None) -> Report:
@@ -61,7 +62,12 @@ def check(project: Path, *, now: datetime | None = None) -> Report:
         outputs = site_outputs(Inputs(site, derived, engine.templates(site.info)))
         write.check_paths(outputs)
         files = engine.draw(outputs)
-    return Report(site, derived.snapshot, files, tuple(engine.warnings))
+    return Report(site, derived.snapshot, files, _warnings(project, site, engine))
+
+
+def _warnings(project: Path, site: Site, engine: Engine) -> tuple[str, ...]:
+    untranslated = language_warning(project, site.info.language)
+    return (*([untranslated] if untranslated else []), *engine.warnings)
 
 
 def moment(now: datetime | None, site: Site) -> datetime:

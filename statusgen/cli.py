@@ -182,7 +182,10 @@ def make_parser() -> argparse.ArgumentParser:
     )
     incident.add_argument("--eta", type=_timestamp, help="estimated resolution")
     incident.add_argument(
-        "--message", "-m", default="We are investigating this issue.", help="the first update"
+        "--message",
+        "-m",
+        help="the first update (default: 'We are investigating this issue.', in the site's "
+        "language)",
     )
     incident.add_argument("--at", type=_timestamp, help="when (default: now)")
     maintenance = kinds.add_parser(
@@ -201,8 +204,8 @@ def make_parser() -> argparse.ArgumentParser:
     maintenance.add_argument(
         "--message",
         "-m",
-        default="Maintenance is scheduled for this window.",
-        help="the announcement",
+        help="the announcement (default: 'Maintenance is scheduled for this window.', in the "
+        "site's language)",
     )
     maintenance.add_argument("--at", type=_timestamp, help="announced when (default: now)")
 
@@ -229,7 +232,12 @@ def make_parser() -> argparse.ArgumentParser:
         help="post the closing update (resolved, or completed for a maintenance)",
     )
     resolve.add_argument("id")
-    resolve.add_argument("message", nargs="?", default="This incident has been resolved.")
+    resolve.add_argument(
+        "message",
+        nargs="?",
+        help="default: 'This incident has been resolved.' ('The maintenance has been "
+        "completed.' for a maintenance), in the site's language",
+    )
     resolve.add_argument("--at", type=_timestamp, help="when (default: now)")
 
     serve = commands.add_parser(

@@ -32,6 +32,8 @@ from statusgen import build as pipeline
 from statusgen.errors import BuildFailed, StatusgenError
 from statusgen.load.config import CONFIG_FILE
 from statusgen.load.listing import INCIDENTS_DIR
+from statusgen.render.i18n import load_translations
+from statusgen.render.i18n import marked as _
 
 WATCHED_DIRS = (INCIDENTS_DIR, "templates", "locale")
 STATE_PATH = "/__statusgen/state"
@@ -44,10 +46,14 @@ _RELOAD_SCRIPT = (
 _SETTLE_SECONDS = 0.1  # editors write a file in several steps; build once they are done
 
 
+_FAILED = _("The last change does not build; showing the last good site.")
+
+
 @dataclass
 class PreviewState:
     build: int = 0
     errors: list[str] = field(default_factory=list)
+    headline: str = _FAILED  # the banner's, in the language of the last good site
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def snapshot(self) -> tuple[int, list[str]]:
@@ -110,6 +116,13 @@ def _serve(project: Path, target: Path, port: int, quiet: bool) -> int:
     return 0
 
 
+def _translated(project: Path, language: str, message: str) -> str:
+    try:
+        return load_translations(project, language).gettext(message)
+    except StatusgenError:  # the build read the same catalog; it cannot fail here but by a race
+        return message
+
+
 def _rebuild(project: Path, target: Path, state: PreviewState, quiet: bool) -> None:
     started = time.perf_counter()
     try:
@@ -121,9 +134,11 @@ def _rebuild(project: Path, target: Path, state: PreviewState, quiet: bool) -> N
     except Exception as error:  # a preview must outlive anything a half-saved file can cause
         errors = [f"unexpected {type(error).__name__}: {error}"]
     else:
+        headline = _translated(project, report.site.info.language, _FAILED)
         with state.lock:
             state.build += 1
             state.errors = []
+            state.headline = headline
         for warning in report.warnings:
             print(f"statusgen: warning: {warning}", file=sys.stderr, flush=True)
         if not quiet:
@@ -266,7 +281,7 @@ class _Handler(SimpleHTTPRequestHandler):
             banner = (
                 '<div id="statusgen-errors" role="alert" style="position:sticky;top:0;z-index:9;'
                 'background:#b42318;color:#fff;padding:.75rem 1rem;font:14px/1.4 monospace">'
-                "<strong>The last change does not build; showing the last good site.</strong>"
+                f"<strong>{html.escape(self.state.headline)}</strong>"
                 f'<ul style="margin:.4rem 0 0;padding-left:1.2rem">{items}</ul></div>'
             )
         script = (

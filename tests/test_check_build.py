@@ -37,7 +37,7 @@ ZONES = [
     "UTC", "America/Sao_Paulo", "Europe/Berlin", "America/New_York", "Asia/Kathmandu",
     "Australia/Lord_Howe", "Pacific/Kiritimati", "Etc/GMT+12",
 ]  # fmt: skip
-LANGUAGES = ["en", "pt-BR", "de", "ja", "zz"]  # zz: no such locale, so English
+LANGUAGES = ["en", "pt-BR", "de", "ja", "zz"]  # zz: no such locale, refused
 IDS = ["api", "web", "db", "auth"]
 TIERS = ["core", "default", "gold"]
 PRIORITIES = ["P1", "P2", "P3"]

@@ -222,3 +222,26 @@ def test_a_new_catalog_is_not_served_from_the_cache(tmp_path: Path) -> None:
     build(project, site, now=NOW)
     page = (site / "incidents/closed-3.html").read_text()
     assert ">Log<" in page and ">News<" not in page
+
+
+def test_an_engine_build_words_each_time_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every page shows times, macros.html's included (incident rows, deadlines): each moment is
+    # worded once per build, whichever template or macro shows it.
+    from statusgen.render.filters import Filters
+
+    worded: list[object] = []
+    local_time = Filters.local_time
+
+    def counted(self: Filters, moment: object, pattern: str = "medium") -> object:
+        worded.append((moment, pattern))
+        return local_time(self, moment, pattern)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Filters, "local_time", counted)
+    monkeypatch.setenv("STATUSGEN_WORKERS", "1")  # one process sees every call
+    project = make(tmp_path, "p")
+    build(project, project / "site", now=NOW, use_cache=False)
+    shown = files(project / "site")
+    assert sum(page.count(b"<time ") for page in shown.values()) > len(worded) > 0
+    assert len(worded) == len(set(worded))

@@ -79,10 +79,10 @@ def test_entry_content_names_components_eta_and_sla(
     text = plain(identified)
     assert text.startswith("A disk. Affected components: Database (Major outage)")
     assert "Estimated resolution: 22 Nov 2026, 16:00 UTC-03:00" in text
-    assert "Service level: priority P1, default P1 policy." in text
+    assert "Service level: priority P1, under the policy “Default”." in text
     # As it stood when posted: the first response (at 09:05) was met, resolution running.
-    assert "First response (2h, due 22 Nov 2026, 11:00 UTC-03:00): met" in text
-    assert "Resolution (4h, due 22 Nov 2026, 13:00 UTC-03:00): running." in text
+    assert "First response (within 2 hours, by Sun 22 Nov, 11:00 UTC-03:00): on time;" in text
+    assert "Resolution (within 4 hours, by Sun 22 Nov, 13:00 UTC-03:00): in progress." in text
     first = entries["Investigating: Database down"].content[0].value
     assert "Estimated resolution: 22 Nov 2026, 15:00" in plain(first)
     maintenance = entries["Scheduled: Upgrade"].content[0].value

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,17 @@ def test_wheel_installs_in_a_fresh_venv_and_builds_the_example_site(tmp_path: Pa
     assert len(list((site / "site/incidents").glob("*.html"))) == len(
         list((REPO / "incidents").rglob("*.md"))
     )
+    # The translations travel in the wheel: the Portuguese example reads in Portuguese.
+    shipped = {name for name in zipfile.ZipFile(wheel).namelist() if "/LC_MESSAGES/" in name}
+    assert shipped == {
+        f"statusgen/locale/{lang}/LC_MESSAGES/statusgen.{kind}"
+        for lang in ("es", "pt_BR")
+        for kind in ("po", "mo")
+    }
+    portuguese = shutil.copytree(REPO / "examples/pt-BR", tmp_path / "exemplo")
+    run(env_dir / "bin" / "statusgen", "build", "--now", "2026-11-22 01:00", cwd=portuguese)
+    index = html.fromstring((portuguese / "site/index.html").read_bytes())
+    assert index.xpath("string(//h1)").strip() == "Interrupção parcial do sistema"
 
 
 def _vnu_jar() -> Path | None:

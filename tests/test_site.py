@@ -224,18 +224,18 @@ def test_explicit_maintenance_updates_win_over_the_clock(
     assert "automatic, from the schedule" in site.text("incidents/db-upgrade.html", "//ol/li[2]")
 
 
-@pytest.mark.parametrize("status", ["Completed", "Cancelled"])
+@pytest.mark.parametrize(("status", "end"), [("Completed", "Ended"), ("Cancelled", "Cancelled")])
 @pytest.mark.parametrize(
     "now", [NOW, datetime(2026, 11, 25, 3, 0, tzinfo=TZ), datetime(2026, 11, 26, tzinfo=TZ)]
 )
 def test_maintenance_ended_before_its_window_never_ran(
-    make_project: MakeProject, build_site: Build, status: str, now: datetime
+    make_project: MakeProject, build_site: Build, status: str, end: str, now: datetime
 ) -> None:
     ended = MAINTENANCE + f"\n## {status} 2026-11-22 10:00\nNot needed after all.\n"
     site = build_site(make_project({"incidents/db-upgrade.md": ended}), now=now)
     facts = site.text("incidents/db-upgrade.html", "//dl[@class='facts']")
     assert "Started 22 Nov 2026, 10:00 UTC-03:00" in facts
-    assert f"{status} 22 Nov 2026, 10:00 UTC-03:00" in facts
+    assert f"{end} 22 Nov 2026, 10:00 UTC-03:00" in facts
     assert component_status(site, "index.html", "Database") == "Operational"
     assert "Database upgrade" not in site.text(
         "index.html", "//section[@aria-labelledby='maintenance']"

@@ -17,6 +17,7 @@ from statusgen.load.holidays import HOLIDAY_YEARS
 from tests.conftest import COMPONENTS, TZ, BuiltSite, MakeProject, incident
 
 Build = Callable[..., BuiltSite]
+R = "\N{EN DASH}"  # between the ends of a range of days or hours
 
 # Seed 003: P1 answered in 2 h and resolved in 4 h, 24x7; P2 answered in 2 h and resolved in
 # 2 business days, P3 in 2 and 4 business days, Monday to Friday 9:00-18:00 without holidays.
@@ -109,7 +110,13 @@ def test_a_national_holiday_is_not_a_working_day(
     assert sla["first_response"]["clock_start"] == "2026-11-23T12:00:00Z"  # Monday 09:00
     assert sla["resolution"]["due_at"] == "2026-11-26T21:00:00Z"  # Thursday 18:00
     text = site.text("incidents/a.html", "//section[@class='sla']")
-    assert "Opened outside working hours: the clock started at 23 Nov 2026, 09:00 UTC-03:00" in text
+    # Built on the holiday: the resolution's clock has not started, and the page says when it will.
+    assert sla["resolution"]["state"] == "waiting"
+    assert (
+        "Resolution target: by Thu 26 Nov, 18:00 UTC-03:00: clock not started yet "
+        f"The clock runs in working hours (Mon{R}Fri 09:00{R}18:00, public holidays in Brazil (SP) "
+        "excluded) and starts Mon 23 Nov, 09:00 UTC-03:00."
+    ) in text
 
 
 def test_holidays_are_read_for_every_year_a_deadline_can_fall_in(
@@ -142,6 +149,7 @@ def test_an_open_incident_runs_then_breaches(
         "elapsed": 3 * 3600,
         "remaining": 3600,
         "overrun": None,
+        "late": None,
     }
     breached = sla_of(late, "a")["resolution"]
     assert (breached["state"], breached["overrun"], breached["remaining"]) == (
@@ -149,10 +157,11 @@ def test_an_open_incident_runs_then_breaches(
         1800,
         None,
     )
+    assert breached["late"] == 1800
     assert (
-        "Resolution — target 4h (24x7), due 10 Nov 2026, 07:00 UTC-03:00: breached by 30 min"
-        in late.text("incidents/a.html", "//section[@class='sla']")
-    )
+        "We aim to resolve it within 4 hours. Resolution target: by Tue 10 Nov, 07:00 UTC-03:00: "
+        "30 min late The clock runs around the clock, every day of the year."
+    ) in late.text("incidents/a.html", "//section[@class='sla']")
     marks = late.page("incidents/a.html").xpath(
         "//ol[@class='timeline']/li[contains(@class, 'sla-mark')]"
     )
@@ -194,7 +203,7 @@ def test_a_multi_tier_incident_takes_the_strictest_policy(
     sla = sla_of(site, "a")
     assert (sla["policy"], sla["tiers"]) == ("core P1", ["core", "default", "engagement"])
     assert sla["resolution"]["due_at"] == "2026-11-10T21:00:00Z"  # 8 business hours: Tuesday 18:00
-    assert "the strictest policy applies" in site.text(
+    assert "under several policies; the strictest applies" in site.text(
         "incidents/a.html", "//section[@class='sla']"
     )
 
@@ -447,12 +456,12 @@ def test_maintenance_notice_counts_business_days(
     }
     assert check["policy"] == "core maintenance" and check["honoured"] is met
     text = site.text("incidents/m.html", "//section[@class='sla']")
-    verdict = "honoured" if met else "not honoured"
+    verdict = "kept" if met else "not kept"
+    assert "We announce maintenance at least 2 business days ahead." in text
+    assert f", {given // 3600} h of working time ahead: {verdict}" in text
     assert (
-        f"{given // 3600} h of working time before the start — "
-        f"notice required 2bd (business): {verdict}"
+        f"We carry out maintenance only Sat 00:00{R}06:00. This maintenance's hours: kept"
     ) in text
-    assert "Allowed windows: sat 00:00-06:00 (America/Sao_Paulo): honoured" in text
 
 
 @pytest.mark.parametrize(
@@ -499,7 +508,7 @@ def test_maintenance_window_and_wall_clock_notice(
     assert check["honoured"] is (notice_met and window_met)
     text = site.text("incidents/m.html", "//section[@class='sla']")
     if announced is None:
-        assert "No announcement was posted before the start" in text
+        assert "No announcement was posted before it began: not kept" in text
 
 
 def test_a_maintenance_touching_several_tiers_reports_the_rule_it_breaks(
@@ -559,8 +568,8 @@ def test_the_monthly_report_counts_targets_met_and_times(
     ]
     assert rows == [
         # tier, priority, incidents, first response met, median, worst, resolution met, median, worst
-        ["default", "P2", "3", "2 of 3", "30 min", "3 h", "2 of 2 (1 running)", "3 h", "5 h"],
-        ["default", "P1", "1", "1 of 1", "5 min", "5 min", "1 of 1", "2 h", "2 h"],
+        ["Default", "P2", "3", "2 of 3", "30 min", "3 h", "2 of 2 (1 in progress)", "3 h", "5 h"],
+        ["Default", "P1", "1", "1 of 1", "5 min", "5 min", "1 of 1", "2 h", "2 h"],
     ]
     nav = site.page("index.html").xpath("//nav//a[@href='sla/index.html']")
     assert nav, "the report is linked from every page"
@@ -583,8 +592,10 @@ def test_an_answer_before_the_clock_starts_says_so(
     }
     site = build_site(project_with(make_project, SEED_003, files))
     text = site.text("incidents/a.html", "//section[@class='sla']")
-    assert "First response before the clock started — target 2h (business)" in text
-    assert "Opened outside working hours: the clock started at 16 Nov 2026, 09:00" in text
+    assert (
+        "We aim to respond within 2 working hours. We responded before the clock started: on time"
+    ) in text
+    assert "the incident began outside them, so it started Mon 16 Nov, 09:00" in text
     assert sla_of(site, "a")["first_response"]["state"] == "met"
 
 

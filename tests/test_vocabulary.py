@@ -51,9 +51,9 @@ FILES = {
     ),
 }
 PORTUGUESE = {
-    "met": "cumprido",
-    "running, %(left)s left": "em curso, faltam %(left)s",
-    "breached by %(over)s": "violado por %(over)s",
+    "on time": "no prazo",
+    "in progress, %(left)s left": "em andamento, faltam %(left)s",
+    "%(late)s late": "%(late)s de atraso",
     "First-response deadline": "Prazo da primeira resposta",
     "Major System Outage": "Interrupção total do sistema",
     "Major outage": "Interrupção total",
@@ -135,15 +135,16 @@ def sla_badges(site: BuiltSite, incident_id: str) -> list[tuple[str, str]]:
 
 def test_deadline_states_read_as_their_words(make_project: MakeProject, build_site: Build) -> None:
     site = build_site(make_project(FILES, components=COMPONENTS + P1), now=NOW)
-    assert sla_badges(site, "answered") == [("met", "met"), ("running", "running, 1 h left")]
-    assert sla_badges(site, "late") == [
-        ("breached", "breached by 1 h"),
-        ("breached", "breached by 2 h"),
+    assert sla_badges(site, "answered") == [
+        ("met", "on time"),
+        ("running", "in progress, 1 h left"),
     ]
+    assert sla_badges(site, "late") == [("breached", "1 h late"), ("breached", "2 h late")]
+    # The resolution deadline is still to come: the timeline of what happened leaves it out.
     timeline = site.text("incidents/answered.html", "//ol[@class='timeline']/li[1]")
-    assert timeline.startswith("Resolution deadline") and timeline.endswith("running, 1 h left")
+    assert timeline.startswith("First-response deadline") and timeline.endswith("on time")
     feed = (site.out / "history.atom").read_text(encoding="utf-8")
-    assert "First response (2h, due" in feed and "Resolution (4h, due" in feed
+    assert "First response (within 2 hours, by" in feed and "Resolution (within 4 hours, by" in feed
 
 
 def test_deadline_states_are_translated_with_the_site(
@@ -151,11 +152,11 @@ def test_deadline_states_are_translated_with_the_site(
 ) -> None:
     site = build_site(pt_br(make_project, FILES, P1), now=NOW)
     assert sla_badges(site, "answered") == [
-        ("met", "cumprido"),
-        ("running", "em curso, faltam 1 h"),
+        ("met", "no prazo"),
+        ("running", "em andamento, faltam 1 h"),
     ]
-    assert sla_badges(site, "late")[0] == ("breached", "violado por 1 h")
-    heading = site.text("incidents/answered.html", "//ol[@class='timeline']/li[2]//strong")
+    assert sla_badges(site, "late")[0] == ("breached", "1 h de atraso")
+    heading = site.text("incidents/answered.html", "//ol[@class='timeline']/li[1]//strong")
     assert heading == "Prazo da primeira resposta"
     # The JSON keeps its enum values.
     sla = json.loads((site.out / "api/sla.json").read_text())["incidents"]["answered"]
@@ -171,9 +172,9 @@ def test_the_api_keeps_statuspage_english_whatever_the_language(
     for document in ("status.json", "summary.json"):
         status = json.loads((site.out / "api/v2" / document).read_text())["status"]
         assert status == {"indicator": "critical", "description": "Major System Outage"}
-    # Badges show the English words too, in lower case, as they always have.
+    # Badges are for people: they speak the site's language, in lower case as badges read.
     svg = etree.parse(str(site.out / "badges/components/api.svg")).getroot()
-    assert svg.findtext("{http://www.w3.org/2000/svg}title") == "Public API: major outage"
+    assert svg.findtext("{http://www.w3.org/2000/svg}title") == "Public API: interrupção total"
 
 
 def test_the_site_badge_reads_as_a_component_badge_of_its_colour(

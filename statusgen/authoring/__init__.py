@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from statusgen.authoring.files import locked, remove_if_empty, replace_file, write_new
+from statusgen.authoring.messages import DEFAULT_MESSAGES, default_message
 from statusgen.authoring.text import (
     Entry,
     block_entry,
@@ -80,11 +81,12 @@ def new_incident(
     title: str,
     impact: str,
     components: list[str],
-    message: str,
+    message: str | None,
     now: datetime,
     eta: datetime | None = None,
 ) -> Written:
-    """`components` are `id` or `id=status`; the first update says `Investigating` at `now`."""
+    """`components` are `id` or `id=status`; the first update says `Investigating` at `now`
+    (with `message`, or else the default one in the site's language)."""
     site = _load_for_new(project)
     check_title(title)
     try:
@@ -107,6 +109,8 @@ def new_incident(
     ]
     if eta is not None:
         front.append(f"eta: {written_time(eta, site, '--eta')}")
+    if message is None:
+        message = default_message(project, site, UpdateStatus.INVESTIGATING)
     lines = message_lines(message, with_eta=False)
     block = update_block(UpdateStatus.INVESTIGATING, at, None, lines)
     return _create(project, site, Kind.INCIDENT, title, at, front, block)
@@ -118,10 +122,11 @@ def new_maintenance(
     start: datetime,
     end: datetime,
     components: list[str],
-    message: str,
+    message: str | None,
     now: datetime,
 ) -> Written:
-    """A maintenance announced now: its first update says `Scheduled` at `now`."""
+    """A maintenance announced now: its first update says `Scheduled` at `now` (with
+    `message`, or else the default one in the site's language)."""
     site = _load_for_new(project)
     check_title(title)
     for cid in components:
@@ -137,6 +142,8 @@ def new_maintenance(
         f"scheduled_start: {starts}",
         f"scheduled_end: {ends}",
     ]
+    if message is None:
+        message = default_message(project, site, UpdateStatus.SCHEDULED)
     lines = message_lines(message, with_eta=False)
     block = update_block(UpdateStatus.SCHEDULED, written_time(now, site, "--at"), None, lines)
     return _create(project, site, Kind.MAINTENANCE, title, starts, front, block)
@@ -146,13 +153,14 @@ def add_update(
     project: Path,
     incident_id: str,
     status: str | None,
-    message: str,
+    message: str | None,
     at: datetime,
     eta: datetime | None = None,
 ) -> Written:
     """Insert an update into an incident's file, touching nothing else in it.
 
-    Without a status, the update closes it: `resolved`, or `completed` for a maintenance."""
+    Without a status, the update closes it: `resolved`, or `completed` for a maintenance.
+    Without a message, it says what its status's default message says (for a closing update)."""
     site = _load(project)
     incident = next((i for i in site.incidents if i.id == incident_id), None)
     if incident is None:
@@ -162,6 +170,10 @@ def add_update(
     if status is None:
         status = "completed" if incident.kind is Kind.MAINTENANCE else "resolved"
     parsed = parse_status(status, incident.kind)
+    if message is None:
+        if parsed not in DEFAULT_MESSAGES:
+            raise AuthoringError(f"an update '{parsed.value}' needs a message")
+        message = default_message(project, site, parsed)
     if eta is not None and incident.kind is Kind.MAINTENANCE:
         raise AuthoringError("--eta is for incidents; a maintenance has its scheduled end")
     eta_text = written_time(eta, site, "--eta") if eta is not None else None

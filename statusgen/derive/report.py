@@ -40,6 +40,7 @@ def _row(tier: str, priority: str, annotations: list[Annotation]) -> ReportRow:
     return ReportRow(
         tier,
         priority,
+        annotations[0].policy.title,
         len(annotations),
         _stats([a.first_response for a in annotations]),
         _stats([a.resolution for a in annotations]),
@@ -52,7 +53,7 @@ def _stats(deadlines: list[Deadline | None]) -> TargetStats:
     return TargetStats(
         met=sum(d.state is DeadlineState.MET for d in present),
         breached=sum(d.state is DeadlineState.BREACHED for d in present),
-        running=sum(d.state is DeadlineState.RUNNING for d in present),
+        running=sum(d.state.pending for d in present),
         median=_median(times),
         worst=times[-1] if times else None,
     )

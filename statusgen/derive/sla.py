@@ -11,6 +11,7 @@ from statusgen.model.sla import (
     Annotation,
     Deadline,
     DeadlineState,
+    Disclosure,
     MaintenanceCheck,
     MaintenancePolicy,
     Policy,
@@ -31,8 +32,9 @@ def priority_of(state: IncidentState, config: SlaConfig) -> str | None:
 
 
 def annotate(state: IncidentState, config: SlaConfig, now: datetime) -> Annotation | None:
-    """The SLA annotation of one incident, or None when no policy applies (or for maintenance)."""
-    if state.is_maintenance or not config.enabled:
+    """The SLA annotation of one incident, or None when no policy applies (or for maintenance,
+    or when the site publishes nothing about service levels)."""
+    if state.is_maintenance or not config.published:
         return None
     priority = priority_of(state, config)
     if priority is None:
@@ -85,10 +87,12 @@ def deadline(
             elapsed=duration.spent(calendar, start, at),
             remaining=None,
             overrun=None if met else duration.spent(calendar, due, at),
+            late=None if met else at - due,
         )  # fmt: skip
     if now <= due:
         return Deadline(
-            target, clock_start, due, None, DeadlineState.RUNNING,
+            target, clock_start, due, None,
+            DeadlineState.WAITING if now < clock_start else DeadlineState.RUNNING,
             elapsed=duration.spent(calendar, start, now),
             remaining=duration.spent(calendar, now, due),
             overrun=None,
@@ -98,12 +102,17 @@ def deadline(
         elapsed=duration.spent(calendar, start, now),
         remaining=None,
         overrun=duration.spent(calendar, due, now),
+        late=now - due,
     )  # fmt: skip
 
 
 def check_maintenance(state: IncidentState, config: SlaConfig) -> MaintenanceCheck | None:
     """The maintenance rules of the tiers it touches; the first one it breaks wins."""
-    if not state.is_maintenance or state.status is UpdateStatus.CANCELLED:
+    if (
+        not state.is_maintenance
+        or state.status is UpdateStatus.CANCELLED
+        or config.public is Disclosure.NONE
+    ):
         return None
     tiers = sorted({component.tier for component, _ in state.affected}) or ["default"]
     found = {

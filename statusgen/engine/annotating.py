@@ -69,7 +69,7 @@ def _worked_out(
     annotation = annotate(state, config, now)
     if annotation is None:
         return None
-    return to_record(annotation), sla_json_text(annotation)
+    return to_record(annotation), sla_json_text(annotation, config.public)
 
 
 AnnotationRecord = tuple[
@@ -83,7 +83,9 @@ def to_record(annotation: Annotation) -> AnnotationRecord:
     def values(d: Deadline | None) -> tuple[Any, ...] | None:
         if d is None:
             return None
-        return (d.clock_start, d.due_at, d.at, d.state, d.elapsed, d.remaining, d.overrun)
+        return (
+            d.clock_start, d.due_at, d.at, d.state, d.elapsed, d.remaining, d.overrun, d.late,
+        )  # fmt: skip
 
     policy = annotation.policy
     return (

@@ -109,7 +109,7 @@ def load_cache(project: Path, warn: Callable[[str], None]) -> BuildCache:
     return cache
 
 
-def read_regular(path: Path) -> bytes:
+def read_regular(path: str | Path) -> bytes:
     """The bytes of a regular file, not through a link: OSError for anything else (a pipe
     would block, a device never end)."""
     handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))

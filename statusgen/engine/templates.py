@@ -206,6 +206,10 @@ def fast_environment(
     key = templates_key(inputs, translations_digest(translations))
 
     def prepare(env: jinja2.Environment) -> None:
+        # Before any template is loaded: macros.html's module keeps the filters and globals it
+        # sees when it is imported, for the whole build.
+        memoize_gettext(env)
+        memoize_filters(env)
         env.add_extension(ConstantLabels)
         env.constant_label_translations = translations  # type: ignore[attr-defined]
         kept = _bytecode_cache(key, warn) if keeps else None
@@ -218,8 +222,6 @@ def fast_environment(
 
     env = make_env(project, info, prepare)
     memoize_macros(env)
-    memoize_gettext(env)
-    memoize_filters(env)
     return env
 
 

@@ -65,7 +65,7 @@ def _same_bytes(path: str, data: bytes) -> bool:
     """Whether the previous build's file has exactly these bytes (then it is linked, not
     written: unchanged files cost no new blocks, and retiring the old site costs no freeing)."""
     try:
-        return read_regular(Path(path)) == data
+        return read_regular(path) == data
     except OSError:  # none, or not a file to read (a pipe would block)
         return False
 

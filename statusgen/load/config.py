@@ -35,7 +35,7 @@ from statusgen.model.sla import SlaConfig
 CONFIG_FILE = "components.yaml"
 
 
-TOP_KEYS = ("site", "groups", "uptime", "calendars", "priorities", "policies")
+TOP_KEYS = ("site", "groups", "uptime", "calendars", "priorities", "policies", "sla")
 
 
 UPTIME_KEYS = ("days", "weights")
@@ -229,6 +229,13 @@ def _site_info(
         errors.append(
             fields["language"].error(f"language '{language}' is not a tag like 'en' or 'pt-BR'")
         )
+    elif not _known_language(language):
+        errors.append(
+            fields["language"].error(
+                f"unknown language '{language}' (a language and optional region, such as "
+                "'en', 'es', 'es-MX' or 'pt-BR')"
+            )
+        )
     logo, favicon = (
         _image(project, fields[key], key, values[key], allowed, errors) if key in values else None
         for key, allowed in (("logo", LOGO_TYPES), ("favicon", FAVICON_TYPES))
@@ -304,6 +311,18 @@ def _accent(field: Located, colour: str, errors: list[SourceError]) -> Accent | 
         )
         return None
     return Accent.of(colour)
+
+
+def _known_language(language: str) -> bool:
+    """Whether dates and numbers can be written in `language` (translations are looked for
+    when the site is drawn; a language without one is warned about then)."""
+    from babel import Locale, UnknownLocaleError  # here: loading alone seldom needs babel
+
+    try:
+        Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return True
 
 
 def _groups(doc: Located, groups: Located | None, errors: list[SourceError]) -> tuple[Group, ...]:

@@ -9,10 +9,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from statusgen.errors import SourceError
 from statusgen.load.holidays import HolidaysProblem, HolidaysReader, holidays_spec
-from statusgen.load.nodes import Located, check_keys, suggest
+from statusgen.load.nodes import Located, check_keys, located_choice, located_text, suggest
 from statusgen.model.calendars import YEAR_DAYS, Calendar, Duration, Hours, parse_duration
 from statusgen.model.content import Impact
-from statusgen.model.sla import MAINTENANCE, MaintenancePolicy, Policy, SlaConfig, Target, Window
+from statusgen.model.sla import (
+    MAINTENANCE,
+    Disclosure,
+    MaintenancePolicy,
+    Policy,
+    SlaConfig,
+    Target,
+    Window,
+)
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -23,13 +31,16 @@ URGENCIES = ("low", "medium", "high")
 _SPAN = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
 
 
-CALENDAR_KEYS = ("timezone", "days", "hours", "holidays", "extra_dates")
+CALENDAR_KEYS = ("label", "timezone", "days", "hours", "holidays", "extra_dates")
 
 
-TARGET_KEYS = ("first_response", "resolution", "calendar")
+TARGET_KEYS = ("label", "first_response", "resolution", "calendar")
 
 
-MAINTENANCE_KEYS = ("notice", "calendar", "windows")
+MAINTENANCE_KEYS = ("label", "notice", "calendar", "windows")
+
+
+SLA_KEYS = ("public",)
 
 
 _WINDOW = re.compile(r"(?P<days>[a-z]{3}(?:\s*[-,]\s*[a-z]{3})*)\s+(?P<span>\S.*)")
@@ -51,7 +62,25 @@ def load_sla(
     maintenance: dict[str, MaintenancePolicy] = {}
     if "policies" in fields:
         policies, maintenance = _policies(fields["policies"], calendars, errors)
-    return SlaConfig(calendars, matrix, by_impact, policies, maintenance)
+    public = _disclosure(fields["sla"], errors) if "sla" in fields else Disclosure.FULL
+    return SlaConfig(calendars, matrix, by_impact, policies, maintenance, public)
+
+
+def _disclosure(node: Located, errors: list[SourceError]) -> Disclosure:
+    """`sla: {public: full | summary | none}`: how much the site shows of its service levels."""
+    choices = [d.value for d in Disclosure]
+    if not node.is_mapping:
+        errors.append(node.error(f"'sla' must be a mapping such as {{public: {choices[0]}}}"))
+        return Disclosure.FULL
+    errors.extend(check_keys(node, SLA_KEYS, "sla"))
+    given = node.fields().get("public")
+    if given is None:
+        return Disclosure.FULL
+    try:
+        return Disclosure(located_choice(given, "sla.public", choices))
+    except SourceError as exc:
+        errors.append(exc)
+        return Disclosure.FULL
 
 
 def _calendars(
@@ -117,8 +146,10 @@ def _calendar(name: str, node: Located, site_tz: ZoneInfo) -> Calendar:
             "(for example ['09:00-18:00'])"
         )
     week = tuple(hours if DAYS[i] in day_names else () for i in range(7))
+    holidays_of = None
     if "holidays" in fields:
-        holidays_spec(fields["holidays"])  # its shape is checked with the calendar's
+        spec = holidays_spec(fields["holidays"])  # its shape is checked with the calendar's
+        holidays_of = (spec.country, spec.subdivision)
     special: dict[date, Hours] = {}
     if "extra_dates" in fields:
         extra = fields["extra_dates"]
@@ -132,7 +163,14 @@ def _calendar(name: str, node: Located, site_tz: ZoneInfo) -> Calendar:
             except ValueError:
                 raise key.error(f"'{key.value}' is not a date (YYYY-MM-DD)") from None
             special[day] = () if str(value.value).lower() == "closed" else _hours(value)
-    return Calendar(name, tz, week=week, special_days=special)
+    return Calendar(
+        name, tz, label=_label(fields), week=week, special_days=special, holidays_of=holidays_of
+    )
+
+
+def _label(fields: dict[str, Located]) -> str:
+    """The optional `label:` of a calendar or policy: what customers read it as."""
+    return located_text(fields["label"], "label") if "label" in fields else ""
 
 
 def _with_holidays(
@@ -275,7 +313,7 @@ def _maintenance_policy(
         given = fields["windows"]
         texts = given.value if isinstance(given.value, list) else [given.value]
         windows = tuple(_window(str(text), given) for text in texts)
-    return MaintenancePolicy(tier, notice, windows, calendar.timezone)
+    return MaintenancePolicy(tier, notice, windows, calendar.timezone, _label(fields))
 
 
 def _window(text: str, node: Located) -> Window:
@@ -328,7 +366,7 @@ def _policy(tier: str, priority: str, node: Located, calendars: dict[str, Calend
                 f"bad duration '{target_node.value}' (use 30m, 2h, 1h30m, 2bd for business days, 7d for calendar days)"
             )
         targets[name] = Target(_within_a_year(duration, calendar, target_node, "target"), calendar)
-    return Policy(tier, priority, targets["first_response"], targets["resolution"])
+    return Policy(tier, priority, targets["first_response"], targets["resolution"], _label(fields))
 
 
 def _within_a_year(duration: Duration, calendar: Calendar, node: Located, what: str) -> Duration:

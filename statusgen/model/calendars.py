@@ -32,9 +32,12 @@ class Calendar:
     name: str
     timezone: ZoneInfo
     always: bool = False
+    label: str = ""  # what customers read it as ("business hours"); empty: not given
     week: tuple[Hours, ...] = ((),) * 7  # Monday first
     special_days: Mapping[date, Hours] = field(default_factory=dict)  # closed () or other hours
     public_holidays: Mapping[date, str] = field(default_factory=dict, compare=False)
+    # Whose public holidays those are: an ISO country code and optional subdivision code.
+    holidays_of: tuple[str, str | None] | None = None
     # Each day's working periods in UTC, worked out once: thousands of deadlines cross the same
     # days, and turning local hours into UTC instants is most of the arithmetic.
     _days: dict[date, tuple[tuple[datetime, datetime], ...]] = field(

@@ -13,6 +13,20 @@ from statusgen.model.content import Impact
 MAINTENANCE = "maintenance"  # the policy key of a tier's maintenance rules
 
 
+def readable(identifier: str) -> str:
+    """A configuration id as words, for where no label was given: 'core-plus' reads 'Core plus'."""
+    words = identifier.replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:] if words else identifier
+
+
+class Disclosure(Enum):
+    """How much a site publishes about its service levels (`sla.public`)."""
+
+    FULL = "full"  # priorities, targets, calendars, times: everything
+    SUMMARY = "summary"  # whether each target was met, is in progress or was missed; no internals
+    NONE = "none"  # nothing at all
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     duration: Duration
@@ -30,10 +44,17 @@ class Policy:
     priority: str
     first_response: Target | None
     resolution: Target | None
+    label: str = ""  # what customers read it as; empty: not given
 
     @property
     def name(self) -> str:
+        """Its ids, as the JSON API and the configuration's messages name it."""
         return f"{self.tier} {self.priority}"
+
+    @property
+    def title(self) -> str:
+        """What a page calls it: its label, or its tier as words ('Core')."""
+        return self.label or readable(self.tier)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +73,16 @@ class MaintenancePolicy:
     notice: Target | None  # how long before its start a maintenance must be announced
     windows: tuple[Window, ...]  # empty: any time
     timezone: ZoneInfo  # of the windows: the policy calendar's
+    label: str = ""  # what customers read it as; empty: not given
 
     @property
     def name(self) -> str:
         return f"{self.tier} {MAINTENANCE}"
+
+    @property
+    def title(self) -> str:
+        """What a page calls it: its label, or its tier as words ('Core')."""
+        return self.label or readable(self.tier)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +92,7 @@ class SlaConfig:
     by_impact: dict[Impact, str] = field(default_factory=dict)
     policies: dict[tuple[str, str], Policy] = field(default_factory=dict)
     maintenance: dict[str, MaintenancePolicy] = field(default_factory=dict)  # by tier
+    public: Disclosure = Disclosure.FULL
 
     @property
     def priorities(self) -> list[str]:
@@ -77,6 +105,16 @@ class SlaConfig:
     def enabled(self) -> bool:
         return bool(self.policies)
 
+    @property
+    def published(self) -> bool:
+        """Whether the site shows its incidents' service levels (and the report of them)."""
+        return self.enabled and self.public is not Disclosure.NONE
+
+    @property
+    def detailed(self) -> bool:
+        """Whether the site shows the targets, calendars and times, not only the outcomes."""
+        return self.public is Disclosure.FULL
+
 
 class DeadlineState(Enum):
     """Where a deadline stands; the values are the JSON API's."""
@@ -84,6 +122,17 @@ class DeadlineState(Enum):
     MET = "met"
     BREACHED = "breached"
     RUNNING = "running"
+    WAITING = "waiting"  # its clock has not started: the incident opened outside working hours
+
+    @property
+    def summarized(self) -> DeadlineState:
+        """The state where only outcomes are published: a clock not started is in progress too."""
+        return DeadlineState.RUNNING if self is DeadlineState.WAITING else self
+
+    @property
+    def pending(self) -> bool:
+        """Whether it is yet to be met or missed."""
+        return self is DeadlineState.RUNNING or self is DeadlineState.WAITING
 
 
 class DeadlineKind(Enum):
@@ -102,11 +151,26 @@ class Deadline:
     state: DeadlineState
     elapsed: timedelta  # working time used so far (or in all)
     remaining: timedelta | None  # working time left, while running
-    overrun: timedelta | None  # how far past the deadline, once breached
+    overrun: timedelta | None  # how far past the deadline, once breached, counted by the target
+    late: timedelta | None = None  # how far past the deadline once breached, in calendar time
 
     def clock_waited(self, opened: datetime) -> bool:
-        """Whether the clock started after the incident opened: it opened outside working hours."""
-        return self.clock_start > opened
+        """Whether the clock started after the incident opened (it opened outside working
+        hours) and before the response or resolution came, or it has not come yet."""
+        return self.clock_start > opened and (self.at is None or self.at > self.clock_start)
+
+    @property
+    def clock_not_started(self) -> bool:
+        return self.state is DeadlineState.WAITING
+
+    @property
+    def working_time(self) -> bool:
+        """Whether its target counts working time (business hours), not every hour."""
+        return not self.target.wall_clock
+
+    def since(self, opened: datetime) -> timedelta | None:
+        """Calendar time from the incident's start to the response or resolution, once made."""
+        return None if self.at is None else max(self.at - opened, timedelta(0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +243,7 @@ class TargetStats:
 class ReportRow:
     tier: str
     priority: str
+    policy: str  # the policy's title
     incidents: int
     first_response: TargetStats
     resolution: TargetStats
@@ -188,3 +253,27 @@ class ReportRow:
 class MonthReport:
     month: date  # its first day, in the site's time zone
     rows: tuple[ReportRow, ...]
+
+    @property
+    def incidents(self) -> int:
+        return sum(row.incidents for row in self.rows)
+
+    @property
+    def first_response(self) -> TargetStats:
+        """How the month's first responses fared, all policies together (no times)."""
+        return _together([row.first_response for row in self.rows])
+
+    @property
+    def resolution(self) -> TargetStats:
+        """How the month's resolutions fared, all policies together (no times)."""
+        return _together([row.resolution for row in self.rows])
+
+
+def _together(stats: list[TargetStats]) -> TargetStats:
+    return TargetStats(
+        met=sum(s.met for s in stats),
+        breached=sum(s.breached for s in stats),
+        running=sum(s.running for s in stats),
+        median=None,
+        worst=None,
+    )

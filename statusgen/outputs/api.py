@@ -27,6 +27,7 @@ from statusgen.model.content import (
     Update,
     UpdateStatus,
 )
+from statusgen.model.sla import Disclosure
 from statusgen.model.state import IncidentState
 from statusgen.outputs.base import Inputs, Output, Shows
 from statusgen.outputs.plain_text import plain_name, plain_text
@@ -110,16 +111,19 @@ def outputs(inputs: Inputs) -> Iterator[Output]:
     for name, render in documents:
         path = f"api/v2/{name}"
         yield Output(path, render, everything)
+    public = site.sla.public
+    if public is Disclosure.NONE:
+        return
     annotations, texts = derived.annotations, derived.sla_json
 
     def sla_index() -> bytes:
         # Assembled from each incident's JSON text, which a rebuild reuses for closed incidents.
         entries = ",".join(
-            f"{json.dumps(i, ensure_ascii=False)}:{texts.get(i) or sla_json_text(annotations[i])}"
+            f"{json.dumps(i, ensure_ascii=False)}:{texts.get(i) or sla_json_text(annotations[i], public)}"
             for i in sorted(annotations)
         )
         checks = dump(
-            {i: maintenance_json(c) for i, c in sorted(derived.maintenance.items())}
+            {i: maintenance_json(c, public) for i, c in sorted(derived.maintenance.items())}
         ).decode("utf-8")
         return f'{{"incidents":{{{entries}}},"maintenance":{checks.rstrip()}}}\n'.encode()
 
@@ -231,6 +235,7 @@ class StatuspageApi:
         return self._incidents[state.id]
 
     def _incident(self, state: IncidentState) -> dict[str, Any]:
+        public = self.site.sla.public
         incident = state.incident
         updates = state.updates  # newest first
         first = updates[-1].at if updates else state.started
@@ -260,11 +265,12 @@ class StatuspageApi:
             data["scheduled_for"] = self.time(incident.scheduled_start)
             data["scheduled_until"] = self.time(incident.scheduled_end)
             data["cancelled"] = state.status is UpdateStatus.CANCELLED
-            check = self.derived.maintenance.get(state.id)
-            data["maintenance_policy"] = maintenance_json(check) if check else None
-        else:
+            if public is not Disclosure.NONE:
+                check = self.derived.maintenance.get(state.id)
+                data["maintenance_policy"] = maintenance_json(check, public) if check else None
+        elif public is not Disclosure.NONE:
             annotation = self.derived.annotations.get(state.id)
-            data["sla"] = as_json(annotation) if annotation else None
+            data["sla"] = as_json(annotation, public) if annotation else None
         return data
 
     def _updates(self, state: IncidentState) -> list[dict[str, Any]]:

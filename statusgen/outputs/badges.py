@@ -11,8 +11,11 @@ from functools import partial
 
 from statusgen.model.content import ComponentStatus, Indicator
 from statusgen.outputs.base import Inputs, Output, Shows
-from statusgen.render.words import badge_words
+from statusgen.render.i18n import marked as _
+from statusgen.render.i18n import translations_of
+from statusgen.render.words import Words, words_of
 
+SITE_LABEL = _("status")  # the left half of the site's badge
 COLOURS = {
     ComponentStatus.OPERATIONAL: "#2e7d32",
     ComponentStatus.UNDER_MAINTENANCE: "#1565c0",
@@ -20,7 +23,6 @@ COLOURS = {
     ComponentStatus.PARTIAL_OUTAGE: "#c2410c",
     ComponentStatus.MAJOR_OUTAGE: "#b42318",
 }
-COMPONENT_TEXT = {status: badge_words(status) for status in ComponentStatus}
 INDICATOR_STATUS = {
     Indicator.NONE: ComponentStatus.OPERATIONAL,
     Indicator.MAINTENANCE: ComponentStatus.UNDER_MAINTENANCE,
@@ -28,12 +30,17 @@ INDICATOR_STATUS = {
     Indicator.MAJOR: ComponentStatus.PARTIAL_OUTAGE,
     Indicator.CRITICAL: ComponentStatus.MAJOR_OUTAGE,
 }
-# The site's badge reads as a component's badge of its colour does; all operational, it says
-# so of every system.
-INDICATOR_TEXT = {
-    indicator: COMPONENT_TEXT[status] if indicator is not Indicator.NONE else badge_words(indicator)
-    for indicator, status in INDICATOR_STATUS.items()
-}
+
+
+def badge_text(words: Words, value: ComponentStatus | Indicator) -> str:
+    """What a badge says of a status: its label in lower case, as badges read. The site's badge
+    reads as a component's badge of its colour does; all operational, it says so of every
+    system."""
+    if isinstance(value, Indicator) and value is not Indicator.NONE:
+        value = INDICATOR_STATUS[value]
+    return words.label(value).lower()
+
+
 _TEMPLATE = """\
 <svg xmlns="http://www.w3.org/2000/svg" width="{{ badge width }}" height="20" role="img" aria-label="{{ label }}: {{ value }}">
   <title>{{ label }}: {{ value }}</title>
@@ -62,14 +69,18 @@ _TEMPLATE = """\
 def outputs(inputs: Inputs) -> Iterator[Output]:
     snapshot = inputs.derived.snapshot
     indicator = snapshot.indicator
+    words = words_of(inputs.templates)
     yield _badge(
-        "badges/status.svg", "status", INDICATOR_TEXT[indicator], INDICATOR_STATUS[indicator]
+        "badges/status.svg",
+        translations_of(inputs.templates).gettext(SITE_LABEL),
+        badge_text(words, indicator),
+        INDICATOR_STATUS[indicator],
     )
     for cid, state in snapshot.components.items():
         yield _badge(
             f"badges/components/{cid}.svg",
             state.component.name,
-            COMPONENT_TEXT[state.status],
+            badge_text(words, state.status),
             state.status,
         )
 

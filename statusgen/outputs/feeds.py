@@ -137,6 +137,7 @@ class EntryWriter:
                 update=update,
                 eta=eta_after(state, update),
                 sla=annotation,
+                sla_full=self.site.sla.detailed,
                 deadlines=deadlines_at(annotation, update.at),
                 maintenance_status=ComponentStatus.UNDER_MAINTENANCE,
             )
@@ -201,7 +202,7 @@ def eta_after(state: IncidentState, update: Update) -> datetime | None:
 def deadlines_at(
     annotation: Annotation | None, moment: datetime
 ) -> list[tuple[DeadlineKind, Deadline, DeadlineState]]:
-    """Each deadline's state as it stood at `moment`: met, breached or running."""
+    """Each deadline's state as it stood at `moment`: met, breached, running or waiting."""
     if annotation is None:
         return []
     result = []
@@ -210,6 +211,8 @@ def deadlines_at(
             state = mark.state
         elif moment > mark.due_at:
             state = DeadlineState.BREACHED
+        elif moment < mark.clock_start:
+            state = DeadlineState.WAITING
         else:
             state = DeadlineState.RUNNING
         result.append((kind, mark, state))

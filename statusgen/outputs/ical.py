@@ -9,7 +9,7 @@ move it too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -18,29 +18,38 @@ from statusgen import __version__
 from statusgen.model.content import Site, UpdateStatus
 from statusgen.model.state import IncidentState
 from statusgen.outputs.base import Inputs, Output, Shows
+from statusgen.render.i18n import marked as _
+from statusgen.render.i18n import translations_of
 
 if TYPE_CHECKING:
     from icalendar import Event
 
 
+CALENDAR_NAME = _("%(name)s — maintenance")
+EVENT_SUMMARY = _("Maintenance: %(title)s")
+AFFECTED = _("Affected components: %(names)s")
+
+
 def outputs(inputs: Inputs) -> Iterator[Output]:
     """`maintenance.ics` for the whole site and `components/<id>.ics` for each component."""
     site, snapshot = inputs.site, inputs.derived.snapshot
+    gettext = translations_of(inputs.templates).gettext
     maintenance = [s for s in snapshot.incidents if s.is_maintenance]
     serialized: dict[str, bytes] = {}
 
     def event_bytes(state: IncidentState) -> bytes:
         # Each event is serialized once, however many calendars list it.
         if state.id not in serialized:
-            serialized[state.id] = bytes(maintenance_event(site, state).to_ical())
+            serialized[state.id] = bytes(maintenance_event(site, state, gettext).to_ical())
         return serialized[state.id]
 
     def output(path: str, name: str, states: list[IncidentState]) -> Output:
         ordered = sorted(states, key=lambda s: (s.incident.scheduled_start, s.id))
+        calendar_name = gettext(CALENDAR_NAME) % {"name": name}
         # An event shows the maintenance's file and what has happened to it (its SEQUENCE).
         return Output(
             path,
-            lambda: calendar(site, name, [event_bytes(s) for s in ordered]),
+            lambda: calendar(site, calendar_name, [event_bytes(s) for s in ordered]),
             Shows(incidents=ordered, live=False),
         )
 
@@ -51,7 +60,7 @@ def outputs(inputs: Inputs) -> Iterator[Output]:
 
 
 def calendar(site: Site, name: str, events: Iterable[bytes]) -> bytes:
-    """A calendar of already serialized events, in the order given."""
+    """A calendar named `name` of already serialized events, in the order given."""
     from icalendar import Calendar, vText  # only when a calendar is made
 
     cal = Calendar()
@@ -59,24 +68,24 @@ def calendar(site: Site, name: str, events: Iterable[bytes]) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", vText(f"{name} — maintenance"))
+    cal.add("x-wr-calname", vText(name))
     cal.add("x-wr-timezone", str(site.info.timezone))
     frame = bytes(cal.to_ical())
     end = frame.rindex(b"END:VCALENDAR")
     return frame[:end] + b"".join(events) + frame[end:]
 
 
-def maintenance_event(site: Site, state: IncidentState) -> Event:
+def maintenance_event(site: Site, state: IncidentState, gettext: Callable[[str], str]) -> Event:
     incident = state.incident
     assert incident.scheduled_start and incident.scheduled_end
     url = f"{site.info.url}incidents/{state.id}.html"
     host = urlsplit(site.info.url).hostname or "statusgen"
-    components = ", ".join(c.name for c, _ in state.affected)
+    components = ", ".join(c.name for c, _status in state.affected)
     description = "\n\n".join(
         part
         for part in (
             incident.summary.strip(),
-            f"Affected components: {components}" if components else "",
+            gettext(AFFECTED) % {"names": components} if components else "",
             url,
         )
         if part
@@ -92,12 +101,12 @@ def maintenance_event(site: Site, state: IncidentState) -> Event:
     # In UTC: a TZID would need a VTIMEZONE definition that calendar apps already know better.
     event.add("dtstart", incident.scheduled_start.astimezone(UTC))
     event.add("dtend", incident.scheduled_end.astimezone(UTC))
-    event.add("summary", f"Maintenance: {incident.title}")
+    event.add("summary", gettext(EVENT_SUMMARY) % {"title": incident.title})
     event.add("description", description)
     event.add("url", url)
     event.add("status", "CANCELLED" if state.status is UpdateStatus.CANCELLED else "CONFIRMED")
     event.add("sequence", len(state.updates))
     event.add("transp", "OPAQUE")
-    for component, _ in state.affected:
+    for component, _status in state.affected:
         event.add("categories", [component.name])
     return event

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from statusgen.derive.report import monthly_report
-from statusgen.model.content import Component, Group, SiteInfo
+from statusgen.model.content import Component, Group, SiteInfo, Update, UpdateStatus
 from statusgen.model.sla import Annotation, DeadlineKind
 from statusgen.model.state import IncidentState, Snapshot
 from statusgen.outputs.base import Inputs, Output, Shows
@@ -79,17 +79,28 @@ def by_month(
 
 
 def timeline(
-    state: IncidentState, annotation: Annotation | None
+    state: IncidentState, annotation: Annotation | None, now: datetime, deadlines: bool
 ) -> list[tuple[DeadlineKind | None, Any]]:
-    """The updates and the SLA deadlines, newest first: (None, Update) or (kind, Deadline)."""
+    """What happened, newest first: the updates but the postmortems, which the page shows
+    apart, as (None, Update); with `deadlines`, each deadline that came while the incident was
+    open, as (kind, Deadline). A deadline still to come is not in the past (the page's SLA
+    panel tells it), and one that comes after the incident closed changes nothing: a closed
+    incident's page stays the same from one build to the next."""
     entries: list[tuple[datetime, int, DeadlineKind | None, Any]] = [
-        (u.at, 1, None, u) for u in state.updates
+        (u.at, 1, None, u) for u in state.updates if u.status is not UpdateStatus.POSTMORTEM
     ]
-    if annotation is not None:
+    if annotation is not None and deadlines:
+        until = now if state.ended is None else min(state.ended, now)
         for kind, mark in annotation.deadlines:
-            entries.append((mark.due_at, 0, kind, mark))
+            if mark.due_at <= until:
+                entries.append((mark.due_at, 0, kind, mark))
     entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
     return [(kind, item) for _, _, kind, item in entries]
+
+
+def postmortems(state: IncidentState) -> list[Update]:
+    """The incident's postmortems, newest first: the page gives them a section of their own."""
+    return [u for u in state.updates if u.status is UpdateStatus.POSTMORTEM]
 
 
 def feed_links(path: str, title: str) -> list[dict[str, str]]:
@@ -123,7 +134,8 @@ def outputs(inputs: Inputs) -> Iterator[Output]:
         "uptime": derived.uptime,
         "uptime_days": content.uptime.days,
         "uptime_weights": sorted(content.uptime.weights.items(), reverse=True),
-        "sla_enabled": content.sla.enabled,
+        "sla_enabled": content.sla.published,
+        "sla_full": content.sla.detailed,
         "feeds": site_feeds,
         "favicon": site.favicon or default_favicon(),
         "self_contained": False,
@@ -141,7 +153,8 @@ def outputs(inputs: Inputs) -> Iterator[Output]:
             "incident": state,
             "sla": annotation,
             "maintenance_check": derived.maintenance.get(state.id),
-            "timeline": timeline(state, annotation),
+            "timeline": timeline(state, annotation, now, content.sla.detailed),
+            "postmortems": postmortems(state),
         }
 
     def component_feeds(component: Component) -> list[dict[str, str]]:
@@ -194,7 +207,7 @@ def outputs(inputs: Inputs) -> Iterator[Output]:
             pagination=slice_,
             months=partial(by_month, slice_.items, site.timezone),
         )
-    if content.sla.enabled:
+    if content.sla.published:
         yield page(
             "sla/index.html",
             "sla.html",

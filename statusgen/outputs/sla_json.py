@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from statusgen.model.sla import Annotation, Deadline, MaintenanceCheck
+from statusgen.model.sla import Annotation, Deadline, Disclosure, MaintenanceCheck
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -17,8 +17,17 @@ def _seconds(value: timedelta | None) -> int | None:
     return None if value is None else int(value.total_seconds())
 
 
-def as_json(annotation: Annotation) -> dict[str, Any]:
-    """The `sla` object of the JSON API."""
+def as_json(annotation: Annotation, public: Disclosure = Disclosure.FULL) -> dict[str, Any]:
+    """The `sla` object of the JSON API; where only outcomes are published, only each
+    deadline's state (a clock not yet started is running)."""
+    if public is not Disclosure.FULL:
+        return {
+            kind: None if d is None else {"state": d.state.summarized.value}
+            for kind, d in (
+                ("first_response", annotation.first_response),
+                ("resolution", annotation.resolution),
+            )
+        }
 
     def target(d: Deadline | None) -> dict[str, Any] | None:
         if d is None:
@@ -33,6 +42,7 @@ def as_json(annotation: Annotation) -> dict[str, Any]:
             "elapsed": _seconds(d.elapsed),
             "remaining": _seconds(d.remaining),
             "overrun": _seconds(d.overrun),
+            "late": _seconds(d.late),
         }
 
     calendars = {
@@ -49,9 +59,18 @@ def as_json(annotation: Annotation) -> dict[str, Any]:
     }
 
 
-def maintenance_json(check: MaintenanceCheck) -> dict[str, Any]:
-    """The `maintenance_policy` object of a maintenance in the JSON API."""
+def maintenance_json(
+    check: MaintenanceCheck, public: Disclosure = Disclosure.FULL
+) -> dict[str, Any]:
+    """The `maintenance_policy` object of a maintenance in the JSON API; where only outcomes
+    are published, only whether each rule was honoured."""
     policy = check.policy
+    if public is not Disclosure.FULL:
+        return {
+            "notice": None if policy.notice is None else {"met": check.notice_met},
+            "window": {"met": check.window_met} if policy.windows else None,
+            "honoured": check.honoured,
+        }
     notice = None
     if policy.notice is not None:
         notice = {
@@ -77,6 +96,6 @@ def maintenance_json(check: MaintenanceCheck) -> dict[str, Any]:
     }
 
 
-def sla_json_text(annotation: Annotation) -> str:
+def sla_json_text(annotation: Annotation, public: Disclosure) -> str:
     """The `sla` object as compact JSON text."""
-    return json.dumps(as_json(annotation), ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(as_json(annotation, public), ensure_ascii=False, separators=(",", ":"))

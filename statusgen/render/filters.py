@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gettext
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
@@ -14,16 +15,19 @@ from zoneinfo import ZoneInfo
 import jinja2
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, get_timezone_name
-from babel.numbers import format_percent
+from babel.lists import format_list
+from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup, escape
 
 from statusgen.derive.uptime import Uptime, UptimeDay
 from statusgen.markup import render_markdown
+from statusgen.model.calendars import Calendar, Hours
 from statusgen.model.content import ComponentStatus, SiteInfo
-from statusgen.model.sla import Deadline, DeadlineKind, DeadlineState, Target
+from statusgen.model.sla import Deadline, DeadlineKind, DeadlineState, MaintenancePolicy, Target
 from statusgen.render.words import FORMS, ICONS, LABEL, VOCABULARY, WORDS, Words
 
 _UTC = ZoneInfo("UTC")
+_RANGE = "\N{EN DASH}"  # between the first and last of a range of days or hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +50,7 @@ def register_filters(
         zone_name=str(site.timezone),
         zone_title=helpers.zone_title,
     )
-    env.filters.update({name: getattr(helpers, name) for name in FILTERS})
+    env.filters.update({name: getattr(helpers, name) for name in (*FILTERS, *SLA_FILTERS)})
     env.filters["markdown"] = render_markdown
     env.globals[WORDS] = helpers.words
     env.globals.update({vocabulary.__name__: vocabulary for vocabulary in VOCABULARY})
@@ -58,6 +62,12 @@ FILTERS = (
     "uptime_cells_html", "uptime_spans", "local_time", "page_time", "utc_time", "local_date",
     "duration", "spent", "sla_amount", "percent", "label", "outcome", "icon_shape",
 )  # fmt: skip
+
+# The helpers that word service levels for customers: each a method of Filters too.
+SLA_FILTERS = ("day_time", "deadline_words", "sla_target", "working_hours", "maintenance_hours")
+
+# A moment customers plan by: its weekday, date and time ("Tue 24 Nov, 16:00").
+DAY_AND_TIME = "EEE d MMM, HH:mm"
 
 
 # The days an availability bar shows on narrow, middling and wide screens (style.css hides the
@@ -173,17 +183,25 @@ class Filters:
 
     @jinja2.pass_eval_context
     def outcome(
-        self, eval_context: jinja2.nodes.EvalContext, mark: Deadline, kind: DeadlineKind
+        self,
+        eval_context: jinja2.nodes.EvalContext,
+        mark: Deadline,
+        kind: DeadlineKind,
+        opened: datetime,
     ) -> str:
-        """What became of a deadline: "First response in 2 h", or its kind while none came."""
+        """What became of a deadline of an incident that began at `opened`: "We responded
+        18 min after the incident began", or when it falls due while nothing came."""
         if mark.at is None:
-            form = LABEL
-        elif mark.at <= mark.clock_start and kind in FORMS["before_clock"]:
-            form = "before_clock"
-        else:
-            form = "done"
-        took = self.spent(mark.elapsed, mark.target)
-        return _as_gettext(eval_context, self.words.message(kind, form), took=took)
+            due = self.day_time(mark.due_at)
+            return _as_gettext(eval_context, self.words.message(kind, "due"), due=due)
+        if mark.at <= mark.clock_start and mark.working_time:
+            return _as_gettext(eval_context, self.words.message(kind, "before_clock"))
+        return _as_gettext(
+            eval_context,
+            self.words.message(kind, "done_working" if mark.working_time else "done"),
+            took=self.duration(mark.since(opened) or timedelta(0)),
+            counted=self.spent(mark.elapsed, mark.target),
+        )
 
     def icon_shape(self, value: Enum) -> str:
         return ICONS[value]
@@ -237,6 +255,150 @@ class Filters:
     def uptime_spans(self, days: int) -> tuple[tuple[str, int], ...]:
         """How many days a bar of `days` shows on each width of screen."""
         return tuple((span, min(days, shown or days)) for span, shown in UPTIME_SPANS)
+
+    def day_time(self, moment: datetime) -> Markup:
+        """A moment customers plan by, with its weekday: "Tue 24 Nov, 16:00"."""
+        return self.local_time(moment, DAY_AND_TIME)
+
+    @jinja2.pass_eval_context
+    def deadline_words(self, eval_context: jinja2.nodes.EvalContext, mark: Deadline) -> str:
+        """How a deadline stands: "on time", "in progress, 3 h left", "8 d 2 h late (47 h of
+        working time)": an overrun in calendar time, and in working time where that counts."""
+        state = mark.state
+        form = (
+            "amount_working" if mark.working_time and state in FORMS["amount_working"] else "amount"
+        )
+        amount = self.sla_amount(mark)
+        late = "" if mark.late is None else self.duration(mark.late)
+        return _as_gettext(
+            eval_context, self.words.message(state, form), left=amount, over=amount, late=late
+        )
+
+    def sla_target(self, target: Target) -> str:
+        """How long a target allows, in words: "4 working hours", "2 business days", "8 hours"."""
+        duration, always = target.duration, target.calendar.always
+        ngettext = self.translations.ngettext
+        if duration.calendar_days:
+            n = duration.calendar_days
+            return self._count(ngettext("%(num)s day", "%(num)s days", _plural(n)), n)
+        parts = []
+        if duration.business_days:
+            n = duration.business_days
+            if always:
+                parts.append(self._count(ngettext("%(num)s day", "%(num)s days", _plural(n)), n))
+            else:
+                parts.append(
+                    self._count(
+                        ngettext("%(num)s business day", "%(num)s business days", _plural(n)), n
+                    )
+                )
+        if duration.working:
+            parts.append(self._working(duration.working, always))
+        return format_list(parts, locale=self.locale)
+
+    def _working(self, amount: timedelta, always: bool) -> str:
+        ngettext = self.translations.ngettext
+        minutes = math.floor(amount.total_seconds() / 60)
+        hours, rest = divmod(minutes, 60)
+        if always:
+            if not rest:
+                return self._count(ngettext("%(num)s hour", "%(num)s hours", hours), hours)
+            if not hours:
+                return self._count(ngettext("%(num)s minute", "%(num)s minutes", rest), rest)
+            return self.duration(amount)
+        if not rest:
+            return self._count(
+                ngettext("%(num)s working hour", "%(num)s working hours", hours), hours
+            )
+        if not hours:
+            return self._count(
+                ngettext("%(num)s working minute", "%(num)s working minutes", rest), rest
+            )
+        return self.translations.gettext("%(amount)s of working time") % {
+            "amount": self.duration(amount, days=False)
+        }
+
+    def _count(self, message: str, number: float) -> str:
+        return message % {"num": format_decimal(number, locale=self.locale)}
+
+    def working_hours(self, calendar: Calendar) -> str:
+        """When a calendar's clock runs, from its configuration: "Mon-Fri 09:00-18:00, public
+        holidays in Brazil (SP) excluded, other hours on 24 Dec 2026 (09:00-13:00)"."""
+        gettext = self.translations.gettext
+        by_hours: dict[Hours, list[int]] = {}
+        for day, hours in enumerate(calendar.week):
+            if hours:
+                by_hours.setdefault(hours, []).append(day)
+        parts = [f"{self._weekdays(days)} {self._spans(hours)}" for hours, days in by_hours.items()]
+        if calendar.holidays_of is not None:
+            country, subdivision = calendar.holidays_of
+            place = self.locale.territories.get(country, country)
+            if subdivision:
+                place = f"{place} ({subdivision})"
+            parts.append(gettext("public holidays in %(place)s excluded") % {"place": place})
+        if calendar.special_days:
+            closed = gettext("closed")  # outside the f-string, where the catalog finds it
+            dates = [
+                f"{format_date(day, 'd MMM y', locale=self.locale)} "
+                f"({self._spans(hours) if hours else closed})"
+                for day, hours in sorted(calendar.special_days.items())
+            ]
+            parts.append(
+                gettext("other hours on %(dates)s")
+                % {"dates": format_list(dates, locale=self.locale)}
+            )
+        return ", ".join([*parts, *self._zone_of(calendar.timezone)])
+
+    def maintenance_hours(self, policy: MaintenancePolicy) -> str:
+        """When a maintenance policy allows maintenance: "Sat-Sun 00:00-06:00" (with en dashes)."""
+        windows = [
+            f"{self._weekdays(window.days)} {self._spans(((window.start, window.end),))}"
+            for window in policy.windows
+        ]
+        return ", ".join(
+            [format_list(windows, locale=self.locale), *self._zone_of(policy.timezone)]
+        )
+
+    def _zone_of(self, zone: ZoneInfo) -> list[str]:
+        """The zone of a calendar's hours, named where it is not the site's."""
+        if zone.key == self.tz.key:
+            return []
+        return [self.translations.gettext("%(zone)s time") % {"zone": zone.key}]
+
+    def _weekdays(self, days: Iterable[int]) -> str:
+        """Days of the week (Monday 0) as ranges: "Mon-Fri", "Sat-Sun", "Mon, Wed" (with en dashes)."""
+        chosen = sorted(set(days))
+        if len(chosen) == 7:
+            return self.translations.gettext("every day")
+        names = self.locale.days["format"]["abbreviated"]
+        runs: list[list[int]] = []
+        for day in chosen:
+            if runs and runs[-1][1] == day - 1:
+                runs[-1][1] = day
+            else:
+                runs.append([day, day])
+        if len(runs) > 1 and runs[0][0] == 0 and runs[-1][1] == 6:  # Sunday into Monday
+            runs[0][0] = runs.pop()[0]
+        return ", ".join(
+            names[first] if first == last else f"{names[first]}{_RANGE}{names[last]}"
+            for first, last in runs
+        )
+
+    def _spans(self, hours: Hours) -> str:
+        """Working periods as "09:00-12:00 and 13:00-18:00" (with en dashes)."""
+        return format_list(
+            [f"{_clock(start)}{_RANGE}{_clock(end)}" for start, end in hours], locale=self.locale
+        )
+
+
+def _clock(minutes: int) -> str:
+    """Minutes after midnight as "09:00" (1440 is "24:00", the end of the day)."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _plural(number: float) -> int:
+    """The count a plural form is chosen by: a fraction of a day takes the form of several."""
+    return int(number) if number.is_integer() else max(2, math.ceil(number))
 
 
 def _as_gettext(eval_context: jinja2.nodes.EvalContext, text: str, **variables: Any) -> str:

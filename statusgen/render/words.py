@@ -2,8 +2,8 @@
 phase and an SLA deadline, defined once, here, with the icon that goes with it.
 
 Each message is marked with `_` so that the catalog finds it (`python -m statusgen.render.catalog`)
-and is translated where it is shown: pages and feeds show `Words` of the site's language. The
-JSON API and the badges show the English source instead (see `english` and `badge_words`).
+and is translated where it is shown: pages, feeds and badges show `Words` of the site's
+language. The JSON API shows the English source instead (see `english`).
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ LABELS: Final[Mapping[Enum, str]] = {
     DeadlineState.MET: _("met"),
     DeadlineState.BREACHED: _("breached"),
     DeadlineState.RUNNING: _("running"),
+    DeadlineState.WAITING: _("waiting"),
     DeadlineKind.FIRST_RESPONSE: _("First response"),
     DeadlineKind.RESOLUTION: _("Resolution"),
 }
@@ -92,30 +93,83 @@ FORMS: Final[Mapping[str, Mapping[Enum, str]]] = {
         Phase.COMPLETED: _("lasted %(d)s"),
         Phase.CANCELLED: _("called off"),
     },
-    # A deadline as a point of the timeline.
+    # When it starts or started, as the label of that time.
+    "start": {
+        Phase.UPCOMING: _("Starts"),
+        Phase.IN_PROGRESS: _("Started"),
+        Phase.OPEN: _("Started"),
+        Phase.RESOLVED: _("Started"),
+        Phase.COMPLETED: _("Started"),
+        Phase.CANCELLED: _("Started"),
+    },
+    # When it ends or ended (or is expected to), as the label of that time.
+    "end": {
+        Phase.UPCOMING: _("Ends"),
+        Phase.IN_PROGRESS: _("Ends"),
+        Phase.OPEN: _("Estimated resolution"),
+        Phase.RESOLVED: _("Resolved"),
+        Phase.COMPLETED: _("Ended"),
+        Phase.CANCELLED: _("Cancelled"),
+    },
+    # A deadline that has come, as a point of the timeline.
     "deadline": {
         DeadlineKind.FIRST_RESPONSE: _("First-response deadline"),
         DeadlineKind.RESOLUTION: _("Resolution deadline"),
     },
-    # A deadline reached, `took` being the time it took.
+    # What the policy promises, `target` being how long ("4 working hours", "2 calendar days").
+    "promise": {
+        DeadlineKind.FIRST_RESPONSE: _("We aim to respond within %(target)s."),
+        DeadlineKind.RESOLUTION: _("We aim to resolve it within %(target)s."),
+    },
+    # A deadline not reached yet, `due` being when it falls due.
+    "due": {
+        DeadlineKind.FIRST_RESPONSE: _("Response target: by %(due)s"),
+        DeadlineKind.RESOLUTION: _("Resolution target: by %(due)s"),
+    },
+    # A deadline reached, `took` being the calendar time since the incident began.
     "done": {
-        DeadlineKind.FIRST_RESPONSE: _("First response in %(took)s"),
-        DeadlineKind.RESOLUTION: _("Resolved in %(took)s"),
+        DeadlineKind.FIRST_RESPONSE: _("We responded %(took)s after the incident began"),
+        DeadlineKind.RESOLUTION: _("We resolved it %(took)s after the incident began"),
     },
-    # A first response posted before the clock started counts no time at all.
+    # The same on a target of working time, `counted` being the working time the clock counted.
+    "done_working": {
+        DeadlineKind.FIRST_RESPONSE: _(
+            "We responded %(took)s after the incident began (%(counted)s of working time)"
+        ),
+        DeadlineKind.RESOLUTION: _(
+            "We resolved it %(took)s after the incident began (%(counted)s of working time)"
+        ),
+    },
+    # A response or resolution before the clock started counts no time at all.
     "before_clock": {
-        DeadlineKind.FIRST_RESPONSE: _("First response before the clock started"),
+        DeadlineKind.FIRST_RESPONSE: _("We responded before the clock started"),
+        DeadlineKind.RESOLUTION: _("We resolved it before the clock started"),
     },
-    # A deadline's state with the time left (`left`) or by which it was missed (`over`).
+    # How a deadline stands, in a word or two: all that a site publishing a summary shows.
+    "outcome": {
+        DeadlineState.MET: _("on time"),
+        DeadlineState.BREACHED: _("late"),
+        DeadlineState.RUNNING: _("in progress"),
+        DeadlineState.WAITING: _("clock not started yet"),
+    },
+    # How a deadline stands, with the calendar time left (`left`) or by which it was missed
+    # (`late`).
     "amount": {
-        DeadlineState.MET: LABELS[DeadlineState.MET],
-        DeadlineState.RUNNING: _("running, %(left)s left"),
-        DeadlineState.BREACHED: _("breached by %(over)s"),
+        DeadlineState.MET: _("on time"),
+        DeadlineState.RUNNING: _("in progress, %(left)s left"),
+        DeadlineState.WAITING: _("clock not started yet"),
+        DeadlineState.BREACHED: _("%(late)s late"),
+    },
+    # The same on a target of working time: the working time left (`left`), or the calendar
+    # time (`late`) and the working time (`over`) by which it was missed.
+    "amount_working": {
+        DeadlineState.RUNNING: _("in progress, %(left)s of working time left"),
+        DeadlineState.BREACHED: _("%(late)s late (%(over)s of working time)"),
     },
     # A rule of a maintenance policy: kept or not.
     "rule": {
-        DeadlineState.MET: _("honoured"),
-        DeadlineState.BREACHED: _("not honoured"),
+        DeadlineState.MET: _("kept"),
+        DeadlineState.BREACHED: _("not kept"),
     },
     # The text of a transition made on schedule.
     "automatic": {
@@ -157,6 +211,7 @@ ICONS: Final[Mapping[Enum, str]] = {
             UpdateStatus.IN_PROGRESS,
             UpdateStatus.VERIFYING,
             DeadlineState.RUNNING,
+            DeadlineState.WAITING,
         ),
         "clock",
     ),
@@ -178,11 +233,6 @@ def english(value: Enum) -> str:
     """The label's English source, untranslated: what the JSON API says, whatever the site's
     language, since Statuspage's clients match its words."""
     return LABELS[value]
-
-
-def badge_words(value: Enum) -> str:
-    """What a badge says: the English label in lower case, as badges have always read."""
-    return english(value).lower()
 
 
 class Words:
