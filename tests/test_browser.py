@@ -54,11 +54,12 @@ PAGES = {
 KNOWN_GAPS = {
     ("SLA report", width): (
         {"scrollable-region-focusable"},
-        'sla.html: each month\'s <div class="table-scroll">, which scrolls sideways on a phone, '
+        'sla.html: each month\'s <div class="table-scroll">, which scrolls sideways when the '
+        "table is wider than the screen, "
         'needs tabindex="0" (and role="region" with the month as its name) so that a keyboard '
         "can scroll it",
     )
-    for width in (320, 390)
+    for width in WIDTHS  # its tables are wider than a phone, some months than a desktop too
 }
 
 
