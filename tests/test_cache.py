@@ -57,10 +57,30 @@ FILES = {
 }
 
 
-def make(tmp_path: Path, name: str) -> Path:
+# The site's own images, which components.yaml names but does not hold.
+BRAND = """  logo: brand/logo.svg
+  favicon: brand/icon.png
+  accent: "#0b57d0"
+"""
+LOGO = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8" height="8"/></svg>'
+)
+ICON = b"\x89PNG\r\n\x1a\n" + bytes(24)
+
+
+def make(tmp_path: Path, name: str, *, brand: bool = False) -> Path:
+    """The project of these tests; with `brand`, a logo, favicon and accent too."""
     project = tmp_path / name
     project.mkdir()
-    (project / "components.yaml").write_text(COMPONENTS + SLA)
+    config = COMPONENTS
+    if brand:
+        config = config.replace(
+            "  timezone: America/Sao_Paulo\n", f"  timezone: America/Sao_Paulo\n{BRAND}"
+        )
+        (project / "brand").mkdir()
+        (project / "brand/logo.svg").write_bytes(LOGO)
+        (project / "brand/icon.png").write_bytes(ICON)
+    (project / "components.yaml").write_text(config + SLA)
     for rel, text in FILES.items():
         (project / rel).parent.mkdir(parents=True, exist_ok=True)
         (project / rel).write_text(text)
@@ -92,6 +112,19 @@ def edit_config(project: Path) -> None:
     path.write_text(path.read_text().replace("Example Status", "Renamed Status"))
 
 
+def edit_logo(project: Path) -> None:
+    (project / "brand/logo.svg").write_bytes(LOGO.replace(b"<rect", b'<circle r="4"'))
+
+
+def edit_favicon(project: Path) -> None:
+    (project / "brand/icon.png").write_bytes(ICON + b"more")
+
+
+def edit_accent(project: Path) -> None:
+    path = project / "components.yaml"
+    path.write_text(path.read_text().replace("#0b57d0", "#ffcc00"))
+
+
 def delete(project: Path) -> None:
     (project / "incidents/closed-5.md").unlink()
 
@@ -105,21 +138,33 @@ def nothing(project: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "change", [edit_content, edit_template, edit_config, delete, rename, nothing]
+    "change",
+    [
+        edit_content,
+        edit_template,
+        edit_config,
+        edit_logo,
+        edit_favicon,
+        edit_accent,
+        delete,
+        rename,
+        nothing,
+    ],
 )
 @pytest.mark.parametrize("later", [timedelta(0), timedelta(hours=5)])
 def test_a_cached_build_writes_the_bytes_of_a_cold_build(
     tmp_path: Path, change: Callable[[Path], None], later: timedelta
 ) -> None:
-    warm = make(tmp_path, "warm")
+    warm = make(tmp_path, "warm", brand=True)
     build(warm, warm / "site", now=NOW)
     change(warm)
     build(warm, warm / "site", now=NOW + later)
-    cold = make(tmp_path, "cold")
+    cold = make(tmp_path, "cold", brand=True)
     change(cold)
     build(cold, cold / "site", now=NOW + later, use_cache=False)
     assert not (cold / CACHE_DIR).exists()
     assert files(warm / "site") == files(cold / "site")
+    assert files(warm / "site")["brand/logo.svg"] == (warm / "brand/logo.svg").read_bytes()
 
 
 def test_an_unchanged_rebuild_reuses_every_page_that_does_not_change_with_time(

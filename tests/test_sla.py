@@ -460,8 +460,7 @@ def test_maintenance_notice_counts_business_days(
     assert "We announce maintenance at least 2 business days ahead." in text
     assert f", {given // 3600} h of working time ahead: {verdict}" in text
     assert (
-        f"We carry out maintenance only Sat 00:00{R}06:00. This maintenance's hours: "
-        "kept"
+        f"We carry out maintenance only Sat 00:00{R}06:00. This maintenance's hours: kept"
     ) in text
 
 

@@ -297,8 +297,7 @@ def test_upcoming_maintenance_starts_and_ends_and_past_maintenance_started_and_e
         "Mon 16 Nov, 10:00 UTC-03:00, 80 h of working time ahead: kept"
     ) in policy
     assert (
-        f"We carry out maintenance only Sat{R}Sun 00:00{R}06:00. "
-        "This maintenance's hours: kept"
+        f"We carry out maintenance only Sat{R}Sun 00:00{R}06:00. This maintenance's hours: kept"
     ) in policy
 
 

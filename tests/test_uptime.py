@@ -81,22 +81,22 @@ def test_daily_availability_weights_overlaps_and_maintenance(
     site = build_site(make_project(CONTENT), now=NOW)
     bar = home_bar(site, "api")
     assert len(bar) == 90
-    assert bar[0][1].startswith("Aug 25, 2026") and bar[-1][1].startswith("Nov 22, 2026")
-    assert tip(bar, "Nov 20, 2026") == (
+    assert bar[0][1].startswith("25 Aug 2026") and bar[-1][1].startswith("22 Nov 2026")
+    assert tip(bar, "20 Nov 2026") == (
         "major_outage",
-        "Nov 20, 2026 90.00% available major_outage 2026-11-20 10:00 (Major outage)",
+        "20 Nov 2026 90.00% available major_outage 2026-11-20 10:00 (Major outage)",
     )
-    assert tip(bar, "Nov 19, 2026")[:2] == ("partial_outage", tip(bar, "Nov 19, 2026")[1])
-    assert "87.50% available" in tip(bar, "Nov 19, 2026")[1]
-    assert tip(bar, "Nov 18, 2026")[0] == "degraded_performance"
-    assert "100.00% available" in tip(bar, "Nov 18, 2026")[1]
+    assert tip(bar, "19 Nov 2026")[:2] == ("partial_outage", tip(bar, "19 Nov 2026")[1])
+    assert "87.50% available" in tip(bar, "19 Nov 2026")[1]
+    assert tip(bar, "18 Nov 2026")[0] == "degraded_performance"
+    assert "100.00% available" in tip(bar, "18 Nov 2026")[1]
     # 1 - 1.45 / 24 = 93.958 %, rounded down so downtime never shows as more uptime.
-    assert "93.95% available" in tip(bar, "Nov 17, 2026")[1]
-    assert "94.44% available" in tip(bar, "Nov 16, 2026")[1]  # 1 h down of 18 h measured
-    assert tip(bar, "Nov 16, 2026")[0] == "major_outage"
-    assert "75.00% available" in tip(bar, "Nov 22, 2026")[1]
-    assert "95.83% available" in tip(bar, "Aug 25, 2026")[1]  # 1 h of 24
-    assert tip(bar, "Nov 21, 2026") == ("operational", "Nov 21, 2026 100.00% available")
+    assert "93.95% available" in tip(bar, "17 Nov 2026")[1]
+    assert "94.44% available" in tip(bar, "16 Nov 2026")[1]  # 1 h down of 18 h measured
+    assert tip(bar, "16 Nov 2026")[0] == "major_outage"
+    assert "75.00% available" in tip(bar, "22 Nov 2026")[1]
+    assert "95.83% available" in tip(bar, "25 Aug 2026")[1]  # 1 h of 24
+    assert tip(bar, "21 Nov 2026") == ("operational", "21 Nov 2026 100.00% available")
     assert all("Aug 1," not in text for _, text in bar)
     # The whole window: 89 full days and 12 h, minus 6 h of maintenance.
     measured = 89 * 24 + 12 - 6
@@ -111,20 +111,23 @@ def test_daily_availability_weights_overlaps_and_maintenance(
     assert {cls for cls, _ in home_bar(site, "db")} == {"operational"}
 
 
-def test_days_with_incidents_link_to_their_row_on_the_component_page(
+def test_days_with_incidents_are_rows_linked_from_the_bar(
     make_project: MakeProject, build_site: Build
 ) -> None:
     site = build_site(make_project(CONTENT), now=NOW)
     home = site.page("index.html")
-    links = home.xpath("//ol[@class='uptime-bar']/li/a/@href")
-    assert "components/api.html#day-2026-11-20" in links
+    # A cell is too small to tap: the bar links to the table of its days instead.
+    assert home.xpath("//ol[@class='uptime-bar']//a") == []
+    links = home.xpath("//p[@class='uptime-details']/a/@href")
+    assert links == ["components/api.html#days"]  # the other components had no incident
     component = site.page("components/api.html")
-    for link in links:
-        page, _, anchor = link.partition("#")
-        assert site.page(page).xpath(f"//*[@id='{anchor}']"), link
+    (table,) = component.xpath("//table[@id='days']")
+    days = [row.get("id") for row in table.xpath("tbody/tr")]
+    eventful = [cell for cell in home_bar(site, "api") if "(" in cell[1]]
+    assert len(days) == len(eventful) and "day-2026-11-20" in days
     row = component.xpath("//tr[@id='day-2026-11-17']")[0]
     text = " ".join(row.text_content().split())
-    assert text.startswith("November 17, 2026 93.95%")
+    assert text.startswith("17 Nov 2026 93.95%")
     assert "major_outage 2026-11-17 10:00" in text and "partial_outage 2026-11-17 10:30" in text
     maintenance_row = " ".join(component.xpath("string(//tr[@id='day-2026-11-16'])").split())
     assert "Work 2026-11-16 00:00 · Under maintenance" in maintenance_row
@@ -148,9 +151,9 @@ def test_weights_and_days_are_configurable(make_project: MakeProject, build_site
     site = build_site(make_project(CONTENT, components=config), now=NOW)
     bar = home_bar(site, "api")
     assert len(bar) == 30
-    assert bar[0][1].startswith("Oct 24, 2026")
-    assert "58.33% available" in tip(bar, "Nov 19, 2026")[1]  # 10 h of 24 count fully
-    assert "75.00% available" in tip(bar, "Nov 18, 2026")[1]  # 12 h at 50 %
+    assert bar[0][1].startswith("24 Oct 2026")
+    assert "58.33% available" in tip(bar, "19 Nov 2026")[1]  # 10 h of 24 count fully
+    assert "75.00% available" in tip(bar, "18 Nov 2026")[1]  # 12 h at 50 %
 
 
 def test_a_day_is_its_real_length_across_a_dst_change(
@@ -167,12 +170,12 @@ def test_a_day_is_its_real_length_across_a_dst_change(
         make_project(files, components=berlin),
         now=datetime(2026, 4, 10, 12, 0, tzinfo=ZoneInfo("Europe/Berlin")),
     )
-    assert "90.00% available" in tip(home_bar(spring, "api"), "Mar 29, 2026")[1]
+    assert "90.00% available" in tip(home_bar(spring, "api"), "29 Mar 2026")[1]
     autumn = build_site(
         make_project(files, components=berlin),
         now=datetime(2026, 11, 1, 12, 0, tzinfo=ZoneInfo("Europe/Berlin")),
     )
-    assert "90.00% available" in tip(home_bar(autumn, "api"), "Oct 25, 2026")[1]
+    assert "90.00% available" in tip(home_bar(autumn, "api"), "25 Oct 2026")[1]
 
 
 def test_future_days_and_all_day_maintenance_show_no_data(
@@ -180,10 +183,10 @@ def test_future_days_and_all_day_maintenance_show_no_data(
 ) -> None:
     files = {"incidents/m.md": maintenance("2026-11-21 00:00", "2026-11-22 00:00")}
     site = build_site(make_project(files), now=NOW)
-    cls, text = tip(home_bar(site, "api"), "Nov 21, 2026")
+    cls, text = tip(home_bar(site, "api"), "21 Nov 2026")
     assert (cls, text) == (
         "under_maintenance",
-        "Nov 21, 2026 Under maintenance Work 2026-11-21 00:00 (Under maintenance)",
+        "21 Nov 2026 Under maintenance Work 2026-11-21 00:00 (Under maintenance)",
     )
     # Scheduled maintenance that has not begun excludes nothing yet.
     upcoming = {"incidents/m.md": maintenance("2026-11-23 00:00", "2026-11-23 06:00")}
@@ -200,7 +203,7 @@ def test_uptime_is_deterministic_and_moves_with_now(
     assert (first.out / "index.html").read_bytes() == (second.out / "index.html").read_bytes()
     later = build_site(project, now=NOW + timedelta(days=1), out=tmp_path / "three")
     bar = home_bar(later, "api")
-    assert bar[-1][1].startswith("Nov 23, 2026") and bar[0][1].startswith("Aug 26, 2026")
+    assert bar[-1][1].startswith("23 Nov 2026") and bar[0][1].startswith("26 Aug 2026")
 
 
 @pytest.mark.parametrize(

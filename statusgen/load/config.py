@@ -20,8 +20,10 @@ from statusgen.load.nodes import (
     suggest,
 )
 from statusgen.load.sla import load_sla
+from statusgen.model.colour import HEX_COLOUR, Accent
 from statusgen.model.content import (
     DEFAULT_UPTIME_WEIGHTS,
+    Asset,
     Component,
     ComponentStatus,
     Group,
@@ -42,7 +44,25 @@ UPTIME_KEYS = ("days", "weights")
 WEIGHTED_STATUSES = tuple(s.value for s in DEFAULT_UPTIME_WEIGHTS)
 
 
-SITE_KEYS = ("title", "url", "timezone", "description", "language")
+SITE_KEYS = ("title", "url", "timezone", "description", "language", "logo", "favicon", "accent")
+
+
+# The images a site may publish as its logo or favicon: extension -> media type, and how such a
+# file starts (an SVG is text: its root element is looked for instead).
+IMAGE_TYPES = {
+    "svg": ("image/svg+xml", ()),
+    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "webp": ("image/webp", (b"RIFF",)),
+    "gif": ("image/gif", (b"GIF87a", b"GIF89a")),
+    "ico": ("image/x-icon", (b"\x00\x00\x01\x00",)),
+}
+LOGO_TYPES = ("svg", "png", "jpg", "jpeg", "webp", "gif")
+FAVICON_TYPES = ("svg", "png", "ico")
+
+
+_SVG_ROOT = re.compile(rb"<svg[\s>]")
 
 
 GROUP_KEYS = ("name", "components")
@@ -94,7 +114,7 @@ def load_config(
         return fallback
     errors.extend(check_keys(doc, TOP_KEYS, "top-level"))
     fields = doc.fields()
-    info = _site_info(doc, fields.get("site"), errors) or fallback.info
+    info = _site_info(project, doc, fields.get("site"), errors) or fallback.info
     groups = _groups(doc, fields.get("groups"), errors)
     uptime = _uptime(fields["uptime"], errors) if "uptime" in fields else UptimeConfig()
     return Config(info, groups, load_sla(fields, info.timezone, errors, holidays), uptime)
@@ -174,7 +194,9 @@ def _timezone(node: Located, name: str, errors: list[SourceError]) -> ZoneInfo:
         return _UTC
 
 
-def _site_info(doc: Located, site: Located | None, errors: list[SourceError]) -> SiteInfo | None:
+def _site_info(
+    project: Path, doc: Located, site: Located | None, errors: list[SourceError]
+) -> SiteInfo | None:
     if site is None:
         errors.append(doc.error("missing 'site' (title, url, timezone)"))
         return None
@@ -184,7 +206,16 @@ def _site_info(doc: Located, site: Located | None, errors: list[SourceError]) ->
     errors.extend(check_keys(site, SITE_KEYS, "site"))
     fields = site.fields()
     before = len(errors)
-    values = _texts(site, ("title", "url", "timezone"), ("description", "language"), errors)
+    optional: tuple[str, ...] = ("description", "language", "logo", "favicon", "accent")
+    if "accent" in fields and fields["accent"].value is None:
+        # `accent: #0b57d0` unquoted reads as an empty value followed by a comment.
+        errors.append(
+            fields["accent"].error(
+                'site accent is empty (quote the colour: "#0b57d0"; an unquoted # starts a comment)'
+            )
+        )
+        optional = optional[:-1]
+    values = _texts(site, ("title", "url", "timezone"), optional, errors)
     url = values.get("url", "")
     if url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
         errors.append(
@@ -205,6 +236,11 @@ def _site_info(doc: Located, site: Located | None, errors: list[SourceError]) ->
                 "'en', 'es', 'es-MX' or 'pt-BR')"
             )
         )
+    logo, favicon = (
+        _image(project, fields[key], key, values[key], allowed, errors) if key in values else None
+        for key, allowed in (("logo", LOGO_TYPES), ("favicon", FAVICON_TYPES))
+    )
+    accent = _accent(fields["accent"], values["accent"], errors) if "accent" in values else None
     if len(errors) > before:
         return None
     return SiteInfo(
@@ -213,7 +249,68 @@ def _site_info(doc: Located, site: Located | None, errors: list[SourceError]) ->
         timezone=timezone,
         description=values.get("description", ""),
         language=language,
+        logo=logo,
+        favicon=favicon,
+        accent=accent,
     )
+
+
+def _image(
+    project: Path,
+    field: Located,
+    key: str,
+    name: str,
+    allowed: tuple[str, ...],
+    errors: list[SourceError],
+) -> Asset | None:
+    """The image file `name` of the project, published as brand/<key>.<extension>."""
+    kinds = ", ".join(f".{kind}" for kind in allowed)
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    relative = Path(name)
+    path = project / relative
+    if relative.is_absolute() or ".." in relative.parts:
+        errors.append(field.error(f"site {key} '{name}' must be a path inside the project"))
+        return None
+    if extension not in allowed:
+        errors.append(field.error(f"site {key} '{name}' must be an image of type {kinds}"))
+        return None
+    if not path.exists():
+        errors.append(
+            field.error(f"site {key} '{name}' not found (a path relative to {CONFIG_FILE})")
+        )
+        return None
+    if path.is_dir():
+        errors.append(field.error(f"site {key} '{name}' is a folder (name an image file)"))
+        return None
+    try:
+        data = read_regular_file(path, name)
+    except SourceError as exc:
+        errors.append(field.error(f"site {key} '{name}' {exc.message}"))
+        return None
+    media_type, starts = IMAGE_TYPES[extension]
+    looks_right = data.startswith(starts) if starts else _SVG_ROOT.search(data[:4096]) is not None
+    if extension == "webp":
+        looks_right = looks_right and data[8:12] == b"WEBP"
+    if not looks_right:
+        errors.append(
+            field.error(
+                f"site {key} '{name}' is not a {media_type.partition('/')[2].upper()} image "
+                f"(its content does not match its extension; allowed: {kinds})"
+            )
+        )
+        return None
+    return Asset(f"brand/{key}.{extension}", media_type, data)
+
+
+def _accent(field: Located, colour: str, errors: list[SourceError]) -> Accent | None:
+    if not HEX_COLOUR.fullmatch(colour):
+        errors.append(
+            field.error(
+                f"site accent '{colour}' is not a colour like \"#0b57d0\" (# and six hex digits, in quotes)"
+            )
+        )
+        return None
+    return Accent.of(colour)
 
 
 def _known_language(language: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -10,6 +12,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
+
+from statusgen.model.colour import Accent
 
 if TYPE_CHECKING:
     from statusgen.model.sla import SlaConfig
@@ -116,12 +120,33 @@ IMPLIED_STATUS = {
 
 
 @dataclass(frozen=True, slots=True)
+class Asset:
+    """An image of the project published with the site (a logo, a favicon)."""
+
+    path: str  # where the site holds it, relative to its root: "brand/logo.svg"
+    media_type: str  # "image/svg+xml"
+    data: bytes
+
+    @property
+    def digest(self) -> str:
+        return hashlib.blake2b(self.data, digest_size=16).hexdigest()
+
+    @property
+    def data_url(self) -> str:
+        """The image inside its own address, for a page that cannot rely on relative links."""
+        return f"data:{self.media_type};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+
+@dataclass(frozen=True, slots=True)
 class SiteInfo:
     title: str
     url: str
     timezone: ZoneInfo
     description: str
     language: str
+    logo: Asset | None = None
+    favicon: Asset | None = None
+    accent: Accent | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any, TypedDict, TypeVar
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -18,6 +17,7 @@ from statusgen.model.content import Component, Group, SiteInfo, Update, UpdateSt
 from statusgen.model.sla import Annotation, DeadlineKind
 from statusgen.model.state import IncidentState, Snapshot
 from statusgen.outputs.base import Inputs, Output, Shows
+from statusgen.outputs.static import default_favicon, theme_stylesheet
 from statusgen.render.environment import render_template
 
 HISTORY_PAGE_SIZE = 50
@@ -137,6 +137,9 @@ def outputs(inputs: Inputs) -> Iterator[Output]:
         "sla_enabled": content.sla.published,
         "sla_full": content.sla.detailed,
         "feeds": site_feeds,
+        "favicon": site.favicon or default_favicon(),
+        "self_contained": False,
+        "nav_current": "",  # the page of the navigation this one is (see site_nav)
     }
 
     def page(path: str, template: str, shows: Shows, **extra: Any) -> Output:
@@ -160,7 +163,7 @@ def outputs(inputs: Inputs) -> Iterator[Output]:
 
     # The home page and the report draw on every incident (the bars, the last days, the months).
     everything = Shows(incidents=snapshot.incidents, clock=True)
-    yield page("index.html", "index.html", everything, as_of=now)
+    yield page("index.html", "index.html", everything, as_of=now, nav_current="status")
     for state in snapshot.incidents:
         # Made when the page is drawn: ten thousand pages waiting to be written hold only this.
         yield page(
@@ -200,6 +203,7 @@ def outputs(inputs: Inputs) -> Iterator[Output]:
             "history.html",
             Shows(incidents=slice_.items, values=(str(slice_.count),)),
             as_of=now if live else None,
+            nav_current="history" if slice_.number == 1 else "",
             pagination=slice_,
             months=partial(by_month, slice_.items, site.timezone),
         )
@@ -209,10 +213,21 @@ def outputs(inputs: Inputs) -> Iterator[Output]:
             "sla.html",
             everything,
             as_of=now,
+            nav_current="sla",
             report=partial(monthly_report, snapshot, derived.annotations, site.timezone),
         )
-    # GitHub Pages serves 404.html at any depth, so its links must be absolute.
-    yield page("404.html", "404.html", Shows(), root=urlsplit(site.url).path)
+    # A host serves 404.html at any depth, and perhaps at another address than site.url (a
+    # project site before its domain is set up): its links go to site.url, and it carries its
+    # style sheet and images inside itself, so that it looks right wherever it is served.
+    images = tuple(asset.digest for asset in (site.logo, site.favicon) if asset is not None)
+    yield page(
+        "404.html",
+        "404.html",
+        Shows(values=images),
+        root=site.url,
+        self_contained=True,
+        stylesheet=theme_stylesheet,
+    )
 
 
 def _draw(

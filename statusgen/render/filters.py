@@ -7,14 +7,14 @@ import gettext
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_timezone_name
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup, escape
@@ -33,7 +33,6 @@ _RANGE = "\N{EN DASH}"  # between the first and last of a range of days or hours
 @dataclass(frozen=True, slots=True)
 class UptimeCell:
     css: str  # the worst status of the day, or "nodata"
-    day: str  # ISO date, for the link to the day's row
     label: str  # the date, in the site's language
     text: str  # "99.95% available"
     lines: tuple[str, ...]  # the incidents of the day, with the status they gave
@@ -46,7 +45,11 @@ def register_filters(
     (and kept as `env.helpers`)."""
     helpers = Filters(site, translations)
     env.extend(helpers=helpers)
-    env.globals.update(format_local=helpers.format_local, zone_name=str(site.timezone))
+    env.globals.update(
+        format_local=helpers.format_local,
+        zone_name=str(site.timezone),
+        zone_title=helpers.zone_title,
+    )
     env.filters.update({name: getattr(helpers, name) for name in (*FILTERS, *SLA_FILTERS)})
     env.filters["markdown"] = render_markdown
     env.globals[WORDS] = helpers.words
@@ -56,8 +59,8 @@ def register_filters(
 
 # The helpers templates call as filters: each a method of Filters.
 FILTERS = (
-    "uptime_cells_html", "local_time", "utc_time", "local_date", "duration", "spent",
-    "sla_amount", "percent", "label", "outcome", "icon_shape",
+    "uptime_cells_html", "uptime_spans", "local_time", "page_time", "utc_time", "local_date",
+    "duration", "spent", "sla_amount", "percent", "label", "outcome", "icon_shape",
 )  # fmt: skip
 
 # The helpers that word service levels for customers: each a method of Filters too.
@@ -65,6 +68,11 @@ SLA_FILTERS = ("day_time", "deadline_words", "sla_target", "working_hours", "mai
 
 # A moment customers plan by: its weekday, date and time ("Tue 24 Nov, 16:00").
 DAY_AND_TIME = "EEE d MMM, HH:mm"
+
+
+# The days an availability bar shows on narrow, middling and wide screens (style.css hides the
+# others), as Statuspage does; a bar never shows more days than it has.
+UPTIME_SPANS = (("narrow", 30), ("mid", 60), ("wide", 0))
 
 
 class Filters:
@@ -79,6 +87,7 @@ class Filters:
         self.translations = translations
         self.words = Words(translations)
         self.months = dict(self.locale.months["format"]["abbreviated"])  # quicker than babel's
+        self._zone_title: str | None = None
 
     def zone_label(self, local: datetime) -> str:
         return self.zone_name(local.tzname(), local.utcoffset())
@@ -92,19 +101,42 @@ class Filters:
         return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
     def local_time(self, moment: datetime, pattern: str = "medium") -> Markup:
+        """A time with its zone named ("22 Nov 2026, 14:05 BRT"), for text read on its own
+        (a feed entry); UTC on hover."""
         local = moment.astimezone(self.tz)
-        day, clock, seconds = _utc_parts(moment)
-        shown = escape(f"{self.format_local(local, pattern)} {self.zone_label(local)}")
-        return Markup(
-            f'<time datetime="{day}T{clock}:{seconds}Z" title="{day} {clock} UTC">{shown}</time>'
+        return self._time_element(
+            moment, f"{self.format_local(local, pattern)} {self.zone_label(local)}"
         )
+
+    def page_time(self, moment: datetime, pattern: str = "medium") -> Markup:
+        """A time as pages show it: local, without the zone, which each page names once (see
+        zone_title); UTC on hover."""
+        return self._time_element(moment, self.format_local(moment.astimezone(self.tz), pattern))
+
+    def _time_element(self, moment: datetime, shown: str) -> Markup:
+        day, clock, seconds = _utc_parts(moment)
+        return Markup(
+            f'<time datetime="{day}T{clock}:{seconds}Z" title="{day} {clock} UTC">{escape(shown)}</time>'
+        )
+
+    def zone_title(self) -> str:
+        """The site's time zone as a reader knows it: "Brasilia Time (America/Sao_Paulo)" in
+        the site's language, or just "UTC". Every page names it: worked out once."""
+        if self._zone_title is None:
+            key = str(self.tz)
+            if key in ("UTC", "Etc/UTC", "GMT", "Etc/GMT", "Universal", "Zulu"):
+                self._zone_title = "UTC"
+            else:
+                name = get_timezone_name(self.tz, "long", locale=self.locale)
+                self._zone_title = f"{name} ({key})" if name and key not in name else key
+        return self._zone_title
 
     def format_local(self, local: datetime, pattern: str) -> str:
         """Babel's output for the site's three patterns, without its pattern machinery (a page
         shows a dozen times, a site thousands of pages); any other pattern goes to babel."""
         clock = f"{local.hour:02d}:{local.minute:02d}"
-        if pattern == "medium":  # d MMM y, HH:mm
-            return f"{local.day} {self.months[local.month]} {local.year}, {clock}"
+        if pattern == "medium":  # d MMM y, HH:mm: the date as local_date shows it, and the time
+            return f"{self.format_day(local)}, {clock}"
         if pattern == "short":  # d MMM, HH:mm
             return f"{local.day} {self.months[local.month]}, {clock}"
         if pattern == "time":  # HH:mm
@@ -115,10 +147,17 @@ class Filters:
         day, clock, _ = _utc_parts(moment)
         return f"{day} {clock} UTC"
 
-    def local_date(self, moment: Any, pattern: str = "long") -> str:
+    def local_date(self, moment: Any, pattern: str = "date") -> str:
+        """A day, in the one format every page shows days in ("22 Nov 2026", "22 nov. 2026"),
+        or in a babel pattern ("MMMM y" for a month)."""
         if isinstance(moment, datetime):
             moment = moment.astimezone(self.tz).date()
+        if pattern == "date":
+            return self.format_day(moment)
         return format_date(moment, pattern, locale=self.locale)
+
+    def format_day(self, day: date) -> str:
+        return f"{day.day} {self.months[day.month]} {day.year}"
 
     def duration(self, value: timedelta, days: bool = True) -> str:
         return format_duration(value, self.translations, days=days)
@@ -195,8 +234,7 @@ class Filters:
         no_data = day.availability is None and not day.incidents
         return UptimeCell(
             css="nodata" if no_data else day.worst.value,
-            day=day.date.isoformat(),
-            label=self.local_date(day.date, "medium"),
+            label=self.local_date(day.date),
             text=text,
             lines=tuple(
                 f"{state.incident.title} ({self.words.label(status)})"
@@ -204,18 +242,19 @@ class Filters:
             ),
         )
 
-    def uptime_cells_html(self, up: Uptime, root: str, component_id: str) -> Markup:
+    def uptime_cells_html(self, up: Uptime) -> Markup:
         """The cells as HTML, built here rather than in a template loop: a bar has 90 of them,
         a page dozens of bars, and this is the hottest markup of the site."""
         parts = []
-        page = escape(f"{root}components/{component_id}.html#day-")
         for cell in self.uptime_cells(up):
             lines = "".join(f' <span class="tip-line">{escape(line)}</span>' for line in cell.lines)
             tip = f'<span class="tip"><strong>{escape(cell.label)}</strong> {escape(cell.text)}{lines}</span>'
-            if cell.lines:
-                tip = f'<a href="{page}{escape(cell.day)}">{tip}</a>'
             parts.append(f'<li class="cell cell-{escape(cell.css)}">{tip}</li>')
         return Markup("\n".join(parts))
+
+    def uptime_spans(self, days: int) -> tuple[tuple[str, int], ...]:
+        """How many days a bar of `days` shows on each width of screen."""
+        return tuple((span, min(days, shown or days)) for span, shown in UPTIME_SPANS)
 
     def day_time(self, moment: datetime) -> Markup:
         """A moment customers plan by, with its weekday: "Tue 24 Nov, 16:00"."""
