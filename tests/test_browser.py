@@ -49,19 +49,6 @@ PAGES = {
     "404": "a/b/c/missing",
 }
 
-# Checks that fail on a part of a page the theme's style sheet cannot fix on its own: (page kind,
-# width) -> the axe rules expected to fail, and what must change.
-KNOWN_GAPS = {
-    ("SLA report", width): (
-        {"scrollable-region-focusable"},
-        'sla.html: each month\'s <div class="table-scroll">, which scrolls sideways when the '
-        "table is wider than the screen, "
-        'needs tabindex="0" (and role="region" with the month as its name) so that a keyboard '
-        "can scroll it",
-    )
-    for width in WIDTHS  # its tables are wider than a phone, some months than a desktop too
-}
-
 
 def _unavailable(reason: str) -> None:
     if os.environ.get("STATUSGEN_REQUIRE_BROWSER"):
@@ -259,11 +246,6 @@ def test_page_fits_and_passes_axe(
     assert browser.execute_script("return document.styleSheets.length") >= 1
     assert overflow(browser) == ""
     violations = axe_violations(browser, axe)
-    if (kind, width) in KNOWN_GAPS:
-        rules, reason = KNOWN_GAPS[kind, width]
-        # Only these rules fail; once the page is fixed, this fails too, to have the gap removed.
-        assert {line.partition(" ")[0] for line in violations} == rules, "\n".join(violations)
-        pytest.xfail(reason)
     assert violations == [], "\n".join(violations)
 
 
