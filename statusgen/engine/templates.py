@@ -227,7 +227,13 @@ def fast_environment(
 
 # The helpers whose results recur on many pages (the same times, dates and percentages), kept
 # by their arguments; bounded where a large site has hundreds of thousands of distinct ones.
-_BY_VALUE = {"local_time": 4096, "local_date": 1024, "percentage": None, "zone_name": 64}
+_BY_VALUE = {
+    "local_time": 4096,
+    "page_time": 4096,
+    "local_date": 1024,
+    "percentage": None,
+    "zone_name": 64,
+}
 
 
 def memoize_filters(env: jinja2.Environment) -> None:
