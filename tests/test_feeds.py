@@ -376,3 +376,30 @@ def test_two_updates_of_one_status_in_one_minute_are_both_shown(
         for e in parse(build_site(project, now=NOW, out=tmp_path / "b"), "history.atom").entries
     ]
     assert again[0].endswith("-monitoring-3") and again[1:3] == ids[:2]
+
+
+def test_each_feed_works_out_an_incidents_anchors_once(
+    make_project: MakeProject, build_site: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Anchors are worked out per incident, all its updates together: a feed listing several
+    # updates of one incident asks for them once, not once per update listed.
+    import statusgen.outputs.feeds as feeds
+
+    asked: dict[str, int] = {}
+    update_anchors = feeds.update_anchors
+
+    def counted(state: feeds.IncidentState) -> tuple[str, ...]:
+        asked[state.id] = asked.get(state.id, 0) + 1
+        return update_anchors(state)
+
+    monkeypatch.setattr(feeds, "update_anchors", counted)
+    monkeypatch.setenv("STATUSGEN_WORKERS", "1")  # one process sees every call
+    site = build_site(make_project(CONTENT), now=NOW)
+    listing: dict[str, int] = {}
+    for path in sorted(site.out.rglob("*.atom")):
+        linked = {urlsplit(e.link).path.rsplit("/", 1)[-1] for e in parse(site, str(path)).entries}
+        for page in linked:
+            listing[page.removesuffix(".html")] = listing.get(page.removesuffix(".html"), 0) + 1
+    assert len(parse(site, "history.atom").entries) > len(asked) > 0
+    for incident_id, times in asked.items():
+        assert times <= listing[incident_id], incident_id

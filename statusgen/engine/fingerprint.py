@@ -58,12 +58,11 @@ def library_version(library: str) -> str:
     """The installed version of `library` ("?" if it is not installed), as importlib.metadata
     tells it, from the name of its `.dist-info` folder where there is one: reading the metadata
     itself costs a build more than all its other start-up checks together."""
-    wanted = re.sub(r"[-_.]+", "_", library).lower()
+    wanted = _normalized(library)
     for folder in sys.path:
-        for entry in _entries(folder or "."):
-            name, _, rest = entry.partition("-")
-            if rest.endswith(".dist-info") and re.sub(r"[-_.]+", "_", name).lower() == wanted:
-                return rest.removesuffix(".dist-info")
+        version = _distributions(folder or ".").get(wanted)
+        if version is not None:
+            return version
     from importlib import metadata  # a distribution installed some other way (an .egg-info)
 
     try:
@@ -72,12 +71,24 @@ def library_version(library: str) -> str:
         return "?"
 
 
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
 @functools.cache
-def _entries(folder: str) -> tuple[str, ...]:
+def _distributions(folder: str) -> dict[str, str]:
+    """The version of each distribution with a `.dist-info` folder in `folder`, by normalized
+    name (the first listed, in name order, where two versions lie side by side)."""
     try:
-        return tuple(sorted(os.listdir(folder)))
+        entries = sorted(os.listdir(folder))
     except OSError:
-        return ()
+        return {}
+    found: dict[str, str] = {}
+    for entry in entries:
+        name, _, rest = entry.partition("-")
+        if rest.endswith(".dist-info"):
+            found.setdefault(_normalized(name), rest.removesuffix(".dist-info"))
+    return found
 
 
 # The Markdown converter and sanitizer incident updates are read with.

@@ -182,7 +182,10 @@ def recent_updates(states: Sequence[IncidentState], limit: int) -> list[Entry]:
             elif rank > best[0][0]:
                 heapq.heapreplace(best, (rank, state))
     # Anchors only for the incidents that made it (an incident's are worked out together).
-    anchors = {id(state): update_anchors(state) for _, state in best}
+    anchors: dict[int, tuple[str, ...]] = {}
+    for _, state in best:
+        if id(state) not in anchors:
+            anchors[id(state)] = update_anchors(state)
     return [
         (at, state.id, anchors[id(state)][-position], state, state.updates[-position])
         for (at, _, position), state in sorted(best, key=lambda b: b[0], reverse=True)
