@@ -241,16 +241,6 @@ def test_list_reports_content_errors_as_check_does(make_project: MakeProject) ->
 # Completion: the scripts are run by the shells themselves, with `statusgen` on the PATH.
 
 
-@pytest.fixture
-def shell_env(tmp_path: Path) -> dict[str, str]:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    launcher = bin_dir / "statusgen"
-    launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m statusgen "$@"\n')
-    launcher.chmod(0o755)
-    return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
-
-
 def completion_script(shell: str, tmp_path: Path) -> Path:
     result = subprocess.run(
         [sys.executable, "-m", "statusgen", "completion", shell],
@@ -284,7 +274,7 @@ BASH_CASES = [
 @pytest.mark.parametrize(("line", "expected"), BASH_CASES)
 def test_bash_completion(
     make_project: MakeProject,
-    shell_env: dict[str, str],
+    statusgen_on_path: dict[str, str],
     tmp_path: Path,
     line: str,
     expected: set[str],
@@ -295,14 +285,14 @@ def test_bash_completion(
     result = subprocess.run(
         ["bash", "-c", f'source "{script}"; COMP_WORDS=({words}); '
          'COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _statusgen; printf "%s\\n" "${COMPREPLY[@]}"'],
-        capture_output=True, text=True, check=True, env=shell_env,
+        capture_output=True, text=True, check=True, env=statusgen_on_path,
     )  # fmt: skip
     assert set(result.stdout.split()) == expected, result.stderr
 
 
 @pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
 def test_fish_completion(
-    make_project: MakeProject, shell_env: dict[str, str], tmp_path: Path
+    make_project: MakeProject, statusgen_on_path: dict[str, str], tmp_path: Path
 ) -> None:
     project = make_project(OPEN_BY_ANY_CLOCK)
     script = completion_script("fish", tmp_path)
@@ -310,7 +300,7 @@ def test_fish_completion(
     def complete(line: str) -> set[str]:
         result = subprocess.run(
             ["fish", "--no-config", "-c", f'source "{script}"; complete -C "{line}"'],
-            capture_output=True, text=True, check=True, env=shell_env,
+            capture_output=True, text=True, check=True, env=statusgen_on_path,
         )  # fmt: skip
         return {entry.split("\t")[0] for entry in result.stdout.splitlines()}
 
@@ -325,13 +315,13 @@ def test_fish_completion(
 
 
 @pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
-def test_zsh_loads_the_completion(shell_env: dict[str, str], tmp_path: Path) -> None:
+def test_zsh_loads_the_completion(statusgen_on_path: dict[str, str], tmp_path: Path) -> None:
     # zsh completes through its emulation of bash completion (run above in bash itself): here,
     # that the script loads in zsh and registers its function for statusgen.
     script = completion_script("zsh", tmp_path)
     result = subprocess.run(
         ["zsh", "-f", "-c", f'source "{script}" && print -r -- "$_comps[statusgen]"'],
-        capture_output=True, text=True, check=False, env={**shell_env, "HOME": str(tmp_path)},
+        capture_output=True, text=True, check=False, env={**statusgen_on_path, "HOME": str(tmp_path)},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import venv
 from pathlib import Path
 from typing import Any
@@ -189,17 +188,6 @@ def test_the_action_refuses_an_unknown_command(tmp_path: Path) -> None:
         in result.stdout
     )
     assert outputs == {}
-
-
-@pytest.fixture
-def statusgen_on_path(tmp_path: Path) -> dict[str, str]:
-    """The environment of a runner where statusgen is installed (this one, as a command)."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    launcher = bin_dir / "statusgen"
-    launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m statusgen "$@"\n')
-    launcher.chmod(0o755)
-    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
 
 
 def test_the_action_builds_the_site_where_asked(
