@@ -3,6 +3,11 @@
 The published site has no JavaScript; only pages served here get a small script that polls the
 server and reloads when a build finishes. A failed build never replaces the last good site: the
 errors go to the terminal and, as a banner, onto every page served until the content is fixed.
+
+An unknown address gets the site's 404 page, as a static host serves it. That page links to
+`site.url` (it is served at any depth, so it cannot link relatively); here its links are pointed
+at the preview instead, so that they lead on within it. The folder built is the one `build`
+writes, byte for byte: only what is served differs, by the preview's script and those links.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import html
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import sys
@@ -19,12 +25,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from functools import partial
+from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import Any
 from urllib.parse import unquote
 
+from markupsafe import escape
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
@@ -43,6 +51,7 @@ _RELOAD_SCRIPT = (
     ".then(function(s){if(s.build!==b||(s.errors.length>0)!==e)location.reload()})"
     ".catch(function(){})},500)})();</script>"
 )
+NOT_FOUND_PAGE = "404.html"
 _SETTLE_SECONDS = 0.1  # editors write a file in several steps; build once they are done
 
 
@@ -54,6 +63,7 @@ class PreviewState:
     build: int = 0
     errors: list[str] = field(default_factory=list)
     headline: str = _FAILED  # the banner's, in the language of the last good site
+    site_url: str = ""  # the last good site's, which its 404 page links to
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def snapshot(self) -> tuple[int, list[str]]:
@@ -139,6 +149,7 @@ def _rebuild(project: Path, target: Path, state: PreviewState, quiet: bool) -> N
             state.build += 1
             state.errors = []
             state.headline = headline
+            state.site_url = report.site.info.url
         for warning in report.warnings:
             print(f"statusgen: warning: {warning}", file=sys.stderr, flush=True)
         if not quiet:
@@ -226,6 +237,8 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_error(404)
             return
         if page is not None:
+            if file == Path(self.directory, NOT_FOUND_PAGE):
+                page = self._linked_to_preview(page)
             self._send(200, "text/html; charset=utf-8", self._with_preview(page), head)
             return
         if not Path(self.directory, "index.html").is_file():  # nothing ever built
@@ -236,6 +249,29 @@ class _Handler(SimpleHTTPRequestHandler):
             super().do_HEAD()
         else:
             super().do_GET()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        if code == HTTPStatus.NOT_FOUND:
+            try:
+                page = Path(self.directory, NOT_FOUND_PAGE).read_text("utf-8")
+            except (OSError, UnicodeDecodeError):  # none built yet, or swapped away by a rebuild
+                pass
+            else:
+                body = self._with_preview(self._linked_to_preview(page))
+                self._send(code, "text/html; charset=utf-8", body, self.command == "HEAD")
+                return
+        super().send_error(code, message, explain)
+
+    def _linked_to_preview(self, page: str) -> str:
+        """The 404 page with its links to the site's address (`site.url`, whatever its host
+        and path) leading to the preview's root instead."""
+        with self.state.lock:
+            url = self.state.site_url
+        if not url:
+            return page
+        # The page's links are written by its templates as href="…" and src="…", escaped.
+        links = re.compile(r'\b(href|src)="' + re.escape(str(escape(url))))
+        return links.sub(lambda found: f'{found[1]}="/', page)
 
     def send_head(self) -> Any:
         try:
