@@ -317,6 +317,11 @@ def make_parser() -> argparse.ArgumentParser:
         "--port", type=_port, default=8000, help="0-65535; default 8000; 0 picks a free one"
     )
     serve.add_argument(
+        "--now",
+        type=_timestamp,
+        help="show the site as of this time, on every rebuild (default: the clock at each one)",
+    )
+    serve.add_argument(
         "--out",
         type=Path,
         help="where to build (default: a temporary folder); absent, empty or a statusgen site",
@@ -476,7 +481,7 @@ def _completion(args: argparse.Namespace, project: Path) -> int:
 def _serve(args: argparse.Namespace, project: Path) -> int:
     from statusgen.serve import serve
 
-    return serve(project, args.out, args.port, quiet=args.quiet)
+    return serve(project, args.out, args.port, quiet=args.quiet, now=args.now)
 
 
 def _warn(warnings: Sequence[str]) -> None:

@@ -12,6 +12,7 @@ writes, byte for byte: only what is served differs, by the preview's script and 
 
 from __future__ import annotations
 
+import errno
 import html
 import json
 import logging
@@ -24,6 +25,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -71,7 +73,16 @@ class PreviewState:
             return self.build, list(self.errors)
 
 
-def serve(project: Path, out: Path | None, port: int, *, quiet: bool = False) -> int:
+def serve(
+    project: Path,
+    out: Path | None,
+    port: int,
+    *,
+    quiet: bool = False,
+    now: datetime | None = None,
+) -> int:
+    """Preview the site on 127.0.0.1:`port`, rebuilt on every change (as of `now`, fixed, when
+    given: to see a maintenance window open, or an SLA deadline pass)."""
     if out is not None:  # refused before anything is served (OutputError), as `build` does
         from statusgen.write import check_destination
 
@@ -81,18 +92,26 @@ def serve(project: Path, out: Path | None, port: int, *, quiet: bool = False) ->
     temporary = out is None
     target = out or Path(tempfile.mkdtemp(prefix="statusgen-preview-")) / "site"
     try:
-        return _serve(project, target, port, quiet)
+        return _serve(project, target, port, quiet, now)
     finally:  # however it ends, a preview leaves no folder of its own behind
         if temporary:
             shutil.rmtree(target.parent, ignore_errors=True)
 
 
-def _serve(project: Path, target: Path, port: int, quiet: bool) -> int:
+def _serve(project: Path, target: Path, port: int, quiet: bool, now: datetime | None) -> int:
     state = PreviewState()
     handler = partial(_Handler, state=state, directory=str(target))
     # Bound first: a port that is taken is said at once, before any build.
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    rebuild = partial(_rebuild, project, target, state, quiet)
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        raise StatusgenError(
+            f"port {port} is in use on 127.0.0.1 (another preview?); choose another with "
+            "--port, or --port 0 for any free one"
+        ) from None
+    rebuild = partial(_rebuild, project, target, state, quiet, now)
     try:
         rebuild()
     except BaseException:
@@ -133,10 +152,12 @@ def _translated(project: Path, language: str, message: str) -> str:
         return message
 
 
-def _rebuild(project: Path, target: Path, state: PreviewState, quiet: bool) -> None:
+def _rebuild(
+    project: Path, target: Path, state: PreviewState, quiet: bool, now: datetime | None
+) -> None:
     started = time.perf_counter()
     try:
-        report = pipeline.build(project, target)
+        report = pipeline.build(project, target, now=now)
     except BuildFailed as failed:
         errors = [str(e) for e in failed.errors]
     except StatusgenError as error:

@@ -157,3 +157,30 @@ def test_an_unknown_address_gets_the_404_page_and_its_links_lead_on_in_the_previ
         status, page = request(port, "/404.html")  # looked at directly, it links within too
         assert status == 200 and links_into_the_site(page, origin + "/404.html") == links
         assert (out / "404.html").read_text("utf-8") == built  # the folder is left as built
+
+
+def test_the_preview_shows_the_site_as_of_now_when_asked(make_project: MakeProject) -> None:
+    # To see a maintenance open or a deadline pass before it happens: every rebuild keeps --now.
+    project = make_project({"incidents/slow.md": GOOD})
+    with preview(project, "--now", "2026-11-22 12:00") as (port, _):
+        status, page = request(port, "/index.html")
+        assert status == 200
+        as_of = html.fromstring(page).xpath("//main//p[time][1]/time/@datetime")
+        assert as_of[0] == "2026-11-22T15:00:00Z"  # 12:00 in São Paulo
+
+
+def test_a_port_in_use_is_said_with_what_to_do(make_project: MakeProject) -> None:
+    project = make_project({"incidents/slow.md": GOOD})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "statusgen", "-C", str(project), "serve", "--port", str(port)],
+            capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"statusgen: port {port} is in use on 127.0.0.1 (another preview?); choose another with "
+        "--port, or --port 0 for any free one\n"
+    )
