@@ -59,8 +59,8 @@ def register_filters(
 
 # The helpers templates call as filters: each a method of Filters.
 FILTERS = (
-    "uptime_cells_html", "uptime_spans", "local_time", "page_time", "utc_time", "local_date",
-    "duration", "spent", "sla_amount", "percent", "label", "outcome", "icon_shape",
+    "uptime_cells_html", "uptime_spans", "local_time", "page_time", "page_day_time", "utc_time",
+    "local_date", "duration", "spent", "sla_amount", "percent", "label", "outcome", "icon_shape",
 )  # fmt: skip
 
 # The helpers that word service levels for customers: each a method of Filters too.
@@ -87,6 +87,7 @@ class Filters:
         self.translations = translations
         self.words = Words(translations)
         self.months = dict(self.locale.months["format"]["abbreviated"])  # quicker than babel's
+        self.weekdays = dict(self.locale.days["format"]["abbreviated"])  # Monday 0
         self._zone_title: str | None = None
 
     def zone_label(self, local: datetime) -> str:
@@ -132,7 +133,7 @@ class Filters:
         return self._zone_title
 
     def format_local(self, local: datetime, pattern: str) -> str:
-        """Babel's output for the site's three patterns, without its pattern machinery (a page
+        """Babel's output for the site's four patterns, without its pattern machinery (a page
         shows a dozen times, a site thousands of pages); any other pattern goes to babel."""
         clock = f"{local.hour:02d}:{local.minute:02d}"
         if pattern == "medium":  # d MMM y, HH:mm: the date as local_date shows it, and the time
@@ -141,6 +142,10 @@ class Filters:
             return f"{local.day} {self.months[local.month]}, {clock}"
         if pattern == "time":  # HH:mm
             return clock
+        if pattern == DAY_AND_TIME:
+            return (
+                f"{self.weekdays[local.weekday()]} {local.day} {self.months[local.month]}, {clock}"
+            )
         return format_datetime(local, _pattern(pattern), tzinfo=self.tz, locale=self.locale)
 
     def utc_time(self, moment: datetime) -> str:
@@ -192,7 +197,7 @@ class Filters:
         """What became of a deadline of an incident that began at `opened`: "We responded
         18 min after the incident began", or when it falls due while nothing came."""
         if mark.at is None:
-            due = self.day_time(mark.due_at)
+            due = self.page_day_time(mark.due_at)
             return _as_gettext(eval_context, self.words.message(kind, "due"), due=due)
         if mark.at <= mark.clock_start and mark.working_time:
             return _as_gettext(eval_context, self.words.message(kind, "before_clock"))
@@ -257,8 +262,14 @@ class Filters:
         return tuple((span, min(days, shown or days)) for span, shown in UPTIME_SPANS)
 
     def day_time(self, moment: datetime) -> Markup:
-        """A moment customers plan by, with its weekday: "Tue 24 Nov, 16:00"."""
+        """A moment customers plan by, with its weekday and zone, for text read on its own
+        (a feed entry): "Tue 24 Nov, 16:00 UTC-03:00"."""
         return self.local_time(moment, DAY_AND_TIME)
+
+    def page_day_time(self, moment: datetime) -> Markup:
+        """A moment customers plan by, with its weekday, as pages show it (the footer names the
+        zone): "Tue 24 Nov, 16:00"."""
+        return self.page_time(moment, DAY_AND_TIME)
 
     @jinja2.pass_eval_context
     def deadline_words(self, eval_context: jinja2.nodes.EvalContext, mark: Deadline) -> str:
