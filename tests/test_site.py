@@ -452,7 +452,9 @@ def test_times_are_local_and_offer_utc_and_the_footer_names_the_zone(
         "incidents/db-slow.html",
     ):
         footer = site.text(page, "//footer")
-        assert "Times are shown in Brasilia Time (America/Sao_Paulo); hover a time" in footer
+        assert (
+            "Times are shown in Brasilia Time (America/Sao_Paulo). Hover over a time to see it in UTC."
+        ) in footer
         times = site.page(page).xpath("//main//time | //footer//time")
         assert times, page
         assert [t.text for t in times if "UTC" in t.text or "-03" in t.text] == [], page
@@ -502,6 +504,73 @@ def test_every_page_names_its_time_zone_once_in_its_footer(tmp_path: Path, langu
                 seen.add(where)
     assert pages_with_times >= 20
     assert seen == {"estimate", "sla", "update"}
+
+
+@pytest.mark.parametrize(
+    ("zone", "language", "note"),
+    [
+        (
+            "America/Sao_Paulo",
+            "pt-BR",
+            "Todos os horários estão no Horário de Brasília (America/Sao_Paulo). "
+            "Passe o cursor sobre um horário para vê-lo em UTC.",
+        ),
+        (
+            "Europe/Lisbon",
+            "pt-BR",
+            "Todos os horários estão no Horário da Europa Ocidental (Europe/Lisbon). "
+            "Passe o cursor sobre um horário para vê-lo em UTC.",
+        ),
+        ("UTC", "pt-BR", "Todos os horários estão em UTC."),
+        (
+            "Etc/GMT+3",  # three hours behind UTC, whatever its name says
+            "pt-BR",
+            "Todos os horários estão no fuso horário UTC-03:00. "
+            "Passe o cursor sobre um horário para vê-lo em UTC.",
+        ),
+        (
+            "America/Mexico_City",
+            "es",
+            "Todos los horarios corresponden a la hora central (America/Mexico_City). "
+            "Pasa el cursor sobre una hora para verla en UTC.",
+        ),
+        (
+            "America/Argentina/Buenos_Aires",
+            "es",
+            "Todos los horarios corresponden a la hora de Argentina "
+            "(America/Argentina/Buenos_Aires). Pasa el cursor sobre una hora para verla en UTC.",
+        ),
+        ("Etc/UTC", "es", "Todos los horarios están en UTC."),
+        (
+            "EST5EDT",  # a rule with no place to name
+            "es",
+            "Todos los horarios corresponden a la zona horaria EST5EDT. "
+            "Pasa el cursor sobre una hora para verla en UTC.",
+        ),
+        (
+            "Europe/Lisbon",
+            "en",
+            "Times are shown in Western European Time (Europe/Lisbon). "
+            "Hover over a time to see it in UTC.",
+        ),
+        ("UTC", "en", "Times are shown in UTC."),
+    ],
+)
+def test_the_footer_names_the_zone_as_each_language_reads_it(
+    make_project: MakeProject, build_site: Build, zone: str, language: str, note: str
+) -> None:
+    components = COMPONENTS.replace(
+        "timezone: America/Sao_Paulo", f"timezone: {zone}\n  language: {language}"
+    )
+    site = build_site(
+        make_project({"incidents/db-slow.md": RESOLVED_INCIDENT}, components=components)
+    )
+    for page in ("index.html", "incidents/db-slow.html"):
+        (shown,) = site.page(page).xpath("//footer//p[not(@class)][1]")
+        assert " ".join(shown.text_content().split()) == note
+        assert site.page(page).xpath("//main//time"), page
+    if zone.endswith("UTC"):  # named once, and by no time on the page
+        assert site.text("incidents/db-slow.html", "//body").count("UTC") == 1
 
 
 def test_pages_are_accessible_by_structure(build_site: Build, example: Path) -> None:
