@@ -423,7 +423,10 @@ def _build(args: argparse.Namespace, project: Path) -> int:
     )
     _warn(report.warnings)
     if not args.quiet:
-        print(f"built {report.files} files into {out} (as of {report.snapshot.now.isoformat()})")
+        # To the second in the site's zone, as the pages read: the clock's microseconds and
+        # UTC would say nothing a reader of the pages can match.
+        now = report.snapshot.now.astimezone(report.site.info.timezone)
+        print(f"built {report.files} files into {out} (as of {now.isoformat(timespec='seconds')})")
     return EXIT_OK
 
 
