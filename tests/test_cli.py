@@ -363,7 +363,10 @@ def test_serve_on_a_taken_port_says_so_and_leaves_no_folder(
         taken.listen()
         port = str(taken.getsockname()[1])
         assert main(["-C", str(project), "serve", "--port", port]) == 1
-    assert "statusgen: Address already in use" in capsys.readouterr().err
+    assert (
+        f"statusgen: port {port} is in use on 127.0.0.1 (another preview?)"
+        in capsys.readouterr().err
+    )
     assert list((tmp_path / "tmp").iterdir()) == []
 
 

@@ -167,20 +167,3 @@ def test_the_preview_shows_the_site_as_of_now_when_asked(make_project: MakeProje
         assert status == 200
         as_of = html.fromstring(page).xpath("//main//p[time][1]/time/@datetime")
         assert as_of[0] == "2026-11-22T15:00:00Z"  # 12:00 in São Paulo
-
-
-def test_a_port_in_use_is_said_with_what_to_do(make_project: MakeProject) -> None:
-    project = make_project({"incidents/slow.md": GOOD})
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        result = subprocess.run(
-            [sys.executable, "-m", "statusgen", "-C", str(project), "serve", "--port", str(port)],
-            capture_output=True, text=True, check=False, timeout=60,
-        )  # fmt: skip
-    assert result.returncode == 1
-    assert result.stderr == (
-        f"statusgen: port {port} is in use on 127.0.0.1 (another preview?); choose another with "
-        "--port, or --port 0 for any free one\n"
-    )
