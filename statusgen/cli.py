@@ -7,9 +7,11 @@ import argparse
 import contextlib
 import json
 import os
+import shlex
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -294,6 +296,24 @@ def make_parser() -> argparse.ArgumentParser:
     )
     listing.add_argument("--now", type=_timestamp, help="as if it were this time (default: now)")
 
+    init = commands.add_parser(
+        "init",
+        parents=[common],
+        help="start a status page: components.yaml, an example incident, workflows",
+        description="Write a ready status repository into DIR (default: the project folder): "
+        "a commented components.yaml, an example incident, .gitignore, a pre-commit "
+        "configuration, GitHub workflows that check pull requests and publish on GitHub Pages, "
+        "and a README. A file already there is never replaced. Without options, on a terminal, "
+        "it asks for each answer.",
+    )
+    init.add_argument("dir", nargs="?", type=Path, help="the folder (made if missing)")
+    init.add_argument("--title", help="the page's title (default: 'Example Status')")
+    init.add_argument(
+        "--url", help="the address it will be published at, ending with / (default: an example)"
+    )
+    init.add_argument("--timezone", help="an IANA time zone, e.g. America/Sao_Paulo (default: UTC)")
+    init.add_argument("--language", help="en, pt-BR or es (default: en)")
+
     completion = commands.add_parser(
         "completion",
         help="print the shell completion script for bash, zsh or fish",
@@ -473,6 +493,39 @@ def _age(age: timedelta) -> str:
     return f"in {text}" if age < timedelta() else text
 
 
+def _init(args: argparse.Namespace, project: Path) -> int:
+    from statusgen import starter
+
+    given = {
+        key: getattr(args, key)
+        for key in ("title", "url", "timezone", "language")
+        if getattr(args, key) is not None
+    }
+    defaults = starter.Answers(**{**asdict(starter.DEFAULTS), **given})
+    if not given and sys.stdin.isatty():
+        defaults = starter.ask(replace(defaults, timezone=starter.local_zone()), input)
+    problems = starter.check_answers(defaults)
+    if problems:
+        raise UsageError("; ".join(problems))
+    folder = args.dir if args.dir is not None else project
+    written = starter.write_starter(folder, defaults, datetime.now(tz=UTC))
+    shown = Path(os.path.relpath(folder)).as_posix()
+    for rel in written.made:
+        print(f"wrote {Path(shown, rel).as_posix()}")
+    for rel in written.kept:
+        print(f"kept {Path(shown, rel).as_posix()} (already there)", file=sys.stderr)
+    if written.gitignore_extended:
+        print(f"added the build folders to {Path(shown, '.gitignore').as_posix()}")
+    if not args.quiet:
+        where = "" if shown == "." else f" -C {shlex.quote(shown)}"
+        print(
+            f"\nNext: edit components.yaml, then\n  statusgen{where} serve     # preview it\n"
+            f"  statusgen{where} build     # the site, in site/\n"
+            "and push to GitHub: the README written beside it says how to publish.",
+        )
+    return EXIT_OK
+
+
 def _completion(args: argparse.Namespace, project: Path) -> int:
     from statusgen.completion import IDS, script
 
@@ -498,6 +551,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "serve": _serve,
     "list": _list,
     "completion": _completion,
+    "init": _init,
 }
 
 
