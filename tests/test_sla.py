@@ -394,6 +394,7 @@ def test_maintenance_has_no_deadlines(make_project: MakeProject, build_site: Bui
     assert json.loads((site.out / "api/sla.json").read_text()) == {
         "incidents": {},
         "maintenance": {},
+        "periods": [],
     }
     assert not site.page("incidents/m.html").xpath("//section[@class='sla']")
 
