@@ -89,14 +89,12 @@ def by_month(derived: Derived, tz: ZoneInfo) -> tuple[Period, ...]:
     """The months with an annotated incident or a checked maintenance, newest first."""
     months: dict[tuple[int, int], tuple[list[IncidentState], list[IncidentState]]] = {}
     for state in derived.snapshot.incidents:  # newest first
-        if state.id in derived.annotations:
-            kind = 0
-        elif state.id in derived.maintenance:
-            kind = 1
-        else:
+        annotated = state.id in derived.annotations
+        if not annotated and state.id not in derived.maintenance:
             continue
         local = state.started.astimezone(tz)
-        months.setdefault((local.year, local.month), ([], []))[kind].append(state)
+        incidents, maintenance = months.setdefault((local.year, local.month), ([], []))
+        (incidents if annotated else maintenance).append(state)
     return tuple(
         Period(f"{year:04d}-{month:02d}", tuple(incidents), tuple(maintenance))
         for (year, month), (incidents, maintenance) in sorted(months.items(), reverse=True)
