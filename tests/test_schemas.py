@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from statusgen import __version__
 from statusgen.cli import SCHEMAS, main
 from statusgen.errors import SourceError
 from statusgen.load import config, holidays, incident, sla
@@ -810,3 +811,15 @@ def test_the_duration_examples_cover_every_unit() -> None:
         assert checker.is_valid(text) and parse_duration(text) is not None
     for text in ("", "7d2h", "2h2h", "0m", "2 weeks"):
         assert not checker.is_valid(text) and parse_duration(text) is None
+
+
+def test_the_guide_names_the_schema_at_the_tag_of_this_version() -> None:
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    repository = pyproject["project"]["urls"]["Repository"].removeprefix("https://github.com/")
+    url = (
+        f"https://raw.githubusercontent.com/{repository}/v{__version__}/"
+        "statusgen/schemas/components.schema.json"
+    )
+    guide = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"{MODELINE}{url}\n" in guide
+    assert f"{MODELINE}components.schema.json\n" in guide
