@@ -258,7 +258,18 @@ OPEN_BY_ANY_CLOCK = {
 BASH_CASES = [
     (
         "statusgen ''",
-        {"build", "check", "new", "update", "resolve", "list", "serve", "completion", "schema"},
+        {
+            "build",
+            "check",
+            "new",
+            "update",
+            "resolve",
+            "list",
+            "serve",
+            "completion",
+            "init",
+            "schema",
+        },
     ),
     ("statusgen up", {"update"}),
     ("statusgen new ''", {"incident", "maintenance"}),

@@ -823,3 +823,18 @@ def test_the_guide_names_the_schema_at_the_tag_of_this_version() -> None:
     guide = (REPO / "README.md").read_text(encoding="utf-8")
     assert f"{MODELINE}{url}\n" in guide
     assert f"{MODELINE}components.schema.json\n" in guide
+
+
+def test_init_writes_files_that_meet_the_schemas_and_name_the_one_of_this_version(
+    tmp_path: Path,
+) -> None:
+    assert main(["init", str(tmp_path), "--title", "Acme Status", "--timezone", "UTC"]) == 0
+    components = (tmp_path / "components.yaml").read_text(encoding="utf-8")
+    first = components.split("\n", 1)[0]
+    assert first == (
+        f"{MODELINE}https://raw.githubusercontent.com/statusgen/statusgen/v{__version__}/"
+        "statusgen/schemas/components.schema.json"
+    )
+    assert schema_problems("components", yaml_value(components)) == []
+    (example,) = (tmp_path / "incidents").rglob("*.md")
+    assert schema_problems("incident", front_matter(example.read_text(encoding="utf-8"))) == []
