@@ -90,7 +90,9 @@ def shell(tmp_path: Path) -> dict[str, str]:
     launcher = bin_dir / "statusgen"
     launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m statusgen "$@"\n')
     launcher.chmod(0o755)
-    (bin_dir / "python3").symlink_to(sys.executable)
+    python = bin_dir / "python3"  # a script, not a link: a link would leave the venv behind
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
     pybabel = Path(sys.executable).parent / "pybabel"
     if pybabel.exists():
         (bin_dir / "pybabel").symlink_to(pybabel)
@@ -125,6 +127,7 @@ def test_every_command_block_is_run_below() -> None:
         "statusgen init my-status",
         'statusgen new incident "Checkout errors"',
         "statusgen completion bash",
+        "statusgen schema components >",
         "pybabel extract",
         "pybabel init",
         "pybabel update",
@@ -212,3 +215,9 @@ def test_completion(tmp_path: Path, shell: dict[str, str]) -> None:
     )
     assert "complete -F _statusgen statusgen" in result.stdout
     assert "__statusgen_ids" in (home / ".config/fish/completions/statusgen.fish").read_text()
+
+
+def test_a_copy_of_the_schema(tmp_path: Path, shell: dict[str, str]) -> None:
+    run(find("statusgen schema components >"), tmp_path, shell)
+    copied = (tmp_path / "components.schema.json").read_bytes()
+    assert copied == (REPO / "statusgen/schemas/components.schema.json").read_bytes()
