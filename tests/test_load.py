@@ -302,6 +302,7 @@ def test_configuration_errors(make_project: MakeProject, config: str, expected: 
 
 def test_missing_configuration(tmp_path: Path) -> None:
     assert errors_of(tmp_path) == [
-        "components.yaml:1: file not found",
+        "components.yaml:1: file not found (not a status page yet? 'statusgen init' starts one "
+        "here; -C names the folder of another)",
         "incidents/: folder not found (create it: an empty folder is fine)",
     ]

@@ -99,7 +99,13 @@ def load_config(
     )
     path = project / CONFIG_FILE
     if not path.exists():
-        errors.append(SourceError(SourceRef(CONFIG_FILE, 1), "file not found"))
+        errors.append(
+            SourceError(
+                SourceRef(CONFIG_FILE, 1),
+                "file not found (not a status page yet? 'statusgen init' starts one here; "
+                "-C names the folder of another)",
+            )
+        )
         return fallback
     try:
         text = decode_text(read_regular_file(path, CONFIG_FILE), CONFIG_FILE)
