@@ -258,7 +258,8 @@ def read_timestamp(raw: object, tz: ZoneInfo | None) -> datetime:
     value = None
     if _TIMESTAMP.fullmatch(text):
         try:
-            value = datetime.fromisoformat(text.replace(" ", "T", 1).replace(" ", ""))
+            # The date and the time apart by "T" or a space; spaces before the offset dropped.
+            value = datetime.fromisoformat("".join(f"{text[:10]}T{text[11:]}".split()))
         except ValueError:
             pass
     if value is None:
