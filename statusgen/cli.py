@@ -16,6 +16,7 @@ from typing import NoReturn, TextIO
 from statusgen import __version__
 from statusgen.errors import BuildFailed, SourceError, StatusgenError, TemplateFailed, WorkerFailed
 from statusgen.load.nodes import read_timestamp
+from statusgen.model.calendars import Calendar
 from statusgen.model.content import Kind, Site
 
 EXIT_OK = 0
@@ -92,6 +93,37 @@ def _sla_hints(site: Site) -> list[tuple[str, int, str]]:
         for incident in site.incidents
         if incident.kind is Kind.INCIDENT and incident.started is None
     ]
+
+
+_GENERIC_NAME = "by a generic name, '{}' in the site's language"
+
+
+def _label_warnings(site: Site) -> list[tuple[str, int, str]]:
+    """A policy or calendar without a label, on pages in another language than English: what
+    customers read is then the id of the configuration, or a generic name."""
+    from statusgen.load.config import CONFIG_FILE
+    from statusgen.render.i18n import SOURCE_LANGUAGE
+
+    language = site.info.language
+    if language.replace("_", "-").split("-")[0].lower() == SOURCE_LANGUAGE:
+        return []
+    warnings = []
+    for named in site.sla.named_without_label:
+        if isinstance(named, Calendar):
+            what, shown = f"calendar '{named.name}'", _GENERIC_NAME.format("working hours")
+        elif named.title is None:
+            what, shown = f"policy '{named.name}'", _GENERIC_NAME.format("Default")
+        else:
+            what, shown = f"policy '{named.name}'", f"'{named.title}', its tier as words"
+        warnings.append(
+            (
+                CONFIG_FILE,
+                named.line,
+                f"{what} has no 'label', so pages call it {shown}; give it a label in the "
+                f"site's language ({language})",
+            )
+        )
+    return warnings
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -329,6 +361,11 @@ def _check(args: argparse.Namespace, project: Path) -> int:
     checked = pipeline.check(project)
     _warn(checked.warnings)
     site = checked.site
+    for path, line, warning in _label_warnings(site):
+        if args.format == "github":
+            print(f"::warning file={_github_path(project, path)},line={line}::{warning}")
+        else:
+            print(f"{path}:{line}: warning: {warning}", file=sys.stderr)
     for path, line, hint in [] if args.quiet else _sla_hints(site):
         if args.format == "github":
             print(f"::notice file={_github_path(project, path)},line={line}::{hint}")

@@ -4,6 +4,7 @@ site's choice of how much of them to publish (`sla.public`), read back from real
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from lxml import html
 
 from statusgen.build import build
+from statusgen.cli import main
 from statusgen.engine.store import CACHE_DIR
 from statusgen.errors import BuildFailed
 from statusgen.load import load_site
@@ -468,3 +470,138 @@ def test_a_closed_incident_page_stays_the_same_when_its_deadlines_pass(
     after = (tmp_path / "site/incidents/answered.html").read_bytes()
     assert after == before == (cold / "incidents/answered.html").read_bytes()
     assert files_of(tmp_path / "site") == files_of(cold)
+
+
+def in_language(language: str) -> str:
+    return COMPONENTS.replace(
+        "timezone: America/Sao_Paulo", f"timezone: America/Sao_Paulo\n  language: {language}"
+    )
+
+
+# Tuesday 24 November: a P1 outage on the 24x7 clock, its resolution due at 16:00.
+DOWN = incident(
+    "title: Down\nimpact: critical\ncomponents: [api]\nstarted: 2026-11-24 08:00",
+    "## Investigating 2026-11-24 08:05\nLooking.\n",
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "one_left", "more_left"),
+    [
+        (
+            "pt-BR",
+            ("em andamento, falta 1 h", "em andamento, falta 1 h útil"),
+            ("em andamento, faltam 1 h 20 min", "em andamento, faltam 1 h 20 min úteis"),
+        ),
+        (
+            "es",
+            ("en curso, queda 1 h", "en curso, queda 1 h hábil"),
+            ("en curso, quedan 1 h 20 min", "en curso, quedan 1 h 20 min hábiles"),
+        ),
+    ],
+)
+def test_the_time_left_agrees_with_its_number(
+    make_project: MakeProject,
+    build_site: Build,
+    language: str,
+    one_left: tuple[str, str],
+    more_left: tuple[str, str],
+) -> None:
+    files = {"incidents/weekend.md": FILES["incidents/weekend.md"], "incidents/down.md": DOWN}
+    given = make_project(files, components=in_language(language) + SLA)
+    # Both resolutions fall due at 16:00: the outage's on the 24x7 clock, the weekend's after
+    # 16 working hours from Monday 09:00.
+    for now, (wall_clock, working) in [
+        (datetime(2026, 11, 24, 15, 0, tzinfo=TZ), one_left),
+        (datetime(2026, 11, 24, 14, 40, tzinfo=TZ), more_left),
+    ]:
+        site = build_site(given, now=now, out=given / f"site-{now:%H%M}")
+        [down] = [words for state, words in deadline_badges(site, "down") if state == "running"]
+        [weekend] = [
+            words for state, words in deadline_badges(site, "weekend") if state == "running"
+        ]
+        assert (down, weekend) == (wall_clock, working)
+    monday = build_site(given, now=datetime(2026, 11, 23, 10, 0, tzinfo=TZ), out=given / "m")
+    plural = {"pt-BR": "em andamento, faltam 15 h úteis", "es": "en curso, quedan 15 h hábiles"}
+    assert ("running", plural[language]) in deadline_badges(monday, "weekend")
+
+
+def deadline_badges(site: BuiltSite, incident_id: str) -> list[tuple[str, str]]:
+    """The state and the words of each deadline in the incident's SLA panel."""
+    spans = site.page(f"incidents/{incident_id}.html").xpath(
+        "//section[@class='sla']//span[starts-with(@class, 'sla-state ')]"
+    )
+    return [
+        (span.get("class").split("-")[-1], " ".join(span.text_content().split())) for span in spans
+    ]
+
+
+BARE = SLA.replace("{label: business hours, ", "{").replace("      label: Planned work\n", "")
+
+
+@pytest.mark.parametrize(("language", "generic"), [("pt-BR", "Padrão"), ("es", "Estándar")])
+def test_the_default_tiers_policy_without_a_label_is_named_in_the_sites_language(
+    make_project: MakeProject, build_site: Build, language: str, generic: str
+) -> None:
+    maintenance = "    maintenance: {notice: 48h}\n"
+    backup = incident(
+        "type: maintenance\ntitle: Backup\ncomponents: [web]\n"
+        "scheduled_start: 2026-11-28 01:00\nscheduled_end: 2026-11-28 03:00",
+        "## Scheduled 2026-11-16 10:00\nPlanned.\n",
+    )
+    files = {**FILES, "incidents/backup.md": backup}
+    given = make_project(files, components=in_language(language) + BARE + maintenance)
+    site = build_site(given, now=NOW)
+    assert f"“{generic}”" in panel(site, "plain")
+    assert f"“{generic}”" in panel(site, "backup")
+    report = site.page("sla/index.html")
+    rows = [r.xpath("string(th)") for r in report.xpath("//table[@class='sla-report']/tbody/tr")]
+    assert generic in rows and "Standard support" in rows
+    # A tier the team named reads as its id in words; the default tier's never as "Default".
+    assert "“Core”" in panel(site, "upgrade")
+    for page in sorted(site.out.rglob("*.html")):
+        assert "Default" not in page.read_text(encoding="utf-8"), page
+    assert not [t for t in feed_texts(site) if "Default" in t]
+
+
+def label_warnings(capsys: pytest.CaptureFixture[str], given: Path, *options: str) -> list[str]:
+    assert main(["-C", str(given), "check", *options]) == 0
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines() + captured.out.splitlines()
+    return [line for line in lines if "has no 'label'" in line]
+
+
+def test_check_warns_of_each_policy_and_calendar_without_a_label_on_a_translated_site(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    components = in_language("pt-BR") + BARE
+    lines = components.splitlines()
+
+    def line_of(text: str) -> int:
+        return next(n for n, line in enumerate(lines, 1) if line.lstrip().startswith(text))
+
+    given = make_project(dict(FILES), components=components)
+    assert label_warnings(capsys, given) == [
+        f"components.yaml:{line_of('business:')}: warning: calendar 'business' has no 'label', "
+        "so pages call it by a generic name, 'working hours' in the site's language; give it a "
+        "label in the site's language (pt-BR)",
+        f"components.yaml:{line_of('maintenance:')}: warning: policy 'core maintenance' has no "
+        "'label', so pages call it 'Core', its tier as words; give it a label in the site's "
+        "language (pt-BR)",
+        f"components.yaml:{line_of('P2: {first_response')}: warning: policy 'default P2' has no "
+        "'label', so pages call it by a generic name, 'Default' in the site's language; give it "
+        "a label in the site's language (pt-BR)",
+    ]
+    github = label_warnings(capsys, given, "--format", "github")
+    assert github[0] == (
+        f"::warning file={os.path.relpath(given / 'components.yaml')},line={line_of('business:')}"
+        "::calendar 'business' has no 'label', so pages call it by a generic name, "
+        "'working hours' in the site's language; give it a label in the site's language (pt-BR)"
+    )
+    # Labelled, in English, or where pages name no policy: nothing to say.
+    labelled = in_language("pt-BR") + SLA.replace(
+        "  default:\n    P2: {", "  default:\n    P2: {label: Suporte padrão, "
+    )
+    for components in (labelled, COMPONENTS + BARE, in_language("es") + BARE + SUMMARY):
+        given = make_project(dict(FILES), components=components)
+        assert label_warnings(capsys, given) == [], components

@@ -93,7 +93,7 @@ def _calendars(
     for key, value in node.items():
         name = str(key.value)
         try:
-            result[name] = _calendar(name, value, tz)
+            result[name] = _calendar(name, value, tz, key.where.line)
             if "holidays" in value.fields():
                 result[name] = _with_holidays(
                     result[name], value.fields()["holidays"], holidays, errors
@@ -115,9 +115,9 @@ def _strict_fields(
     return node.fields()
 
 
-def _calendar(name: str, node: Located, site_tz: ZoneInfo) -> Calendar:
+def _calendar(name: str, node: Located, site_tz: ZoneInfo, line: int) -> Calendar:
     if node.value == "24x7":
-        return Calendar(name, site_tz, always=True)
+        return Calendar(name, site_tz, always=True, line=line)
     fields = _strict_fields(
         node, CALENDAR_KEYS, "calendar", f"calendar '{name}' must be '24x7' or a mapping of"
     )
@@ -164,7 +164,13 @@ def _calendar(name: str, node: Located, site_tz: ZoneInfo) -> Calendar:
                 raise key.error(f"'{key.value}' is not a date (YYYY-MM-DD)") from None
             special[day] = () if str(value.value).lower() == "closed" else _hours(value)
     return Calendar(
-        name, tz, label=_label(fields), week=week, special_days=special, holidays_of=holidays_of
+        name,
+        tz,
+        label=_label(fields),
+        week=week,
+        special_days=special,
+        holidays_of=holidays_of,
+        line=line,
     )
 
 
@@ -280,18 +286,19 @@ def _policies(
             continue
         for priority_key, targets in by_priority.items():
             priority = str(priority_key.value)
+            line = priority_key.where.line
             try:
                 if priority == MAINTENANCE:
-                    maintenance[tier] = _maintenance_policy(tier, targets, calendars)
+                    maintenance[tier] = _maintenance_policy(tier, targets, calendars, line)
                 else:
-                    result[(tier, priority)] = _policy(tier, priority, targets, calendars)
+                    result[(tier, priority)] = _policy(tier, priority, targets, calendars, line)
             except SourceError as exc:
                 errors.append(exc)
     return result, maintenance
 
 
 def _maintenance_policy(
-    tier: str, node: Located, calendars: dict[str, Calendar]
+    tier: str, node: Located, calendars: dict[str, Calendar], line: int
 ) -> MaintenancePolicy:
     fields = _strict_fields(
         node,
@@ -313,7 +320,7 @@ def _maintenance_policy(
         given = fields["windows"]
         texts = given.value if isinstance(given.value, list) else [given.value]
         windows = tuple(_window(str(text), given) for text in texts)
-    return MaintenancePolicy(tier, notice, windows, calendar.timezone, _label(fields))
+    return MaintenancePolicy(tier, notice, windows, calendar.timezone, _label(fields), line)
 
 
 def _window(text: str, node: Located) -> Window:
@@ -340,7 +347,9 @@ def _window(text: str, node: Located) -> Window:
     return Window(text.strip(), frozenset(days), start, end)
 
 
-def _policy(tier: str, priority: str, node: Located, calendars: dict[str, Calendar]) -> Policy:
+def _policy(
+    tier: str, priority: str, node: Located, calendars: dict[str, Calendar], line: int
+) -> Policy:
     fields = _strict_fields(
         node, TARGET_KEYS, "policy", f"policy {tier} {priority} must be a mapping of"
     )
@@ -366,7 +375,9 @@ def _policy(tier: str, priority: str, node: Located, calendars: dict[str, Calend
                 f"bad duration '{target_node.value}' (use 30m, 2h, 1h30m, 2bd for business days, 7d for calendar days)"
             )
         targets[name] = Target(_within_a_year(duration, calendar, target_node, "target"), calendar)
-    return Policy(tier, priority, targets["first_response"], targets["resolution"], _label(fields))
+    return Policy(
+        tier, priority, targets["first_response"], targets["resolution"], _label(fields), line
+    )
 
 
 def _within_a_year(duration: Duration, calendar: Calendar, node: Located, what: str) -> Duration:

@@ -38,6 +38,7 @@ class Calendar:
     public_holidays: Mapping[date, str] = field(default_factory=dict, compare=False)
     # Whose public holidays those are: an ISO country code and optional subdivision code.
     holidays_of: tuple[str, str | None] | None = None
+    line: int = field(default=0, compare=False)  # where components.yaml defines it
     # Each day's working periods in UTC, worked out once: thousands of deadlines cross the same
     # days, and turning local hours into UTC instants is most of the arithmetic.
     _days: dict[date, tuple[tuple[datetime, datetime], ...]] = field(

@@ -23,7 +23,14 @@ from statusgen.derive.uptime import Uptime, UptimeDay
 from statusgen.markup import render_markdown
 from statusgen.model.calendars import Calendar, Hours
 from statusgen.model.content import ComponentStatus, SiteInfo
-from statusgen.model.sla import Deadline, DeadlineKind, DeadlineState, MaintenancePolicy, Target
+from statusgen.model.sla import (
+    Deadline,
+    DeadlineKind,
+    DeadlineState,
+    MaintenancePolicy,
+    Policy,
+    Target,
+)
 from statusgen.render.words import FORMS, ICONS, LABEL, VOCABULARY, WORDS, Words
 
 _UTC = ZoneInfo("UTC")
@@ -64,7 +71,10 @@ FILTERS = (
 )  # fmt: skip
 
 # The helpers that word service levels for customers: each a method of Filters too.
-SLA_FILTERS = ("day_time", "deadline_words", "sla_target", "working_hours", "maintenance_hours")
+SLA_FILTERS = (
+    "day_time", "deadline_words", "policy_title", "sla_target", "working_hours",
+    "maintenance_hours",
+)  # fmt: skip
 
 # A moment customers plan by: its weekday, date and time ("Tue 24 Nov, 16:00").
 DAY_AND_TIME = "EEE d MMM, HH:mm"
@@ -263,16 +273,29 @@ class Filters:
     @jinja2.pass_eval_context
     def deadline_words(self, eval_context: jinja2.nodes.EvalContext, mark: Deadline) -> str:
         """How a deadline stands: "on time", "in progress, 3 h left", "8 d 2 h late (47 h of
-        working time)": an overrun in calendar time, and in working time where that counts."""
+        working time)": an overrun in calendar time, and in working time where that counts.
+        The words agree with the time left ("falta 1 h", "faltam 3 h")."""
         state = mark.state
         form = (
             "amount_working" if mark.working_time and state in FORMS["amount_working"] else "amount"
         )
         amount = self.sla_amount(mark)
+        left = 1
+        if state is DeadlineState.RUNNING and mark.remaining is not None:
+            left = duration_count(mark.remaining, days=mark.target.wall_clock)
         late = "" if mark.late is None else self.duration(mark.late)
         return _as_gettext(
-            eval_context, self.words.message(state, form), left=amount, over=amount, late=late
+            eval_context,
+            self.words.message(state, form, left),
+            left=amount,
+            over=amount,
+            late=late,
         )
+
+    def policy_title(self, policy: Policy | MaintenancePolicy) -> str:
+        """What customers read a policy as: its label, its tier as words, or, for the default
+        tier's, a generic name in the site's language ("Padrão")."""
+        return policy.title or self.translations.gettext("Default")
 
     def sla_target(self, target: Target) -> str:
         """How long a target allows, in words: "4 working hours", "2 business days", "8 hours"."""
@@ -435,16 +458,30 @@ def format_duration(
 
     Without `days`, whole days are shown as hours ('42 h'): a day of working time is not 24 h."""
     _ = translations.gettext
+    parts = _duration_parts(value, days)
+    if not parts:
+        return _("< 1 min")
+    units = {"d": _("%(n)d d"), "h": _("%(n)d h"), "min": _("%(n)d min")}
+    return " ".join(units[unit] % {"n": n} for unit, n in parts)
+
+
+def duration_count(value: timedelta, *, days: bool = True) -> int:
+    """The number a phrase about a duration agrees with, as format_duration shows it: that of
+    its one unit ("1 h" one, "3 h" three, "< 1 min" one), or more than one where it shows
+    several ("1 h 20 min")."""
+    parts = _duration_parts(value, days)
+    if len(parts) == 1:
+        return parts[0][1]
+    return sum(n for _, n in parts) or 1
+
+
+def _duration_parts(value: timedelta, days: bool) -> list[tuple[str, int]]:
+    """The units a duration is shown in, largest first: [("d", 2), ("h", 3)]; none under a
+    minute."""
     minutes = math.floor(value.total_seconds() / 60)
     if minutes < 1:
-        return _("< 1 min")
+        return []
     whole_days, rest = divmod(minutes, 24 * 60) if days else (0, minutes)
     hours, minutes = divmod(rest, 60)
-    parts = []
-    if whole_days:
-        parts.append(_("%(n)d d") % {"n": whole_days})
-    if hours:
-        parts.append(_("%(n)d h") % {"n": hours})
-    if minutes and not whole_days:
-        parts.append(_("%(n)d min") % {"n": minutes})
-    return " ".join(parts)
+    parts = [("d", whole_days), ("h", hours), ("min", 0 if whole_days else minutes)]
+    return [(unit, n) for unit, n in parts if n]
