@@ -81,7 +81,8 @@ def _report_errors(errors: Sequence[SourceError], project: Path, fmt: str) -> No
 
 
 def _sla_hints(site: Site) -> list[tuple[str, int, str]]:
-    if not site.sla.enabled:
+    # A site that publishes none has no deadline worked out (derive.sla): no clock to start.
+    if not site.sla.published:
         return []
     return [
         (
