@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from statusgen.cli import main
 from statusgen.engine.store import CACHE_DIR
 from statusgen.errors import BuildFailed
 from statusgen.load import load_site
+from statusgen.load.holidays import subdivision_name
 from tests.conftest import COMPONENTS, TZ, BuiltSite, MakeProject, incident
 
 Build = Callable[..., BuiltSite]
@@ -122,7 +124,7 @@ def test_what_was_promised_and_what_happened_read_as_sentences(
     assert (
         "We aim to respond within 4 working hours. "
         "We responded 18 min after the incident began (18 min of working time): on time "
-        f"The clock runs in business hours (Mon{R}Fri 09:00{R}18:00, public holidays in Brazil (SP) "
+        f"The clock runs in business hours (Mon{R}Fri 09:00{R}18:00, public holidays in Brazil (São Paulo) "
         "excluded)."
     ) in text
     assert (
@@ -149,7 +151,7 @@ def test_a_clock_not_started_says_when_it_starts_and_future_deadlines_stay_out_o
     assert "We responded before the clock started: on time" in text
     assert (
         "Resolution target: by Tue 24 Nov, 16:00 UTC-03:00: clock not started yet "
-        f"The clock runs in business hours (Mon{R}Fri 09:00{R}18:00, public holidays in Brazil (SP) "
+        f"The clock runs in business hours (Mon{R}Fri 09:00{R}18:00, public holidays in Brazil (São Paulo) "
         "excluded) and starts Mon 23 Nov, 09:00 UTC-03:00."
     ) in text
     assert "running" not in text and "in progress" not in text
@@ -273,7 +275,7 @@ def test_the_calendar_words_are_in_the_sites_language(
     )
     site = build_site(make_project(dict(FILES), components=components + SLA), now=NOW)
     text = panel(site, "weekend")
-    assert f"seg.{R}sex. 09:00{R}18:00" in text and "Brasil (SP)" in text
+    assert f"seg.{R}sex. 09:00{R}18:00" in text and "Brasil (São Paulo)" in text
     assert "ter. 24 nov., 16:00" in text
 
 
@@ -605,3 +607,54 @@ def test_check_warns_of_each_policy_and_calendar_without_a_label_on_a_translated
     for components in (labelled, COMPONENTS + BARE, in_language("es") + BARE + SUMMARY):
         given = make_project(dict(FILES), components=components)
         assert label_warnings(capsys, given) == [], components
+
+
+@pytest.mark.parametrize(
+    ("language", "holidays", "place"),
+    [
+        ("pt-BR", "{country: BR, subdivision: SP}", "Brasil (São Paulo)"),
+        ("en", "{country: BR, subdivision: sp}", "Brazil (São Paulo)"),
+        # The package knows Guadeloupe as "GP" and "GUA" too: its name, not another code.
+        ("es", "{country: FR, subdivision: '971'}", "Francia (Guadeloupe)"),
+        ("es", "{country: BR}", "Brasil"),
+    ],
+)
+def test_a_holiday_subdivision_is_named(
+    make_project: MakeProject, build_site: Build, language: str, holidays: str, place: str
+) -> None:
+    sla = SLA.replace("{country: BR, subdivision: SP}", holidays)
+    files = {"incidents/answered.md": FILES["incidents/answered.md"]}
+    site = build_site(make_project(files, components=in_language(language) + sla), now=NOW)
+    clock = site.text("incidents/answered.html", "//section[@class='sla']//p[@class='sla-clock']")
+    # The whole place: nothing after it but the end of the phrase.
+    assert re.search(f" {re.escape(place)}( excluded|[),])", clock), clock
+
+
+def test_a_subdivision_the_holidays_package_does_not_name_keeps_its_code() -> None:
+    aliases = {"Guadeloupe": "971", "GP": "971", "GUA": "971", "MQ": "972"}
+    assert subdivision_name(aliases, "971") == "Guadeloupe"
+    assert subdivision_name(aliases, "972") is None
+    assert subdivision_name(aliases, None) is None
+
+
+def test_a_subdivision_named_from_the_build_cache_reads_as_in_a_cold_build(
+    tmp_path: Path,
+) -> None:
+    def make(name: str, sla: str) -> Path:
+        root = tmp_path / name
+        for rel, text in {**FILES, "components.yaml": COMPONENTS + sla}.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text, encoding="utf-8")
+        return root
+
+    # The second build takes the holidays, and the subdivision's name, from the cache.
+    renamed = SLA.replace("label: business hours", "label: office hours")
+    warm = make("warm", SLA)
+    build(warm, warm / "site", now=NOW)
+    (warm / "components.yaml").write_text(COMPONENTS + renamed, encoding="utf-8")
+    build(warm, warm / "site", now=NOW)
+    cold = make("cold", renamed)
+    build(cold, cold / "site", now=NOW, use_cache=False)
+    assert files_of(warm / "site") == files_of(cold / "site")
+    page = (warm / "site/incidents/answered.html").read_text(encoding="utf-8")
+    assert "office hours" in page and "Brazil (São Paulo)" in page

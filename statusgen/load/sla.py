@@ -10,7 +10,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from statusgen.errors import SourceError
 from statusgen.load.holidays import HolidaysProblem, HolidaysReader, holidays_spec
 from statusgen.load.nodes import Located, check_keys, located_choice, located_text, suggest
-from statusgen.model.calendars import YEAR_DAYS, Calendar, Duration, Hours, parse_duration
+from statusgen.model.calendars import (
+    YEAR_DAYS,
+    Calendar,
+    Duration,
+    HolidaysOf,
+    Hours,
+    parse_duration,
+)
 from statusgen.model.content import Impact
 from statusgen.model.sla import (
     MAINTENANCE,
@@ -149,7 +156,7 @@ def _calendar(name: str, node: Located, site_tz: ZoneInfo, line: int) -> Calenda
     holidays_of = None
     if "holidays" in fields:
         spec = holidays_spec(fields["holidays"])  # its shape is checked with the calendar's
-        holidays_of = (spec.country, spec.subdivision)
+        holidays_of = HolidaysOf(spec.country, spec.subdivision)
     special: dict[date, Hours] = {}
     if "extra_dates" in fields:
         extra = fields["extra_dates"]
@@ -187,7 +194,9 @@ def _with_holidays(
     if isinstance(found, HolidaysProblem):
         errors.append(node.fields()[found.key].error(found.message))
         return calendar
-    return replace(calendar, public_holidays=found)
+    assert calendar.holidays_of is not None  # read from the same node
+    named = replace(calendar.holidays_of, subdivision_name=found.subdivision_name)
+    return replace(calendar, public_holidays=found.days, holidays_of=named)
 
 
 def _hours(node: Located) -> Hours:

@@ -354,10 +354,11 @@ class Filters:
                 by_hours.setdefault(hours, []).append(day)
         parts = [f"{self._weekdays(days)} {self._spans(hours)}" for hours, days in by_hours.items()]
         if calendar.holidays_of is not None:
-            country, subdivision = calendar.holidays_of
-            place = self.locale.territories.get(country, country)
-            if subdivision:
-                place = f"{place} ({subdivision})"
+            of = calendar.holidays_of
+            place = self.locale.territories.get(of.country, of.country)
+            region = of.subdivision_name or of.subdivision
+            if region:
+                place = f"{place} ({region})"
             parts.append(gettext("public holidays in %(place)s excluded") % {"place": place})
         if calendar.special_days:
             closed = gettext("closed")  # outside the f-string, where the catalog finds it
