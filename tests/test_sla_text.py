@@ -658,3 +658,31 @@ def test_a_subdivision_named_from_the_build_cache_reads_as_in_a_cold_build(
     assert files_of(warm / "site") == files_of(cold / "site")
     page = (warm / "site/incidents/answered.html").read_text(encoding="utf-8")
     assert "office hours" in page and "Brazil (São Paulo)" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "notice", "hours"),
+    [
+        (
+            "pt-BR",
+            "Anunciamos as manutenções com pelo menos 2 dias úteis de antecedência.",
+            f"Só realizamos manutenções nestes horários: sáb.{R}dom. 00:00{R}06:00 e seg., "
+            f"qua. 22:00{R}24:00.",
+        ),
+        (
+            "es",
+            "Anunciamos los mantenimientos con al menos 2 días hábiles de anticipación.",
+            f"Solo realizamos mantenimientos en este horario: sáb{R}dom 00:00{R}06:00 y lun, "
+            f"mié 22:00{R}24:00.",
+        ),
+    ],
+)
+def test_maintenance_windows_and_notice_are_worded_in_the_sites_language(
+    make_project: MakeProject, build_site: Build, language: str, notice: str, hours: str
+) -> None:
+    sla = SLA.replace('["sat-sun 00:00-06:00"]', '["sat-sun 00:00-06:00", "mon,wed 22:00-24:00"]')
+    site = build_site(make_project(dict(FILES), components=in_language(language) + sla), now=NOW)
+    promises = site.page("incidents/upgrade.html").xpath(
+        "//section[@class='sla']//p[@class='sla-promise']"
+    )
+    assert [" ".join(p.text_content().split()) for p in promises] == [notice, hours]
