@@ -68,6 +68,14 @@ WINDOWS = [
 ]
 BAD_WINDOWS = ['["mon 25:00-26:00"]', '["someday 00:00-01:00"]']
 HOLIDAYS = ["{country: BR, subdivision: SP}", "{country: US}", "{country: PT}"]
+# What customers read a policy or calendar as: any language, and text that HTML must escape.
+LABELS = [
+    "Suporte padrão", "Soporte estándar", "<b>Gold</b> & \"silver\"", "<script>alert(1)</script>",
+    "L'assistance « or »", "支援 ✓", "%(name)s 100%",
+]  # fmt: skip
+# Labels that would be markup if a page printed them unescaped.
+MARKUP_LABELS = [label for label in LABELS if "<" in label]
+PUBLIC = ["full", "summary", "none"]
 # Building blocks of update texts (see tests/test_markup.py for the converter's own test).
 MARKDOWN = [
     "word", "Rolled back **the release**", "`v2.3`", "[status](https://example.com)", "*", "_",
@@ -128,7 +136,7 @@ SCRATCH = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 ODDITIES = [
     "timestamp", "url", "language", "ids", "uptime", "days", "hours", "zone", "holidays",
     "duration", "calendar", "window", "matrix", "impact", "component", "status", "eta", "started",
-    "priority", "urgency", "schedule", "front", "heading", "template",
+    "priority", "urgency", "schedule", "front", "heading", "template", "label", "public",
 ]  # fmt: skip
 
 
@@ -139,6 +147,7 @@ class Project:
     files: dict[str, str] = field(default_factory=dict)
     oddity: str | None = None
     may_fail_to_render: bool = False  # a site template written to fail
+    public: str = "full"  # sla.public, as written
 
 
 def quoted(text: str) -> str:
@@ -169,6 +178,13 @@ class Author:
 
     def text(self) -> str:
         return self.draw(texts.filter(str.strip))
+
+    def label(self) -> str:
+        """`label: …` as written in components.yaml; sometimes empty, where labels are stretched."""
+        if self.odd("label"):
+            return 'label: ""'
+        given = self.pick(LABELS) if self.chance(2) else self.draw(label_texts)
+        return f"label: {quoted(given)}"
 
     def duration(self, calendar: str) -> str:
         """A target: the longest allowed only on 24x7, the only calendar sure to have them."""
@@ -207,6 +223,10 @@ class Author:
 # Any character a file can hold (surrogates cannot be written as UTF-8), controls included.
 texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 markdown_texts = st.lists(st.sampled_from(MARKDOWN) | texts, max_size=6).map("".join)
+# Text a label can hold: any character but controls, which the other texts try already.
+label_texts = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12
+).filter(str.strip)
 
 
 def components_yaml(a: Author) -> tuple[str, list[str], list[str]]:
@@ -227,6 +247,8 @@ def components_yaml(a: Author) -> tuple[str, list[str], list[str]]:
             lines.append(f"  weights: {{partial_outage: {weight}, major_outage: 1}}")
     calendars = calendars_yaml(a, lines)
     named = sla_yaml(a, lines, calendars)
+    if a.chance(2):
+        lines += ["sla:", f"  public: {a.pick(PUBLIC, ['everything', '[full]'], 'public')}"]
     return "\n".join(lines) + "\n", ids, sorted(named)
 
 
@@ -260,6 +282,8 @@ def calendars_yaml(a: Author, lines: list[str]) -> list[str]:
         days = a.draw(st.lists(st.sampled_from(DAYS), min_size=1, max_size=5))
         days = a.pick([days], [[], ["fry"]], "days")
         lines += [f"  {name}:", f"    days: [{', '.join(days)}]"]
+        if a.chance(2):
+            lines.append(f"    {a.label()}")
         lines.append(f"    hours: {a.pick(HOURS, BAD_HOURS, 'hours')}")
         if a.chance(2):
             lines.append(f"    timezone: {a.pick(ZONES, ['Mars/Olympus'], 'zone')}")
@@ -304,15 +328,17 @@ def policies_yaml(a: Author, lines: list[str], calendars: list[str], named: set[
     for name in a.draw(st.lists(st.sampled_from(PRIORITIES), min_size=1, max_size=2, unique=True)):
         named.add(name)
         first, last = a.pick(calendars), a.pick(calendars, ["nowhere"], "calendar")
+        label = f"{a.label()}, " if a.chance(2) else ""
         lines.append(
-            f"    {name}: {{first_response: {a.duration(first)}, "
+            f"    {name}: {{{label}first_response: {a.duration(first)}, "
             f"resolution: {{target: {a.duration(last)}, calendar: {last}}}, "
             f"calendar: {first}}}"
         )
     if a.chance(2):
         calendar = a.pick(calendars)
+        label = f"{a.label()}, " if a.chance(2) else ""
         lines.append(
-            f"    maintenance: {{notice: {a.duration(calendar)}, "
+            f"    maintenance: {{{label}notice: {a.duration(calendar)}, "
             f"calendar: {calendar}, windows: {a.pick(WINDOWS, BAD_WINDOWS, 'window')}}}"
         )
 
@@ -391,6 +417,8 @@ def projects(draw: st.DrawFn) -> tuple[Project, datetime]:
     a = Author(draw)
     config, ids, priorities = components_yaml(a)
     project = Project({"components.yaml": config}, oddity=a.oddity)
+    public = re.search(r"^  public: (\w+)$", config, re.MULTILINE)
+    project.public = public[1] if public else "full"
     for number in range(draw(st.integers(1, 3))):
         project.files[f"incidents/i{number}.md"] = incident_file(a, ids, priorities)
     if a.chance(3) or a.oddity == "template":
@@ -437,3 +465,8 @@ def test_whatever_check_accepts_build_builds(drawn: tuple[Project, datetime]) ->
         summary = json.loads((out / "api/v2/summary.json").read_text(encoding="utf-8"))
         assert summary["page"]["url"].startswith("https://")
         assert (out / "index.html").stat().st_size > 0
+        if project.public == "none":  # nothing about service levels is published
+            assert not (out / "sla").exists() and not (out / "api/sla.json").exists()
+        for page in out.rglob("*.html"):  # a label is text, never markup
+            shown = page.read_text(encoding="utf-8")
+            assert not [label for label in MARKUP_LABELS if label in shown], page
