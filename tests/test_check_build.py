@@ -5,7 +5,10 @@ settings, SLA calendars, priorities and policies; a few incident and maintenance
 random front matter and updates; sometimes the site's own templates — and a random build time.
 When `check` accepts it, the build must succeed; when `check` refuses it, so must the build.
 Neither may raise anything but statusgen's own errors. A site template written to fail at render
-time may fail the build, but only with a message naming the template's file and line.
+time may fail the build, but only with a message naming the template's file and line. A
+second property draws the labels of a small site's calendar and policies, and its `sla.public`:
+what check accepts builds, customers read each label as written where the site publishes its
+service levels in full and none where it does not, and a label is never markup.
 
 Set STATUSGEN_FUZZ_EXAMPLES to run more examples than CI does (which runs a fixed sequence).
 """
@@ -26,9 +29,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from lxml import html
 
 from statusgen.build import build, check
 from statusgen.errors import StatusgenError, TemplateFailed
+from tests.conftest import COMPONENTS
 
 EXAMPLES = int(os.environ.get("STATUSGEN_FUZZ_EXAMPLES", "1500"))
 T = TypeVar("T")
@@ -427,6 +432,27 @@ def projects(draw: st.DrawFn) -> tuple[Project, datetime]:
     return project, a.moment()
 
 
+def written(folder: Path, files: dict[str, str]) -> tuple[Path, Path]:
+    """The project written into `folder`, and where its site goes."""
+    root = folder / "project"
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root, folder / "site"
+
+
+def accepted(root: Path, out: Path, now: datetime, oddity: str | None) -> bool:
+    """Whether check accepts the project; when it refuses, the build must refuse too."""
+    try:
+        check(root)
+    except StatusgenError:
+        event(f"check refused ({oddity})")  # see --hypothesis-show-statistics
+        with pytest.raises(StatusgenError):  # what check refuses, build refuses too
+            build(root, out, now=now, use_cache=False)
+        return False
+    return True
+
+
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -441,17 +467,8 @@ def test_whatever_check_accepts_build_builds(drawn: tuple[Project, datetime]) ->
         tempfile.TemporaryDirectory(dir=SCRATCH) as folder,
         mock.patch.dict(os.environ, STATUSGEN_WORKERS="1"),
     ):
-        root = Path(folder) / "project"
-        for name, text in project.files.items():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(text, encoding="utf-8")
-        out = Path(folder) / "site"
-        try:
-            check(root)
-        except StatusgenError:
-            event(f"check refused ({project.oddity})")  # see --hypothesis-show-statistics
-            with pytest.raises(StatusgenError):  # what check refuses, build refuses too
-                build(root, out, now=now, use_cache=False)
+        root, out = written(Path(folder), project.files)
+        if not accepted(root, out, now, project.oddity):
             return
         try:
             build(root, out, now=now, use_cache=False)
@@ -470,3 +487,94 @@ def test_whatever_check_accepts_build_builds(drawn: tuple[Project, datetime]) ->
         for page in out.rglob("*.html"):  # a label is text, never markup
             shown = page.read_text(encoding="utf-8")
             assert not [label for label in MARKUP_LABELS if label in shown], page
+
+
+# A second property, on what labels and levels change: a small site whose labels and whose
+# `sla.public` are drawn, so that most examples build (the projects above seldom do: one of their
+# many texts holds a control character more often than not, and is refused).
+LABELLED_SLA = """\
+calendars:
+  business:
+    {calendar}days: [mon, tue, wed, thu, fri]
+    hours: ["09:00-18:00"]
+priorities:
+  default: {{critical: P1, major: P2, minor: P2, none: P2}}
+policies:
+  core:
+    P1: {{first_response: 1h, resolution: 4h}}
+    P2: {{{policy}first_response: 4h, resolution: 16h, calendar: business}}
+    maintenance: {{{maintenance}notice: 2bd, calendar: business, windows: ["sat-sun 00:00-06:00"]}}
+{public}"""
+LABELLED_FILES = {
+    "incidents/answered.md": "---\ntitle: Answered\nimpact: major\ncomponents: [api]\n"
+    "started: 2026-11-16 10:00\n---\n## Resolved 2026-11-16 15:00\nFixed.\n\n"
+    "## Investigating 2026-11-16 10:18\nLooking.\n",
+    "incidents/upgrade.md": "---\ntype: maintenance\ntitle: Upgrade\ncomponents: [api]\n"
+    "scheduled_start: 2026-11-28 01:00\nscheduled_end: 2026-11-28 03:00\n---\n"
+    "## Scheduled 2026-11-16 10:00\nPlanned.\n",
+}
+LABELLED_NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+# None: no label; otherwise a plausible one or any text without controls...
+good_labels = st.none() | st.sampled_from(LABELS) | label_texts
+# ...and, in one example in four, one that may be refused: any text (controls too), or empty.
+odd_labels = texts | st.just("")
+
+
+@dataclass
+class LabelledSite:
+    config: str
+    labels: dict[str, str | None]  # by where: calendar, policy, maintenance
+    public: str  # the level in effect, or the odd one written
+
+
+@st.composite
+def labelled_sites(draw: st.DrawFn) -> LabelledSite:
+    labels = {where: draw(good_labels) for where in ("calendar", "policy", "maintenance")}
+    if draw(st.integers(1, 4)) == 1:
+        labels[draw(st.sampled_from(sorted(labels)))] = draw(odd_labels)
+    public = draw(st.sampled_from([*PUBLIC, "", "everything"]))
+    written = {
+        where: "" if label is None else f"label: {quoted(label)}, "
+        for where, label in labels.items()
+    }
+    if labels["calendar"] is not None:  # a block mapping
+        written["calendar"] = f"label: {quoted(labels['calendar'])}\n    "
+    language = draw(st.sampled_from(["en", "pt-BR", "es"]))
+    site = COMPONENTS.replace("  timezone:", f"  language: {language}\n  timezone:")
+    sla = LABELLED_SLA.format(public=f"sla:\n  public: {public}\n" if public else "", **written)
+    config = site + sla
+    return LabelledSite(config, labels, public or "full")
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+@settings(
+    max_examples=min(EXAMPLES, 60),
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(labelled_sites())
+def test_labels_read_as_written_where_the_level_shows_them(site: LabelledSite) -> None:
+    with (
+        tempfile.TemporaryDirectory(dir=SCRATCH) as folder,
+        mock.patch.dict(os.environ, STATUSGEN_WORKERS="1"),
+    ):
+        files = {**LABELLED_FILES, "components.yaml": site.config}
+        root, out = written(Path(folder), files)
+        if not accepted(root, out, LABELLED_NOW, "label"):
+            return
+        build(root, out, now=LABELLED_NOW, use_cache=False)
+        event(f"built ({site.public})")
+        pages = [p.read_bytes() for p in out.rglob("*.html")]
+        for label in MARKUP_LABELS:  # a label is text, never markup
+            assert not [page for page in pages if label.encode() in page]
+        shown = " ".join(words(html.fromstring(page).text_content()) for page in pages)
+        given = [words(label) for label in site.labels.values() if label is not None]
+        if site.public == "full":  # customers read each label as written
+            assert [label for label in given if label not in shown] == []
+        else:  # where only outcomes are published, no policy or calendar is named
+            assert [label for label in given if label in LABELS and label in shown] == []
