@@ -686,3 +686,49 @@ def test_maintenance_windows_and_notice_are_worded_in_the_sites_language(
         "//section[@class='sla']//p[@class='sla-promise']"
     )
     assert [" ".join(p.text_content().split()) for p in promises] == [notice, hours]
+
+
+# Announced on Friday 13 November at 17:00 for that night: one working hour of notice.
+HURRIED = incident(
+    "type: maintenance\ntitle: Hurried\ncomponents: [api]\n"
+    "scheduled_start: 2026-11-14 01:00\nscheduled_end: 2026-11-14 02:00",
+    "## Scheduled 2026-11-13 17:00\nTonight.\n",
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "pt-BR",
+            [
+                "Resolvemos o incidente 1 h após o seu início (1 h útil)",
+                "Respondemos 18 min após o início do incidente (18 min úteis)",
+                "1 h de atraso (1 h útil)",
+                "com 1 h útil de antecedência",
+                "com 80 h úteis de antecedência",
+            ],
+        ),
+        (
+            "es",
+            [
+                "Resolvimos el incidente 1 h después de su inicio (1 h hábil)",
+                "Respondimos 18 min después del inicio del incidente (18 min hábiles)",
+                "1 h de retraso (1 h hábil)",
+                "con 1 h hábil de anticipación",
+                "con 80 h hábiles de anticipación",
+            ],
+        ),
+    ],
+)
+def test_working_time_agrees_with_its_number(
+    make_project: MakeProject, build_site: Build, language: str, expected: list[str]
+) -> None:
+    files = {**FILES, "incidents/hurried.md": HURRIED}
+    given = make_project(files, components=in_language(language) + SLA)
+    site = build_site(given, now=NOW)
+    # Overdue since Wednesday 4 November at 17:00: an hour of working time at 18:00.
+    late = build_site(given, now=datetime(2026, 11, 4, 18, 0, tzinfo=TZ), out=given / "late")
+    panels = [panel(site, name) for name in ("plain", "answered", "hurried", "upgrade")]
+    text = " ".join([*panels, panel(late, "overdue")])
+    assert [phrase for phrase in expected if phrase not in text] == []

@@ -73,7 +73,7 @@ FILTERS = (
 # The helpers that word service levels for customers: each a method of Filters too.
 SLA_FILTERS = (
     "day_time", "deadline_words", "policy_title", "sla_target", "working_hours",
-    "maintenance_hours",
+    "maintenance_hours", "spent_count",
 )  # fmt: skip
 
 # A moment customers plan by: its weekday, date and time ("Tue 24 Nov, 16:00").
@@ -174,11 +174,8 @@ class Filters:
 
     def sla_amount(self, mark: Deadline) -> str:
         """The time left on a running deadline, or by which a breached one was missed."""
-        if mark.state is DeadlineState.RUNNING and mark.remaining is not None:
-            return self.spent(mark.remaining, mark.target)
-        if mark.state is DeadlineState.BREACHED and mark.overrun is not None:
-            return self.spent(mark.overrun, mark.target)
-        return ""
+        amount = _amount(mark)
+        return "" if amount is None else self.spent(amount, mark.target)
 
     @jinja2.pass_eval_context
     def label(
@@ -206,9 +203,10 @@ class Filters:
             return _as_gettext(eval_context, self.words.message(kind, "due"), due=due)
         if mark.at <= mark.clock_start and mark.working_time:
             return _as_gettext(eval_context, self.words.message(kind, "before_clock"))
+        counted = self.spent_count(mark.elapsed, mark.target)
         return _as_gettext(
             eval_context,
-            self.words.message(kind, "done_working" if mark.working_time else "done"),
+            self.words.message(kind, "done_working" if mark.working_time else "done", counted),
             took=self.duration(mark.since(opened) or timedelta(0)),
             counted=self.spent(mark.elapsed, mark.target),
         )
@@ -219,6 +217,10 @@ class Filters:
     def spent(self, value: timedelta, target: Target) -> str:
         """Time counted by an SLA target: in hours when it is working time, as targets are."""
         return format_duration(value, self.translations, days=target.wall_clock)
+
+    def spent_count(self, value: timedelta, target: Target) -> int:
+        """The number the words about `spent`'s amount agree with ("1 h útil", "3 h úteis")."""
+        return duration_count(value, days=target.wall_clock)
 
     def percent(self, value: float) -> str:
         # Rounded down, so a day with any downtime never reads as 100 %.
@@ -274,21 +276,20 @@ class Filters:
     def deadline_words(self, eval_context: jinja2.nodes.EvalContext, mark: Deadline) -> str:
         """How a deadline stands: "on time", "in progress, 3 h left", "8 d 2 h late (47 h of
         working time)": an overrun in calendar time, and in working time where that counts.
-        The words agree with the time left ("falta 1 h", "faltam 3 h")."""
+        The words agree with that amount ("falta 1 h", "faltam 3 h")."""
         state = mark.state
         form = (
             "amount_working" if mark.working_time and state in FORMS["amount_working"] else "amount"
         )
-        amount = self.sla_amount(mark)
-        left = 1
-        if state is DeadlineState.RUNNING and mark.remaining is not None:
-            left = duration_count(mark.remaining, days=mark.target.wall_clock)
+        amount = _amount(mark)
+        count = 1 if amount is None else self.spent_count(amount, mark.target)
+        shown = self.sla_amount(mark)
         late = "" if mark.late is None else self.duration(mark.late)
         return _as_gettext(
             eval_context,
-            self.words.message(state, form, left),
-            left=amount,
-            over=amount,
+            self.words.message(state, form, count),
+            left=shown,
+            over=shown,
             late=late,
         )
 
@@ -413,6 +414,16 @@ class Filters:
         return format_list(
             [f"{_clock(start)}{_RANGE}{_clock(end)}" for start, end in hours], locale=self.locale
         )
+
+
+def _amount(mark: Deadline) -> timedelta | None:
+    """The time left on a running deadline, or by which a breached one was missed, as its
+    target counts it."""
+    if mark.state is DeadlineState.RUNNING:
+        return mark.remaining
+    if mark.state is DeadlineState.BREACHED:
+        return mark.overrun
+    return None
 
 
 def _clock(minutes: int) -> str:

@@ -145,13 +145,16 @@ FORMS: Final[Mapping[str, Mapping[Enum, str | Plural]]] = {
         DeadlineKind.FIRST_RESPONSE: _("We responded %(took)s after the incident began"),
         DeadlineKind.RESOLUTION: _("We resolved it %(took)s after the incident began"),
     },
-    # The same on a target of working time, `counted` being the working time the clock counted.
+    # The same on a target of working time, `counted` being the working time the clock counted
+    # (its words agree with it: "1 h útil", "3 h úteis").
     "done_working": {
-        DeadlineKind.FIRST_RESPONSE: _(
-            "We responded %(took)s after the incident began (%(counted)s of working time)"
+        DeadlineKind.FIRST_RESPONSE: ngettext(
+            "We responded %(took)s after the incident began (%(counted)s of working time)",
+            "We responded %(took)s after the incident began (%(counted)s of working time)",
         ),
-        DeadlineKind.RESOLUTION: _(
-            "We resolved it %(took)s after the incident began (%(counted)s of working time)"
+        DeadlineKind.RESOLUTION: ngettext(
+            "We resolved it %(took)s after the incident began (%(counted)s of working time)",
+            "We resolved it %(took)s after the incident began (%(counted)s of working time)",
         ),
     },
     # A response or resolution before the clock started counts no time at all.
@@ -176,13 +179,16 @@ FORMS: Final[Mapping[str, Mapping[Enum, str | Plural]]] = {
         DeadlineState.BREACHED: _("%(late)s late"),
     },
     # The same on a target of working time: the working time left (`left`), or the calendar
-    # time (`late`) and the working time (`over`) by which it was missed.
+    # time (`late`) and the working time (`over`) by which it was missed; the form agrees with
+    # the working time.
     "amount_working": {
         DeadlineState.RUNNING: ngettext(
             "in progress, %(left)s of working time left",
             "in progress, %(left)s of working time left",
         ),
-        DeadlineState.BREACHED: _("%(late)s late (%(over)s of working time)"),
+        DeadlineState.BREACHED: ngettext(
+            "%(late)s late (%(over)s of working time)", "%(late)s late (%(over)s of working time)"
+        ),
     },
     # A rule of a maintenance policy: kept or not.
     "rule": {
