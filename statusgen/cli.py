@@ -112,10 +112,10 @@ def _label_warnings(site: Site) -> list[tuple[str, int, str]]:
     for named in site.sla.named_without_label:
         if isinstance(named, Calendar):
             what, shown = f"calendar '{named.name}'", _GENERIC_NAME.format("working hours")
-        elif named.title is None:
+        elif named.own_title is None:
             what, shown = f"policy '{named.name}'", _GENERIC_NAME.format("Default")
         else:
-            what, shown = f"policy '{named.name}'", f"'{named.title}', its tier as words"
+            what, shown = f"policy '{named.name}'", f"'{named.own_title}', its tier as words"
         warnings.append(
             (
                 CONFIG_FILE,

@@ -64,9 +64,15 @@ class Policy:
         return f"{self.tier} {self.priority}"
 
     @property
-    def title(self) -> str | None:
+    def own_title(self) -> str | None:
         """What a page calls it (see own_title); None for the default tier's, unlabelled."""
         return own_title(self.label, self.tier)
+
+    @property
+    def title(self) -> str:
+        """Its label, or its tier as words ("Default" too), as a site's own templates may show
+        it; the theme shows the words of the policy_title filter instead."""
+        return self.label or readable(self.tier)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +99,15 @@ class MaintenancePolicy:
         return f"{self.tier} {MAINTENANCE}"
 
     @property
-    def title(self) -> str | None:
+    def own_title(self) -> str | None:
         """What a page calls it (see own_title); None for the default tier's, unlabelled."""
         return own_title(self.label, self.tier)
+
+    @property
+    def title(self) -> str:
+        """Its label, or its tier as words ("Default" too), as a site's own templates may show
+        it; the theme shows the words of the policy_title filter instead."""
+        return self.label or readable(self.tier)
 
 
 @dataclass(frozen=True, slots=True)

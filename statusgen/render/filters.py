@@ -296,7 +296,7 @@ class Filters:
     def policy_title(self, policy: Policy | MaintenancePolicy) -> str:
         """What customers read a policy as: its label, its tier as words, or, for the default
         tier's, a generic name in the site's language ("Padrão")."""
-        return policy.title or self.translations.gettext("Default")
+        return policy.own_title or self.translations.gettext("Default")
 
     def sla_target(self, target: Target) -> str:
         """How long a target allows, in words: "4 working hours", "2 business days", "8 hours"."""
