@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
+import shlex
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from dataclasses import asdict, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 from statusgen import __version__
+from statusgen.authoring.when import When, is_relative, read_when
+from statusgen.completion import SHELLS
 from statusgen.errors import BuildFailed, SourceError, StatusgenError, TemplateFailed, WorkerFailed
 from statusgen.load.nodes import read_timestamp
 from statusgen.model.calendars import Calendar
-from statusgen.model.content import Kind, Site
+from statusgen.model.content import Kind, Site, UpdateStatus
 
 EXIT_OK = 0
 EXIT_CONTENT_ERROR = 1
@@ -35,6 +40,29 @@ REPORT_A_BUG = (
 def _timestamp(text: str) -> datetime:
     try:
         return read_timestamp(text, None)
+    except ValueError as problem:
+        raise argparse.ArgumentTypeError(str(problem)) from None
+
+
+_TIME_OPTIONS = ("--at", "--eta", "--start", "--end")
+
+
+def _relative_times_attached(argv: Sequence[str]) -> list[str]:
+    """`--at -10m` as `--at=-10m`: argparse would read a value starting with a dash as an
+    option of its own."""
+    result: list[str] = []
+    for index, arg in enumerate(argv):
+        previous = argv[index - 1] if index else ""
+        if previous in _TIME_OPTIONS and arg.startswith("-") and is_relative(arg):
+            result[-1] = f"{previous}={arg}"
+        else:
+            result.append(arg)
+    return result
+
+
+def _when(text: str) -> When:
+    try:
+        return read_when(text)
     except ValueError as problem:
         raise argparse.ArgumentTypeError(str(problem)) from None
 
@@ -127,6 +155,16 @@ def _label_warnings(site: Site) -> list[tuple[str, int, str]]:
     return warnings
 
 
+_WHEN_HELP = "2026-11-22 14:00, 14:00 for today, or +2h / -10m from now; in the site's zone"
+_ID_HELP = "the incident's id (see 'statusgen list') or its file, as 'new' printed it"
+
+
+def _message_arguments(command: argparse.ArgumentParser, help: str) -> None:
+    """The message, as `new` takes it (-m) or after the other arguments."""
+    command.add_argument("message", nargs="?", help=help)
+    command.add_argument("-m", "--message", dest="message_option", metavar="MESSAGE", help=help)
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="statusgen",
@@ -213,14 +251,14 @@ def make_parser() -> argparse.ArgumentParser:
         help="an affected component, optionally with its status "
         "(degraded_performance, partial_outage, major_outage); repeatable",
     )
-    incident.add_argument("--eta", type=_timestamp, help="estimated resolution")
+    incident.add_argument("--eta", type=_when, help=f"estimated resolution ({_WHEN_HELP})")
     incident.add_argument(
         "--message",
         "-m",
         help="the first update (default: 'We are investigating this issue.', in the site's "
         "language)",
     )
-    incident.add_argument("--at", type=_timestamp, help="when (default: now)")
+    incident.add_argument("--at", type=_when, help="when it began (default: now)")
     maintenance = kinds.add_parser(
         "maintenance",
         parents=[common],
@@ -229,8 +267,10 @@ def make_parser() -> argparse.ArgumentParser:
         "(the announcement) at the current time, and print its path.",
     )
     maintenance.add_argument("title")
-    maintenance.add_argument("--start", type=_timestamp, required=True, help="window start")
-    maintenance.add_argument("--end", type=_timestamp, required=True, help="window end")
+    maintenance.add_argument(
+        "--start", type=_when, required=True, help=f"window start ({_WHEN_HELP})"
+    )
+    maintenance.add_argument("--end", type=_when, required=True, help="window end")
     maintenance.add_argument(
         "--component", "-c", action="append", default=[], metavar="ID", help="repeatable"
     )
@@ -240,7 +280,7 @@ def make_parser() -> argparse.ArgumentParser:
         help="the announcement (default: 'Maintenance is scheduled for this window.', in the "
         "site's language)",
     )
-    maintenance.add_argument("--at", type=_timestamp, help="announced when (default: now)")
+    maintenance.add_argument("--at", type=_when, help="announced when (default: now)")
 
     update = commands.add_parser(
         "update",
@@ -249,29 +289,73 @@ def make_parser() -> argparse.ArgumentParser:
         description="Insert '## <Status> <time>' and the message into the file of ID; every "
         "other byte of the file stays as it was.",
     )
-    update.add_argument("id", help="the incident's file name without .md")
+    update.add_argument("id", help=_ID_HELP)
     update.add_argument(
         "status",
         help="investigating, identified, monitoring, resolved, postmortem; for maintenance "
         "scheduled, in_progress, verifying, completed, cancelled",
     )
-    update.add_argument("message")
-    update.add_argument("--eta", type=_timestamp, help="a new estimated resolution")
-    update.add_argument("--at", type=_timestamp, help="when (default: now)")
+    _message_arguments(update, "what customers should read")
+    update.add_argument("--eta", type=_when, help=f"a new estimated resolution ({_WHEN_HELP})")
+    update.add_argument("--at", type=_when, help="when (default: now)")
 
     resolve = commands.add_parser(
         "resolve",
         parents=[common],
         help="post the closing update (resolved, or completed for a maintenance)",
     )
-    resolve.add_argument("id")
-    resolve.add_argument(
-        "message",
-        nargs="?",
-        help="default: 'This incident has been resolved.' ('The maintenance has been "
+    resolve.add_argument("id", help=_ID_HELP)
+    _message_arguments(
+        resolve,
+        "default: 'This incident has been resolved.' ('The maintenance has been "
         "completed.' for a maintenance), in the site's language",
     )
-    resolve.add_argument("--at", type=_timestamp, help="when (default: now)")
+    resolve.add_argument("--at", type=_when, help="when (default: now)")
+
+    listing = commands.add_parser(
+        "list",
+        parents=[common],
+        help="the open incidents and the maintenance under way or to come, with their ids",
+        description="Print the open incidents, then the maintenance under way and to come: "
+        "id, status, time since it began (or until it starts), the estimated resolution (a "
+        "maintenance's scheduled end) in the site's time zone, and the title. With -q, only the "
+        "ids, one per line.",
+    )
+    listing.add_argument(
+        "--all", action="store_true", help="every incident and maintenance, newest first"
+    )
+    listing.add_argument(
+        "--json", action="store_true", help="a JSON array, times in UTC (for scripts)"
+    )
+    listing.add_argument("--now", type=_timestamp, help="as if it were this time (default: now)")
+
+    init = commands.add_parser(
+        "init",
+        parents=[common],
+        help="start a status page: components.yaml, an example incident, workflows",
+        description="Write a ready status repository into DIR (default: the project folder): "
+        "a commented components.yaml, an example incident, .gitignore, a pre-commit "
+        "configuration, GitHub workflows that check pull requests and publish on GitHub Pages, "
+        "and a README. A file already there is never replaced. Without options, on a terminal, "
+        "it asks for each answer.",
+    )
+    init.add_argument("dir", nargs="?", type=Path, help="the folder (made if missing)")
+    init.add_argument("--title", help="the page's title (default: 'Example Status')")
+    init.add_argument(
+        "--url", help="the address it will be published at, ending with / (default: an example)"
+    )
+    init.add_argument("--timezone", help="an IANA time zone, e.g. America/Sao_Paulo (default: UTC)")
+    init.add_argument("--language", help="en, pt-BR or es (default: en)")
+
+    completion = commands.add_parser(
+        "completion",
+        help="print the shell completion script for bash, zsh or fish",
+        description="Print a script that completes statusgen's commands, options, statuses and "
+        "the ids of open incidents in your shell. bash: 'source <(statusgen completion bash)' "
+        "in ~/.bashrc; zsh: 'source <(statusgen completion zsh)' in ~/.zshrc; fish: "
+        "'statusgen completion fish > ~/.config/fish/completions/statusgen.fish'.",
+    )
+    completion.add_argument("shell", choices=SHELLS)
 
     serve = commands.add_parser(
         "serve",
@@ -284,6 +368,11 @@ def make_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--port", type=_port, default=8000, help="0-65535; default 8000; 0 picks a free one"
+    )
+    serve.add_argument(
+        "--now",
+        type=_timestamp,
+        help="show the site as of this time, on every rebuild (default: the clock at each one)",
     )
     serve.add_argument(
         "--out",
@@ -313,11 +402,16 @@ def run() -> NoReturn:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    args = make_parser().parse_args(argv)
+    args = make_parser().parse_args(
+        _relative_times_attached(sys.argv[1:] if argv is None else argv)
+    )
     project: Path = args.project
     fmt = getattr(args, "format", "text")
     try:
         return _COMMANDS.get(args.command, _author)(args, project)
+    except UsageError as error:
+        print(f"statusgen {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except BuildFailed as failed:
         _report_errors(failed.errors, project, fmt)
         kept = "; the previous site was left as it was" if args.command == "build" else ""
@@ -387,14 +481,101 @@ def _build(args: argparse.Namespace, project: Path) -> int:
     )
     _warn(report.warnings)
     if not args.quiet:
-        print(f"built {report.files} files into {out} (as of {report.snapshot.now.isoformat()})")
+        # To the second in the site's zone, as the pages read: the clock's microseconds and
+        # UTC would say nothing a reader of the pages can match.
+        now = report.snapshot.now.astimezone(report.site.info.timezone)
+        print(f"built {report.files} files into {out} (as of {now.isoformat(timespec='seconds')})")
+    return EXIT_OK
+
+
+def _list(args: argparse.Namespace, project: Path) -> int:
+    from statusgen.authoring.open_items import open_items
+
+    listing = open_items(project, args.now, everything=args.all)
+    if args.quiet and not args.json:  # for scripts and shell completion: the ids alone
+        for item in listing.items:
+            print(item.state.id)
+        return EXIT_OK
+    if args.json:
+        print(json.dumps([item.as_json() for item in listing.items], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not listing.items:
+        if not args.quiet:
+            what = "no incidents or maintenance yet" if args.all else "nothing open"
+            local = listing.now.astimezone(listing.zone)
+            print(f"{what} (as of {local:%Y-%m-%d %H:%M} {listing.zone.key})", file=sys.stderr)
+        return EXIT_OK
+    rows = [("ID", "STATUS", "SINCE", "DUE", "TITLE")]
+    for item in listing.items:
+        state = item.state
+        title = (
+            f"{state.incident.title} (maintenance)"
+            if state.is_maintenance
+            else state.incident.title
+        )
+        due = f"{item.due.astimezone(item.zone):%Y-%m-%d %H:%M}" if item.due else "-"
+        rows.append((state.id, state.status.value, _age(item.age), due, title))
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[4]
+        )
+    return EXIT_OK
+
+
+def _age(age: timedelta) -> str:
+    """ "2h 05m", "3d 4h"; "in 2d 1h" for what is still to come."""
+    minutes = int(abs(age).total_seconds() // 60)
+    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
+    text = f"{days}d {hours}h" if days else f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
+    return f"in {text}" if age < timedelta() else text
+
+
+def _init(args: argparse.Namespace, project: Path) -> int:
+    from statusgen import starter
+
+    given = {
+        key: getattr(args, key)
+        for key in ("title", "url", "timezone", "language")
+        if getattr(args, key) is not None
+    }
+    defaults = starter.Answers(**{**asdict(starter.DEFAULTS), **given})
+    if not given and sys.stdin.isatty():
+        defaults = starter.ask(replace(defaults, timezone=starter.local_zone()), input)
+    problems = starter.check_answers(defaults)
+    if problems:
+        raise UsageError("; ".join(problems))
+    folder = args.dir if args.dir is not None else project
+    written = starter.write_starter(folder, defaults, datetime.now(tz=UTC))
+    shown = Path(os.path.relpath(folder)).as_posix()
+    for rel in written.made:
+        print(f"wrote {Path(shown, rel).as_posix()}")
+    for rel in written.kept:
+        print(f"kept {Path(shown, rel).as_posix()} (already there)", file=sys.stderr)
+    if written.gitignore_extended:
+        print(f"added the build folders to {Path(shown, '.gitignore').as_posix()}")
+    if not args.quiet:
+        where = "" if shown == "." else f" -C {shlex.quote(shown)}"
+        print(
+            f"\nNext: edit components.yaml, then\n  statusgen{where} serve     # preview it\n"
+            f"  statusgen{where} build     # the site, in site/\n"
+            "and push to GitHub: the README written beside it says how to publish.",
+        )
+    return EXIT_OK
+
+
+def _completion(args: argparse.Namespace, project: Path) -> int:
+    from statusgen.completion import IDS, script
+
+    statuses = " ".join(status.value for status in UpdateStatus)
+    print(script(args.shell, make_parser(), {"id": IDS, "status": statuses}), end="")
     return EXIT_OK
 
 
 def _serve(args: argparse.Namespace, project: Path) -> int:
     from statusgen.serve import serve
 
-    return serve(project, args.out, args.port, quiet=args.quiet)
+    return serve(project, args.out, args.port, quiet=args.quiet, now=args.now)
 
 
 def _warn(warnings: Sequence[str]) -> None:
@@ -406,26 +587,44 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "check": _check,
     "build": _build,
     "serve": _serve,
+    "list": _list,
+    "completion": _completion,
+    "init": _init,
 }
 
 
 def _author(args: argparse.Namespace, project: Path) -> int:
     from statusgen import authoring
 
-    at = args.at or datetime.now(tz=UTC)
+    now = datetime.now(tz=UTC)
     if args.command == "new" and args.kind == "incident":
         written = authoring.new_incident(
-            project, args.title, args.impact, args.component, args.message, at, args.eta
-        )
+            project, args.title, args.impact, args.component, args.message, args.at, args.eta,
+            now=now,
+        )  # fmt: skip
     elif args.command == "new":
         written = authoring.new_maintenance(
-            project, args.title, args.start, args.end, args.component, args.message, at
-        )
-    elif args.command == "update":
-        written = authoring.add_update(project, args.id, args.status, args.message, at, args.eta)
+            project, args.title, args.start, args.end, args.component, args.message, args.at,
+            now=now,
+        )  # fmt: skip
     else:
-        written = authoring.add_update(project, args.id, None, args.message, at)
+        message = _message(args)
+        status = args.status if args.command == "update" else None
+        eta = getattr(args, "eta", None)
+        written = authoring.add_update(project, args.id, status, message, args.at, eta, now=now)
     print(Path(os.path.relpath(project / written.path)).as_posix())
     if not args.quiet and args.command != "new":
         print(f"updated {written.incident_id}; preview with 'statusgen serve'", file=sys.stderr)
     return EXIT_OK
+
+
+def _message(args: argparse.Namespace) -> str | None:
+    """The message of `update` or `resolve`, given after the arguments or with -m, not both."""
+    if args.message is not None and args.message_option is not None:
+        raise UsageError("give the message once: after the status, or with -m, not both")
+    message: str | None = args.message if args.message is not None else args.message_option
+    return message
+
+
+class UsageError(Exception):
+    """Arguments that parse one by one but not together: exit code 2, as argparse's own."""

@@ -3,14 +3,21 @@
 The published site has no JavaScript; only pages served here get a small script that polls the
 server and reloads when a build finishes. A failed build never replaces the last good site: the
 errors go to the terminal and, as a banner, onto every page served until the content is fixed.
+
+An unknown address gets the site's 404 page, as a static host serves it. That page links to
+`site.url` (it is served at any depth, so it cannot link relatively); here its links are pointed
+at the preview instead, so that they lead on within it. The folder built is the one `build`
+writes, byte for byte: only what is served differs, by the preview's script and those links.
 """
 
 from __future__ import annotations
 
+import errno
 import html
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import sys
@@ -18,13 +25,16 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
+from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import Any
 from urllib.parse import unquote
 
+from markupsafe import escape
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
@@ -43,6 +53,7 @@ _RELOAD_SCRIPT = (
     ".then(function(s){if(s.build!==b||(s.errors.length>0)!==e)location.reload()})"
     ".catch(function(){})},500)})();</script>"
 )
+NOT_FOUND_PAGE = "404.html"
 _SETTLE_SECONDS = 0.1  # editors write a file in several steps; build once they are done
 
 
@@ -54,6 +65,7 @@ class PreviewState:
     build: int = 0
     errors: list[str] = field(default_factory=list)
     headline: str = _FAILED  # the banner's, in the language of the last good site
+    site_url: str = ""  # the last good site's, which its 404 page links to
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def snapshot(self) -> tuple[int, list[str]]:
@@ -61,7 +73,16 @@ class PreviewState:
             return self.build, list(self.errors)
 
 
-def serve(project: Path, out: Path | None, port: int, *, quiet: bool = False) -> int:
+def serve(
+    project: Path,
+    out: Path | None,
+    port: int,
+    *,
+    quiet: bool = False,
+    now: datetime | None = None,
+) -> int:
+    """Preview the site on 127.0.0.1:`port`, rebuilt on every change (as of `now`, fixed, when
+    given: to see a maintenance window open, or an SLA deadline pass)."""
     if out is not None:  # refused before anything is served (OutputError), as `build` does
         from statusgen.write import check_destination
 
@@ -71,18 +92,26 @@ def serve(project: Path, out: Path | None, port: int, *, quiet: bool = False) ->
     temporary = out is None
     target = out or Path(tempfile.mkdtemp(prefix="statusgen-preview-")) / "site"
     try:
-        return _serve(project, target, port, quiet)
+        return _serve(project, target, port, quiet, now)
     finally:  # however it ends, a preview leaves no folder of its own behind
         if temporary:
             shutil.rmtree(target.parent, ignore_errors=True)
 
 
-def _serve(project: Path, target: Path, port: int, quiet: bool) -> int:
+def _serve(project: Path, target: Path, port: int, quiet: bool, now: datetime | None) -> int:
     state = PreviewState()
     handler = partial(_Handler, state=state, directory=str(target))
     # Bound first: a port that is taken is said at once, before any build.
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    rebuild = partial(_rebuild, project, target, state, quiet)
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        raise StatusgenError(
+            f"port {port} is in use on 127.0.0.1 (another preview?); choose another with "
+            "--port, or --port 0 for any free one"
+        ) from None
+    rebuild = partial(_rebuild, project, target, state, quiet, now)
     try:
         rebuild()
     except BaseException:
@@ -123,10 +152,12 @@ def _translated(project: Path, language: str, message: str) -> str:
         return message
 
 
-def _rebuild(project: Path, target: Path, state: PreviewState, quiet: bool) -> None:
+def _rebuild(
+    project: Path, target: Path, state: PreviewState, quiet: bool, now: datetime | None
+) -> None:
     started = time.perf_counter()
     try:
-        report = pipeline.build(project, target)
+        report = pipeline.build(project, target, now=now)
     except BuildFailed as failed:
         errors = [str(e) for e in failed.errors]
     except StatusgenError as error:
@@ -139,6 +170,7 @@ def _rebuild(project: Path, target: Path, state: PreviewState, quiet: bool) -> N
             state.build += 1
             state.errors = []
             state.headline = headline
+            state.site_url = report.site.info.url
         for warning in report.warnings:
             print(f"statusgen: warning: {warning}", file=sys.stderr, flush=True)
         if not quiet:
@@ -226,6 +258,8 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_error(404)
             return
         if page is not None:
+            if file == Path(self.directory, NOT_FOUND_PAGE):
+                page = self._linked_to_preview(page)
             self._send(200, "text/html; charset=utf-8", self._with_preview(page), head)
             return
         if not Path(self.directory, "index.html").is_file():  # nothing ever built
@@ -236,6 +270,29 @@ class _Handler(SimpleHTTPRequestHandler):
             super().do_HEAD()
         else:
             super().do_GET()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        if code == HTTPStatus.NOT_FOUND:
+            try:
+                page = Path(self.directory, NOT_FOUND_PAGE).read_text("utf-8")
+            except (OSError, UnicodeDecodeError):  # none built yet, or swapped away by a rebuild
+                pass
+            else:
+                body = self._with_preview(self._linked_to_preview(page))
+                self._send(code, "text/html; charset=utf-8", body, self.command == "HEAD")
+                return
+        super().send_error(code, message, explain)
+
+    def _linked_to_preview(self, page: str) -> str:
+        """The 404 page with its links to the site's address (`site.url`, whatever its host
+        and path) leading to the preview's root instead."""
+        with self.state.lock:
+            url = self.state.site_url
+        if not url:
+            return page
+        # The page's links are written by its templates as href="…" and src="…", escaped.
+        links = re.compile(r'\b(href|src)="' + re.escape(str(escape(url))))
+        return links.sub(lambda found: f'{found[1]}="/', page)
 
     def send_head(self) -> Any:
         try:

@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -155,3 +156,28 @@ def build_site(tmp_path: Path) -> Callable[..., BuiltSite]:
 def incident(front: str, body: str) -> str:
     """An incident file from its front matter and body (both dedented)."""
     return f"---\n{textwrap.dedent(front).strip()}\n---\n{textwrap.dedent(body).lstrip()}"
+
+
+@pytest.fixture
+def statusgen_on_path(tmp_path: Path) -> dict[str, str]:
+    """An environment where `statusgen` is a command on the PATH (this statusgen), as on a
+    machine where it is installed: for the shells and scripts that call it by name."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    launcher = bin_dir / "statusgen"
+    launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m statusgen "$@"\n')
+    launcher.chmod(0o755)
+    return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+
+
+def require_programs(*programs: str, purpose: str) -> None:
+    """Skip the test, saying why, when a program it needs is not installed; fail instead where
+    STATUSGEN_REQUIRE_TOOLS is set (.ci/run sets it, after installing them), so that CI never
+    passes by skipping."""
+    missing = [program for program in programs if shutil.which(program) is None]
+    if not missing:
+        return
+    reason = f"{purpose} needs {' and '.join(missing)}, which is not installed here"
+    if os.environ.get("STATUSGEN_REQUIRE_TOOLS"):
+        pytest.fail(f"{reason}; STATUSGEN_REQUIRE_TOOLS is set")
+    pytest.skip(reason)

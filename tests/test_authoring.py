@@ -179,7 +179,7 @@ def test_new_maintenance_and_resolve_completes_it(make_project: MakeProject) -> 
     [
         (
             ["update", "nope", "resolved", "x"],
-            "statusgen: no incident or maintenance with id 'nope'",
+            "statusgen: no incident or maintenance 'nope' (recent: slow; 'statusgen list' shows the open ones)",
         ),
         (
             ["update", "slow", "fixed", "x"],
@@ -203,7 +203,7 @@ def test_new_maintenance_and_resolve_completes_it(make_project: MakeProject) -> 
         ),
         (
             ["update", "slow", "identified", "x", "--at", "yesterday"],
-            "argument --at: malformed timestamp 'yesterday'",
+            "argument --at: 'yesterday' is not a time (expected YYYY-MM-DD HH:MM",
         ),
     ],
 )

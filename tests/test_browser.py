@@ -2,8 +2,7 @@
 and dark. Nothing overflows sideways, axe-core finds no WCAG 2.2 A/AA violation, the uptime bars
 stay usable on a phone, and the 404 page works at any depth.
 
-The browser is driven by Selenium through Debian's chromedriver, given by path: Selenium then
-runs the system's browser and driver as they are and never looks for (or downloads) its own.
+The browser is started as tests/browser.py says (the README's screenshots are taken in it too).
 axe-core comes from the npm registry, pinned, into the tools cache outside the checkout.
 Without chromium, chromedriver or npm these tests are skipped, unless STATUSGEN_REQUIRE_BROWSER
 is set (as CI sets it): then they fail."""
@@ -26,12 +25,11 @@ import pytest
 
 from statusgen.build import build
 from statusgen.model.colour import Accent
+from tests.browser import chromium, show, skip_unless_required, unavailable
 from tests.conftest import COMPONENTS, NOW, copy_example, incident
 
 AXE_NPM = "axe-core@4.10.3"
 TOOLS = Path(os.environ.get("STATUSGEN_TOOLS", Path.home() / ".cache/statusgen-test-tools"))
-BROWSER = Path("/usr/bin/chromium")
-DRIVER = Path("/usr/bin/chromedriver")
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 WIDTHS = (320, 390, 1280)
 SCHEMES = ("light", "dark")
@@ -50,12 +48,6 @@ PAGES = {
 }
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("STATUSGEN_REQUIRE_BROWSER"):
-        pytest.fail(f"{reason}, and STATUSGEN_REQUIRE_BROWSER is set")
-    pytest.skip(reason)
-
-
 def axe_source() -> str:
     """axe-core's script, installed once from npm into its own folder of the tools cache."""
     prefix = TOOLS / AXE_NPM
@@ -63,7 +55,7 @@ def axe_source() -> str:
     if not script.is_file():
         npm = shutil.which("npm")
         if npm is None:
-            _unavailable("the accessibility checks need npm to install axe-core")
+            skip_unless_required("the accessibility checks need npm to install axe-core")
         subprocess.run(
             [
                 npm,
@@ -132,23 +124,11 @@ def _no_thread_left() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not BROWSER.is_file() or not DRIVER.is_file():
-        _unavailable(
-            f"the browser tests need {BROWSER} and {DRIVER} (apt-get install chromium chromium-driver)"
-        )
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        _unavailable("the browser tests need selenium (the test extra)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(BROWSER)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(DRIVER)))
-    driver.set_script_timeout(60)
-    yield driver
-    driver.quit()
+    missing = unavailable()
+    if missing:
+        skip_unless_required(f"the browser tests need {missing}")
+    with chromium() as driver:
+        yield driver
 
 
 @pytest.fixture(scope="module")
@@ -175,20 +155,6 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServe
     project = copy_example(folder / "project")
     build(project, folder / "site", now=NOW)
     yield from serve(folder / "site")
-
-
-def show(driver: Any, url: str, width: int, scheme: str) -> None:
-    """Load `url` in a viewport `width` pixels wide (a phone's below 600: the page's viewport
-    meta tag then applies), in the light or dark colour scheme."""
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": 800, "deviceScaleFactor": 1, "mobile": width < 600},
-    )
-    driver.execute_cdp_cmd(
-        "Emulation.setEmulatedMedia",
-        {"features": [{"name": "prefers-color-scheme", "value": scheme}]},
-    )
-    driver.get(url)
 
 
 def overflow(driver: Any) -> str:

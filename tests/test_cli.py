@@ -34,6 +34,21 @@ def test_build_writes_the_site_and_says_so(
     assert (project / "site/incidents/slow.html").is_file()
 
 
+def test_build_says_when_it_is_as_of_in_the_sites_zone_to_the_second(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)  # the clock, then
+    project = make_project({"incidents/slow.md": GOOD})
+    before = datetime.now(TZ).replace(microsecond=0)
+    assert main(["-C", str(project), "build"]) == 0
+    after = datetime.now(TZ)
+    out = capsys.readouterr().out
+    shown = out[out.index("(as of ") + len("(as of ") : out.rindex(")")]
+    # No microseconds, no UTC: the time as the pages show it, with the zone's offset.
+    assert len(shown) == len("2026-11-21T10:00:00-03:00") and shown.endswith("-03:00"), out
+    assert before <= datetime.fromisoformat(shown) <= after
+
+
 def test_build_to_another_folder_quietly(
     make_project: MakeProject, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -128,7 +143,8 @@ def test_console_script_runs_the_example_site(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "(as of 2026-11-18T" in result.stdout  # SOURCE_DATE_EPOCH stands in for the clock
+    # SOURCE_DATE_EPOCH stands in for the clock, shown in the site's zone.
+    assert "(as of 2026-11-18T08:06:40-03:00)" in result.stdout
 
 
 def test_check_hints_at_incidents_without_started_when_sla_applies(
@@ -363,7 +379,10 @@ def test_serve_on_a_taken_port_says_so_and_leaves_no_folder(
         taken.listen()
         port = str(taken.getsockname()[1])
         assert main(["-C", str(project), "serve", "--port", port]) == 1
-    assert "statusgen: Address already in use" in capsys.readouterr().err
+    assert (
+        f"statusgen: port {port} is in use on 127.0.0.1 (another preview?)"
+        in capsys.readouterr().err
+    )
     assert list((tmp_path / "tmp").iterdir()) == []
 
 

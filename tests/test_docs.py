@@ -20,7 +20,8 @@ PARTS = ("model", "load", "derive", "render", "outputs", "engine", "authoring")
 
 # Backticked spans, and the repository paths, dotted names and private names inside them.
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
-REPO_PATH = re.compile(r"(?<![\w./-])(?:statusgen|tests|bench|docs|\.ci|\.github)/[\w./-]*")
+# (Not an action's address: `statusgen/statusgen@v0.1.0`.)
+REPO_PATH = re.compile(r"(?<![\w./-])(?:statusgen|tests|bench|docs|\.ci|\.github)/[\w./-]*+(?!@)")
 PART_PATH = re.compile(rf"^(?:{'|'.join(PARTS)})/[\w./-]+$")
 DOTTED = re.compile(r"^[A-Za-z_]\w*(?:\.\w+)+$")
 # A file name (`write.py`, `build.cache`, `statusgen.pot`), not a dotted name.

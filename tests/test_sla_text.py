@@ -150,9 +150,9 @@ def test_a_clock_not_started_says_when_it_starts_and_future_deadlines_stay_out_o
     text = panel(site, "weekend")
     assert "We responded before the clock started: on time" in text
     assert (
-        "Resolution target: by Tue 24 Nov, 16:00 UTC-03:00: clock not started yet "
+        "Resolution target: by Tue 24 Nov, 16:00: clock not started yet "
         f"The clock runs in business hours (Mon{R}Fri 09:00{R}18:00, public holidays in Brazil (São Paulo) "
-        "excluded) and starts Mon 23 Nov, 09:00 UTC-03:00."
+        "excluded) and starts Mon 23 Nov, 09:00."
     ) in text
     assert "running" not in text and "in progress" not in text
     states = site.page("incidents/weekend.html").xpath(
@@ -187,12 +187,10 @@ def test_an_overrun_is_told_in_calendar_time_and_in_working_time(
     text = panel(site, "overdue")
     # Due Wednesday 4 November at 17:00; eight days later: 1 h that Wednesday, 9 h on each of
     # the five working days between, and 8 h on Thursday 12 November.
-    assert (
-        "Resolution target: by Wed 4 Nov, 17:00 UTC-03:00: 8 d late (54 h of working time)"
-    ) in text
+    assert ("Resolution target: by Wed 4 Nov, 17:00: 8 d late (54 h of working time)") in text
     # A deadline that has passed is part of what happened.
     assert timeline_marks(site, "overdue")[0] == (
-        "Resolution deadline · 4 Nov 2026, 17:00 UTC-03:00 · 8 d late (54 h of working time)"
+        "Resolution deadline · 4 Nov 2026, 17:00 · 8 d late (54 h of working time)"
     )
     sla = json.loads((site.out / "api/sla.json").read_text())["incidents"]["overdue"]
     assert (sla["resolution"]["late"], sla["resolution"]["overrun"]) == (8 * 86400, 54 * 3600)
@@ -298,7 +296,7 @@ def test_upcoming_maintenance_starts_and_ends_and_past_maintenance_started_and_e
     # three, none on Friday 20 November (a holiday in São Paulo), then 5 x 9 h: 80 h.
     assert (
         "We announce maintenance at least 2 business days ahead. This one was announced "
-        "Mon 16 Nov, 10:00 UTC-03:00, 80 h of working time ahead: kept"
+        "Mon 16 Nov, 10:00, 80 h of working time ahead: kept"
     ) in policy
     assert (
         f"We carry out maintenance only Sat{R}Sun 00:00{R}06:00. This maintenance's hours: kept"

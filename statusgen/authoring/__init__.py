@@ -9,11 +9,12 @@ code block) is refused."""
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from statusgen.authoring.files import locked, remove_if_empty, replace_file, write_new
@@ -31,6 +32,7 @@ from statusgen.authoring.text import (
     written_time,
     yaml_text,
 )
+from statusgen.authoring.when import Typed, place
 from statusgen.engine import load_site as _load
 from statusgen.errors import AuthoringError
 from statusgen.load import check_incident_text
@@ -41,6 +43,7 @@ from statusgen.model.content import (
     INCIDENT_STATUSES,
     MAINTENANCE_STATUSES,
     Impact,
+    Incident,
     Kind,
     Site,
     UpdateStatus,
@@ -82,12 +85,18 @@ def new_incident(
     impact: str,
     components: list[str],
     message: str | None,
-    now: datetime,
-    eta: datetime | None = None,
+    at: Typed | None = None,
+    eta: Typed | None = None,
+    *,
+    now: datetime | None = None,
 ) -> Written:
-    """`components` are `id` or `id=status`; the first update says `Investigating` at `now`
-    (with `message`, or else the default one in the site's language)."""
+    """`components` are `id` or `id=status`; the first update says `Investigating` at `at`
+    (default: `now`, the clock's time) with `message`, or else the default one in the site's
+    language."""
     site = _load_for_new(project)
+    now = now or datetime.now(tz=UTC)
+    zone = site.info.timezone
+    when = place(at or now, now, zone, "--at")
     check_title(title)
     try:
         Impact(impact)
@@ -99,35 +108,40 @@ def new_incident(
         cid, _, status = spec.partition("=")
         _known_component(site, cid)
         entries.append(f"  {cid}: {yaml_text(status)}" if status else f"  {cid}:")
-    at = written_time(now, site, "--at")
+    started = written_time(when, site, "--at")
     front = [
         f"title: {yaml_text(title)}",
         f"impact: {impact}",
         "components:" if entries else "components: []",
         *entries,
-        f"started: {at}",
+        f"started: {started}",
     ]
     if eta is not None:
-        front.append(f"eta: {written_time(eta, site, '--eta')}")
+        front.append(f"eta: {written_time(place(eta, now, zone, '--eta'), site, '--eta')}")
     if message is None:
         message = default_message(project, site, UpdateStatus.INVESTIGATING)
     lines = message_lines(message, with_eta=False)
-    block = update_block(UpdateStatus.INVESTIGATING, at, None, lines)
-    return _create(project, site, Kind.INCIDENT, title, at, front, block)
+    block = update_block(UpdateStatus.INVESTIGATING, started, None, lines)
+    return _create(project, site, Kind.INCIDENT, title, started, front, block)
 
 
 def new_maintenance(
     project: Path,
     title: str,
-    start: datetime,
-    end: datetime,
+    start: Typed,
+    end: Typed,
     components: list[str],
     message: str | None,
-    now: datetime,
+    at: Typed | None = None,
+    *,
+    now: datetime | None = None,
 ) -> Written:
-    """A maintenance announced now: its first update says `Scheduled` at `now` (with
-    `message`, or else the default one in the site's language)."""
+    """A maintenance announced at `at` (default: `now`, the clock's time): its first update
+    says `Scheduled` then, with `message`, or else the default one in the site's language."""
     site = _load_for_new(project)
+    now = now or datetime.now(tz=UTC)
+    zone = site.info.timezone
+    start, end = place(start, now, zone, "--start"), place(end, now, zone, "--end")
     check_title(title)
     for cid in components:
         _known_component(site, cid)
@@ -145,7 +159,8 @@ def new_maintenance(
     if message is None:
         message = default_message(project, site, UpdateStatus.SCHEDULED)
     lines = message_lines(message, with_eta=False)
-    block = update_block(UpdateStatus.SCHEDULED, written_time(now, site, "--at"), None, lines)
+    announced = written_time(place(at or now, now, zone, "--at"), site, "--at")
+    block = update_block(UpdateStatus.SCHEDULED, announced, None, lines)
     return _create(project, site, Kind.MAINTENANCE, title, starts, front, block)
 
 
@@ -154,19 +169,23 @@ def add_update(
     incident_id: str,
     status: str | None,
     message: str | None,
-    at: datetime,
-    eta: datetime | None = None,
+    at: Typed | None = None,
+    eta: Typed | None = None,
+    *,
+    now: datetime | None = None,
 ) -> Written:
     """Insert an update into an incident's file, touching nothing else in it.
 
     Without a status, the update closes it: `resolved`, or `completed` for a maintenance.
-    Without a message, it says what its status's default message says (for a closing update)."""
+    Without a message, it says what its status's default message says (for a closing update).
+    `incident_id` may also be the incident's file, as `new` printed it. `at` defaults to `now`,
+    the clock's time."""
     site = _load(project)
-    incident = next((i for i in site.incidents if i.id == incident_id), None)
-    if incident is None:
-        known = sorted(i.id for i in site.incidents)[-5:]
-        hint = f" (recent ids: {', '.join(known)})" if known else ""
-        raise AuthoringError(f"no incident or maintenance with id '{incident_id}'{hint}")
+    incident = find_incident(project, site, incident_id)
+    now = now or datetime.now(tz=UTC)
+    zone = site.info.timezone
+    at = place(at or now, now, zone, "--at")
+    eta = place(eta, now, zone, "--eta") if eta is not None else None
     if status is None:
         status = "completed" if incident.kind is Kind.MAINTENANCE else "resolved"
     parsed = parse_status(status, incident.kind)
@@ -200,6 +219,34 @@ def add_update(
         data = _validated(project, rel, updated, expected)
         replace_file(path, data)
     return Written(Path(rel), incident.id)
+
+
+def find_incident(project: Path, site: Site, reference: str) -> Incident:
+    """The incident or maintenance `reference` names: its id, or its file (the path `new`
+    printed, from the current folder, or its name); an AuthoringError naming recent ones."""
+    by_id = {incident.id: incident for incident in site.incidents}
+    found = by_id.get(reference)
+    if found is None and (reference.endswith(".md") or "/" in reference or os.sep in reference):
+        found = by_id.get(Path(reference).name.removesuffix(".md"))
+        if found is not None and not _same_file(project / found.path, Path(reference)):
+            found = None
+    if found is None:
+        known = [i.id for i in sorted(site.incidents, key=lambda i: i.id)[-5:]]
+        hint = (
+            f" (recent: {', '.join(known)}; 'statusgen list' shows the open ones)" if known else ""
+        )
+        raise AuthoringError(f"no incident or maintenance '{reference}'{hint}")
+    return found
+
+
+def _same_file(path: Path, reference: Path) -> bool:
+    """Whether `reference` (from the current folder; or a bare file name) is `path`."""
+    if reference.parent == Path("."):
+        return True
+    try:
+        return path.resolve() == reference.resolve()
+    except OSError:
+        return False
 
 
 def _validated(project: Path, rel: str, text: str, expected: tuple[str, Counter[Entry]]) -> bytes:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from statusgen.outputs import api, badges, feeds, ical, json_feed, pages, static
+from statusgen.outputs import api, badges, feeds, ical, json_feed, pages, sla_api, static
 from statusgen.outputs.base import Inputs, Output, Shows
 
 __all__ = ["OUTPUTS", "Inputs", "Output", "Shows", "site_outputs"]
@@ -17,6 +17,7 @@ OUTPUTS: tuple[Callable[[Inputs], Iterable[Output]], ...] = (
     json_feed.outputs,
     ical.outputs,
     api.outputs,
+    sla_api.outputs,
     badges.outputs,
     static.outputs,
 )

@@ -31,7 +31,7 @@ from statusgen.model.sla import Disclosure
 from statusgen.model.state import IncidentState
 from statusgen.outputs.base import Inputs, Output, Shows
 from statusgen.outputs.plain_text import plain_name, plain_text
-from statusgen.outputs.sla_json import as_json, maintenance_json, sla_json_text
+from statusgen.outputs.sla_json import as_json, maintenance_json
 from statusgen.render.words import english
 
 RECENT_LIMIT = 50  # Statuspage's incidents.json and scheduled-maintenances.json hold 50
@@ -60,7 +60,7 @@ def dump(data: Any) -> bytes:
 
 
 def outputs(inputs: Inputs) -> Iterator[Output]:
-    """`api/v2/*.json` in Statuspage's shapes, and `api/sla.json` with every SLA object."""
+    """`api/v2/*.json` in Statuspage's shapes; the SLA data has files of its own (sla_api)."""
     site, derived = inputs.site, inputs.derived
     snapshot = derived.snapshot
     incidents = [s for s in snapshot.incidents if not s.is_maintenance]
@@ -111,23 +111,6 @@ def outputs(inputs: Inputs) -> Iterator[Output]:
     for name, render in documents:
         path = f"api/v2/{name}"
         yield Output(path, render, everything)
-    public = site.sla.public
-    if public is Disclosure.NONE:
-        return
-    annotations, texts = derived.annotations, derived.sla_json
-
-    def sla_index() -> bytes:
-        # Assembled from each incident's JSON text, which a rebuild reuses for closed incidents.
-        entries = ",".join(
-            f"{json.dumps(i, ensure_ascii=False)}:{texts.get(i) or sla_json_text(annotations[i], public)}"
-            for i in sorted(annotations)
-        )
-        checks = dump(
-            {i: maintenance_json(c, public) for i, c in sorted(derived.maintenance.items())}
-        ).decode("utf-8")
-        return f'{{"incidents":{{{entries}}},"maintenance":{checks.rstrip()}}}\n'.encode()
-
-    yield Output("api/sla.json", sla_index, Shows(incidents=snapshot.incidents))
 
 
 @dataclass(frozen=True, slots=True)

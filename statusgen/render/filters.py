@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.dates import format_date, format_datetime, get_timezone_name
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
@@ -56,6 +57,7 @@ def register_filters(
         format_local=helpers.format_local,
         zone_name=str(site.timezone),
         zone_title=helpers.zone_title,
+        zone_note=helpers.zone_note,
     )
     env.filters.update({name: getattr(helpers, name) for name in (*FILTERS, *SLA_FILTERS)})
     env.filters["markdown"] = render_markdown
@@ -66,8 +68,8 @@ def register_filters(
 
 # The helpers templates call as filters: each a method of Filters.
 FILTERS = (
-    "uptime_cells_html", "uptime_spans", "local_time", "page_time", "utc_time", "local_date",
-    "duration", "spent", "sla_amount", "percent", "label", "outcome", "icon_shape",
+    "uptime_cells_html", "uptime_spans", "local_time", "page_time", "page_day_time", "utc_time",
+    "local_date", "duration", "spent", "sla_amount", "percent", "label", "outcome", "icon_shape",
 )  # fmt: skip
 
 # The helpers that word service levels for customers: each a method of Filters too.
@@ -97,7 +99,9 @@ class Filters:
         self.translations = translations
         self.words = Words(translations)
         self.months = dict(self.locale.months["format"]["abbreviated"])  # quicker than babel's
+        self.weekdays = dict(self.locale.days["format"]["abbreviated"])  # Monday 0
         self._zone_title: str | None = None
+        self._zone_note: str | None = None
 
     def zone_label(self, local: datetime) -> str:
         return self.zone_name(local.tzname(), local.utcoffset())
@@ -131,18 +135,45 @@ class Filters:
 
     def zone_title(self) -> str:
         """The site's time zone as a reader knows it: "Brasilia Time (America/Sao_Paulo)" in
-        the site's language, or just "UTC". Every page names it: worked out once."""
+        the site's language; "UTC"; an offset ("UTC-03:00") for a zone that is only one
+        (Etc/GMT+3), or the zone's key where there is no place to name (EST5EDT). Every page
+        names it: worked out once."""
         if self._zone_title is None:
             key = str(self.tz)
-            if key in ("UTC", "Etc/UTC", "GMT", "Etc/GMT", "Universal", "Zulu"):
-                self._zone_title = "UTC"
+            if not _has_place(key):
+                self._zone_title = self._unplaced_zone(key)
             else:
                 name = get_timezone_name(self.tz, "long", locale=self.locale)
                 self._zone_title = f"{name} ({key})" if name and key not in name else key
         return self._zone_title
 
+    def _unplaced_zone(self, key: str) -> str:
+        if not _canonical_zone(key).startswith("Etc/"):
+            return key
+        # A fixed offset, and Etc/GMT+3 is three hours *behind* UTC: say the offset instead.
+        offset = datetime(2000, 1, 1, tzinfo=self.tz).utcoffset()
+        return self.zone_name(None, offset) if offset else "UTC"
+
+    def zone_note(self) -> str:
+        """The sentence in every page's footer naming the zone its times are shown in, worded
+        for the zone's kind of name, so that it reads right in every language."""
+        if self._zone_note is None:
+            gettext = self.translations.gettext
+            zone = self.zone_title()
+            if zone == "UTC":
+                self._zone_note = gettext("Times are shown in UTC.")
+            elif _has_place(str(self.tz)):
+                self._zone_note = gettext(
+                    "Times are shown in %(zone)s. Hover over a time to see it in UTC."
+                ) % {"zone": zone}
+            else:
+                self._zone_note = gettext(
+                    "Times are shown in the time zone %(zone)s. Hover over a time to see it in UTC."
+                ) % {"zone": zone}
+        return self._zone_note
+
     def format_local(self, local: datetime, pattern: str) -> str:
-        """Babel's output for the site's three patterns, without its pattern machinery (a page
+        """Babel's output for the site's four patterns, without its pattern machinery (a page
         shows a dozen times, a site thousands of pages); any other pattern goes to babel."""
         clock = f"{local.hour:02d}:{local.minute:02d}"
         if pattern == "medium":  # d MMM y, HH:mm: the date as local_date shows it, and the time
@@ -151,6 +182,10 @@ class Filters:
             return f"{local.day} {self.months[local.month]}, {clock}"
         if pattern == "time":  # HH:mm
             return clock
+        if pattern == DAY_AND_TIME:
+            return (
+                f"{self.weekdays[local.weekday()]} {local.day} {self.months[local.month]}, {clock}"
+            )
         return format_datetime(local, _pattern(pattern), tzinfo=self.tz, locale=self.locale)
 
     def utc_time(self, moment: datetime) -> str:
@@ -199,7 +234,7 @@ class Filters:
         """What became of a deadline of an incident that began at `opened`: "We responded
         18 min after the incident began", or when it falls due while nothing came."""
         if mark.at is None:
-            due = self.day_time(mark.due_at)
+            due = self.page_day_time(mark.due_at)
             return _as_gettext(eval_context, self.words.message(kind, "due"), due=due)
         if mark.at <= mark.clock_start and mark.working_time:
             return _as_gettext(eval_context, self.words.message(kind, "before_clock"))
@@ -269,8 +304,14 @@ class Filters:
         return tuple((span, min(days, shown or days)) for span, shown in UPTIME_SPANS)
 
     def day_time(self, moment: datetime) -> Markup:
-        """A moment customers plan by, with its weekday: "Tue 24 Nov, 16:00"."""
+        """A moment customers plan by, with its weekday and zone, for text read on its own
+        (a feed entry): "Tue 24 Nov, 16:00 UTC-03:00"."""
         return self.local_time(moment, DAY_AND_TIME)
+
+    def page_day_time(self, moment: datetime) -> Markup:
+        """A moment customers plan by, with its weekday, as pages show it (the footer names the
+        zone): "Tue 24 Nov, 16:00"."""
+        return self.page_time(moment, DAY_AND_TIME)
 
     @jinja2.pass_eval_context
     def deadline_words(self, eval_context: jinja2.nodes.EvalContext, mark: Deadline) -> str:
@@ -347,7 +388,7 @@ class Filters:
 
     def working_hours(self, calendar: Calendar) -> str:
         """When a calendar's clock runs, from its configuration: "Mon-Fri 09:00-18:00, public
-        holidays in Brazil (SP) excluded, other hours on 24 Dec 2026 (09:00-13:00)"."""
+        holidays in Brazil (São Paulo) excluded, other hours on 24 Dec 2026 (09:00-13:00)"."""
         gettext = self.translations.gettext
         by_hours: dict[Hours, list[int]] = {}
         for day, hours in enumerate(calendar.week):
@@ -443,6 +484,16 @@ def _as_gettext(eval_context: jinja2.nodes.EvalContext, text: str, **variables: 
     if not variables and "%" not in text:  # nothing to format: as it is (the common case)
         return message
     return message % variables
+
+
+def _canonical_zone(key: str) -> str:
+    return str(get_global("zone_aliases").get(key, key))
+
+
+def _has_place(key: str) -> bool:
+    """Whether a zone belongs to a place babel can name ("Brasilia Time"): not UTC, a bare
+    offset (Etc/GMT+3) or a rule (EST5EDT), which babel would call "Unknown Region (GMT+3) Time"."""
+    return get_global("zone_territories").get(_canonical_zone(key), "ZZ") not in ("ZZ", "001")
 
 
 def _utc_parts(moment: datetime) -> tuple[str, str, str]:

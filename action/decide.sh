@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Which command the action runs: the one asked for, else check on pull requests and build on
+# everything else (pushes, the schedule, a run by hand).
+set -euo pipefail
+command="${STATUSGEN_COMMAND:-}"
+if [ -z "$command" ]; then
+  case "${GITHUB_EVENT_NAME:-}" in
+    pull_request | pull_request_target) command=check ;;
+    *) command=build ;;
+  esac
+fi
+case "$command" in
+  check | build) ;;
+  *)
+    echo "::error title=statusgen action::unknown command '$command' (allowed: check, build)"
+    exit 2
+    ;;
+esac
+echo "command=$command" >> "$GITHUB_OUTPUT"

@@ -1,0 +1,169 @@
+"""`statusgen init` as a new user runs it in an empty folder: a repository that checks, builds
+and publishes at once, files already there left alone, answers asked for on a terminal."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from lxml import html
+
+from statusgen import __version__
+from statusgen.cli import main
+from tests.test_workflows import run_actionlint
+
+FLAGS = [
+    "--title", "Acme: Status", "--url", "https://status.acme.example/",
+    "--timezone", "America/Sao_Paulo", "--language", "pt-BR",
+]  # fmt: skip
+WRITTEN = {
+    ".gitignore",
+    "components.yaml",
+    ".pre-commit-config.yaml",
+    ".github/workflows/publish.yml",
+    ".github/workflows/check.yml",
+    "README.md",
+}
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_init_then_check_then_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "status"
+    assert main(["init", str(folder), *FLAGS]) == 0
+    written = files_under(folder)
+    (example,) = [name for name in written if name.startswith("incidents/")]
+    assert set(written) == WRITTEN | {example}
+    assert "wrote" in capsys.readouterr().out
+    assert main(["-C", str(folder), "check"]) == 0
+    assert "ok: 1 incident, 3 components" in capsys.readouterr().out
+    assert main(["-C", str(folder), "build", "-q"]) == 0
+    index = html.fromstring((folder / "site/index.html").read_bytes())
+    assert index.xpath("string(//title)").startswith("Acme: Status")
+    assert index.get("lang") == "pt-BR"
+    assert "Todos os sistemas operacionais" in index.text_content()
+    # The example is a resolved incident, with its page and in the history.
+    incident = example.rsplit("/", 1)[1].removesuffix(".md")
+    page = html.fromstring((folder / f"site/incidents/{incident}.html").read_bytes())
+    assert "Exemplo: páginas lentas" in page.text_content()
+    # The build's own folders are ignored by git.
+    ignored = (folder / ".gitignore").read_text().split()
+    assert {"site/", ".statusgen-cache/", "_site/"} <= set(ignored)
+
+
+def test_the_workflows_use_the_action_at_this_version_and_pass_actionlint(tmp_path: Path) -> None:
+    assert main(["init", str(tmp_path), *FLAGS]) == 0
+    workflows = sorted((tmp_path / ".github/workflows").glob("*.yml"))
+    assert run_actionlint(workflows) == []
+    for workflow in workflows:
+        data = yaml.safe_load(workflow.read_text())
+        uses = [
+            step["uses"] for job in data["jobs"].values() for step in job["steps"] if "uses" in step
+        ]
+        assert f"statusgen/statusgen@v{__version__}" in uses or (
+            workflow.name == "publish.yml"
+            and any(u.startswith("actions/deploy-pages@") for u in uses)
+        )
+        text = workflow.read_text()
+        assert "pip install" not in text and ".ci/" not in text  # no statusgen internals
+    publish = yaml.safe_load((tmp_path / ".github/workflows/publish.yml").read_text())
+    assert publish["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    assert publish[True]["schedule"] and "workflow_dispatch" in publish[True]
+    check = yaml.safe_load((tmp_path / ".github/workflows/check.yml").read_text())
+    assert list(check[True]) == ["pull_request"]
+    hooks = yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text())
+    assert hooks["repos"][0]["rev"] == f"v{__version__}"
+    assert hooks["repos"][0]["hooks"] == [{"id": "statusgen-check"}]
+
+
+@pytest.mark.parametrize(
+    ("language", "word"), [("en", "All Systems Operational"), ("es", "Todos los sistemas")]
+)
+def test_each_language_gets_its_own_words(tmp_path: Path, language: str, word: str) -> None:
+    flags = [*FLAGS[:-1], language]
+    assert main(["init", str(tmp_path), *flags]) == 0
+    assert main(["-C", str(tmp_path), "build", "-q"]) == 0
+    index = (tmp_path / "site/index.html").read_text()
+    assert word in index
+
+
+def test_a_zone_without_a_holiday_country_leaves_holidays_to_the_user(tmp_path: Path) -> None:
+    assert main(["init", str(tmp_path), "--timezone", "UTC"]) == 0
+    config = (tmp_path / "components.yaml").read_text()
+    assert "# holidays: {country: XX}" in config
+    assert main(["-C", str(tmp_path), "check", "-q"]) == 0
+
+
+def test_nothing_there_is_replaced(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "README.md").write_text("# Ours\n")
+    (tmp_path / ".gitignore").write_text("node_modules\nsite/")  # no final line break
+    assert main(["init", str(tmp_path), *FLAGS]) == 0
+    assert (tmp_path / "README.md").read_text() == "# Ours\n"
+    assert (tmp_path / ".gitignore").read_text() == (
+        "node_modules\nsite/\n# Built by statusgen: made again on every build.\n"
+        "_site/\n.statusgen-cache/\n"
+    )
+    said = capsys.readouterr()
+    assert (
+        f"kept {tmp_path.relative_to(Path.cwd()) if tmp_path.is_relative_to(Path.cwd()) else os.path.relpath(tmp_path)}/README.md (already there)"
+        in said.err
+    )
+    before = files_under(tmp_path)
+    assert main(["init", str(tmp_path), *FLAGS]) == 0  # again: everything is there
+    assert files_under(tmp_path) == before
+    assert "wrote" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--timezone", "Mars/Base"], "--timezone: unknown time zone 'Mars/Base'"),
+        (["--url", "status.example.com"], "--url: 'status.example.com' is not the address"),
+        (["--url", "https://status.example.com"], "ending with /"),
+        (
+            ["--language", "xx"],
+            "--language: 'xx' has no catalog shipped with statusgen (allowed: en, pt-BR, es",
+        ),
+        (["--title", " "], "--title: a title is one line of text"),
+    ],
+)
+def test_answers_that_cannot_make_a_site_are_refused_and_nothing_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str], message: str
+) -> None:
+    assert main(["init", str(tmp_path / "status"), *flags]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "status").exists()
+
+
+def test_on_a_terminal_it_asks(tmp_path: Path) -> None:
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "statusgen", "init", str(tmp_path)],
+            stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "TZ": "Europe/Lisbon"},
+        )  # fmt: skip
+        os.write(controller, b"Estado de Acme\n\n\nes\n")  # Enter keeps the default offered
+        out, err = process.communicate(timeout=60)
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert process.returncode == 0, err
+    assert "Title of the status page [Example Status]:" in out
+    assert "Time zone [Europe/Lisbon]:" in out  # the machine's zone, offered
+    site = yaml.safe_load((tmp_path / "components.yaml").read_text())["site"]
+    assert site["title"] == "Estado de Acme"
+    assert site["url"] == "https://example.github.io/status/"
+    assert site["timezone"] == "Europe/Lisbon"
+    assert site["language"] == "es"
