@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -31,6 +32,7 @@ EXIT_BUG = 70  # EX_SOFTWARE of sysexits.h
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
 EXIT_PIPE = 141  # 128 + SIGPIPE, as for a command whose reader closed the pipe
 INTERRUPTED = "statusgen: interrupted"
+SCHEMAS = ("components", "incident")  # statusgen/schemas/<name>.schema.json
 REPORT_A_BUG = (
     f"statusgen {__version__}: this is a bug in statusgen, not in your content; "
     "please report it with the traceback above and the command you ran"
@@ -379,6 +381,24 @@ def make_parser() -> argparse.ArgumentParser:
         type=Path,
         help="where to build (default: a temporary folder); absent, empty or a statusgen site",
     )
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of components.yaml or of an incident's front matter",
+        description="Print the JSON Schema (draft 2020-12) of components.yaml or of the front\n"
+        "matter of incident and maintenance files: editors and validators use it to\n"
+        "complete keys and check values as you type. Needs no project.",
+        epilog="For example, save it beside components.yaml:\n"
+        "  statusgen schema components > components.schema.json\n"
+        "and make this the first line of components.yaml:\n"
+        "  # yaml-language-server: $schema=components.schema.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    schema.add_argument(
+        "file",
+        choices=SCHEMAS,
+        help="components: components.yaml; incident: the front matter of incidents/**/*.md",
+    )
     return parser
 
 
@@ -578,6 +598,17 @@ def _serve(args: argparse.Namespace, project: Path) -> int:
     return serve(project, args.out, args.port, quiet=args.quiet, now=args.now)
 
 
+def _schema(args: argparse.Namespace, project: Path) -> int:
+    """The schema as shipped, byte for byte: its key order is the file's."""
+    text = (
+        resources.files("statusgen")
+        .joinpath(f"schemas/{args.file}.schema.json")
+        .read_text(encoding="utf-8")
+    )
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
 def _warn(warnings: Sequence[str]) -> None:
     for warning in warnings:
         print(f"statusgen: warning: {warning}", file=sys.stderr)
@@ -590,6 +621,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "list": _list,
     "completion": _completion,
     "init": _init,
+    "schema": _schema,
 }
 
 

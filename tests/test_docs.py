@@ -1,4 +1,4 @@
-"""The contributors' guide (docs/architecture.md) and the README stay true to the code: every
+"""The contributors' guides (docs/*.md) and the README stay true to the code: every
 module is in the guide's module table, and every path, module, name and link they give exists.
 (The rules the guide states about the package's shape are tested in test_architecture.py.)"""
 
@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "statusgen"
 GUIDE = REPO / "docs" / "architecture.md"
 README = REPO / "README.md"
-DOCS = [GUIDE, README]
+DOCS = [GUIDE, README, REPO / "docs" / "performance.md", REPO / "docs" / "contributing.md"]
 PARTS = ("model", "load", "derive", "render", "outputs", "engine", "authoring")
 
 # Backticked spans, and the repository paths, dotted names and private names inside them.

@@ -256,12 +256,27 @@ OPEN_BY_ANY_CLOCK = {
     "incidents/2026/2026-11-20-slow-search.md": RESOLVED,
 }
 BASH_CASES = [
-    ("statusgen ''", {"build", "check", "new", "update", "resolve", "list", "serve", "completion"}),
+    (
+        "statusgen ''",
+        {
+            "build",
+            "check",
+            "new",
+            "update",
+            "resolve",
+            "list",
+            "serve",
+            "completion",
+            "init",
+            "schema",
+        },
+    ),
     ("statusgen up", {"update"}),
     ("statusgen new ''", {"incident", "maintenance"}),
     ("statusgen new incident --i", {"--impact"}),
     ("statusgen check --format ''", {"text", "github"}),
     ("statusgen completion ''", {"bash", "zsh", "fish"}),
+    ("statusgen schema ''", {"components", "incident"}),
     ("statusgen -C PROJECT update ''", {"2026-11-22-checkout-errors"}),
     ("statusgen -C PROJECT update 2026-11-22-checkout-errors mon", {"monitoring"}),
     ("statusgen -C PROJECT resolve --at 14:00 ''", {"2026-11-22-checkout-errors"}),

@@ -6,7 +6,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from statusgen.load.nodes import YEARS, Located, suggest
+from statusgen.load.nodes import YEARS, Located, check_keys, suggest
+
+HOLIDAYS_KEYS = ("country", "subdivision")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +42,12 @@ HolidaysReader = Callable[[HolidaysSpec], PublicHolidays | HolidaysProblem]
 
 
 def holidays_spec(node: Located) -> HolidaysSpec:
-    """The `holidays:` mapping of a calendar; SourceError when it names no country."""
+    """The `holidays:` mapping of a calendar; SourceError when it names no country or holds
+    another key."""
     fields = node.fields() if node.is_mapping else {}
+    unknown = check_keys(node, HOLIDAYS_KEYS, "holidays") if node.is_mapping else []
+    if unknown:
+        raise unknown[0]
     if "country" not in fields:
         raise node.error(
             "'holidays' needs a 'country' (ISO code such as BR, PT, US) and optional 'subdivision'"

@@ -41,7 +41,10 @@ from statusgen.model.content import (
 INCIDENT_KEYS = ("type", "title", "impact", "components", "started", "eta", "priority", "urgency")
 
 
-MAINTENANCE_KEYS = ("type", "title", "components", "scheduled_start", "scheduled_end")
+WINDOW_KEYS = ("scheduled_start", "scheduled_end")
+
+
+MAINTENANCE_KEYS = ("type", "title", "components", *WINDOW_KEYS)
 
 
 COMPONENT_STATUSES = tuple(
@@ -181,15 +184,14 @@ def _kind(fields: _Fields) -> Kind:
     if kind is Kind.MAINTENANCE:
         fields.errors.extend(check_keys(fields.front, MAINTENANCE_KEYS, "front-matter"))
         return kind
-    window = ("scheduled_start", "scheduled_end")
-    for key in window:
+    for key in WINDOW_KEYS:
         if key in fields:
             fields.errors.append(
                 fields[key].error(f"'{key}' is for maintenance (add 'type: maintenance')")
             )
             del fields.fields[key]
     # The window keys were reported above, with a better message than "unknown key".
-    fields.errors.extend(check_keys(fields.front, (*INCIDENT_KEYS, *window), "front-matter"))
+    fields.errors.extend(check_keys(fields.front, (*INCIDENT_KEYS, *WINDOW_KEYS), "front-matter"))
     return Kind.INCIDENT
 
 

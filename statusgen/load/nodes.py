@@ -33,8 +33,9 @@ _Loader.yaml_implicit_resolvers = {
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_ID = 100  # characters: an id names files, whose names a file system keeps short
+# An offset's minutes run to 59: fromisoformat alone would read +00:99 as 1 h 39 min.
 _TIMESTAMP = re.compile(
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?\s*(?:Z|[+-]\d{2}:?\d{2})?"
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?\s*(?:Z|[+-]\d{2}:?[0-5]\d)?"
 )
 TIMESTAMP_FORMS = "YYYY-MM-DD HH:MM[:SS] or ISO 8601 like 2026-11-20T14:02:00Z"
 
@@ -300,6 +301,8 @@ def located_text(field: Located, name: str) -> str:
 def located_choice(field: Located, name: str, choices: Iterable[str]) -> str:
     """One of `choices`, compared case-insensitively."""
     choices = list(choices)
+    if field.value is None:  # not the text 'None', which the choices may hold
+        raise field.error(f"{name} is empty (allowed: {', '.join(choices)})")
     text = str(field.value).strip().lower()
     if text not in choices:
         raise field.error(f"unknown {name} '{field.value}' (allowed: {', '.join(choices)})")

@@ -50,6 +50,19 @@ MAINTENANCE_KEYS = ("label", "notice", "calendar", "windows")
 SLA_KEYS = ("public",)
 
 
+PRIORITIES_KEYS = ("matrix", "default")
+
+
+IMPACTS = tuple(i.value for i in Impact)  # the columns of a row of priorities
+
+
+# A target written as a mapping: `{target: 2h, calendar: 24x7}`.
+TARGET_ON_CALENDAR_KEYS = ("target", "calendar")
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 _WINDOW = re.compile(r"(?P<days>[a-z]{3}(?:\s*[-,]\s*[a-z]{3})*)\s+(?P<span>\S.*)")
 
 
@@ -157,19 +170,7 @@ def _calendar(name: str, node: Located, site_tz: ZoneInfo, line: int) -> Calenda
     if "holidays" in fields:
         spec = holidays_spec(fields["holidays"])  # its shape is checked with the calendar's
         holidays_of = HolidaysOf(spec.country, spec.subdivision)
-    special: dict[date, Hours] = {}
-    if "extra_dates" in fields:
-        extra = fields["extra_dates"]
-        if not extra.is_mapping:
-            raise extra.error(
-                "'extra_dates' must map dates to 'closed' or hours like '09:00-13:00'"
-            )
-        for key, value in extra.items():
-            try:
-                day = date.fromisoformat(str(key.value))
-            except ValueError:
-                raise key.error(f"'{key.value}' is not a date (YYYY-MM-DD)") from None
-            special[day] = () if str(value.value).lower() == "closed" else _hours(value)
+    special = _extra_dates(fields["extra_dates"]) if "extra_dates" in fields else {}
     return Calendar(
         name,
         tz,
@@ -179,6 +180,23 @@ def _calendar(name: str, node: Located, site_tz: ZoneInfo, line: int) -> Calenda
         holidays_of=holidays_of,
         line=line,
     )
+
+
+def _extra_dates(extra: Located) -> dict[date, Hours]:
+    """`extra_dates: {2026-12-24: "09:00-13:00", 2026-12-31: closed}`: company days."""
+    if not extra.is_mapping:
+        raise extra.error("'extra_dates' must map dates to 'closed' or hours like '09:00-13:00'")
+    special: dict[date, Hours] = {}
+    for key, value in extra.items():
+        try:
+            # fromisoformat alone would also read 20261224 and 2026-W52-4.
+            if not _DATE.fullmatch(str(key.value)):
+                raise ValueError
+            day = date.fromisoformat(str(key.value))
+        except ValueError:
+            raise key.error(f"'{key.value}' is not a date (YYYY-MM-DD)") from None
+        special[day] = () if str(value.value).lower() == "closed" else _hours(value)
+    return special
 
 
 def _label(fields: dict[str, Located]) -> str:
@@ -236,9 +254,8 @@ def _priorities(
     if not node.is_mapping:
         errors.append(node.error("'priorities' must be a mapping with 'matrix' and/or 'default'"))
         return matrix, by_impact
-    errors.extend(check_keys(node, ("matrix", "default"), "priorities"))
+    errors.extend(check_keys(node, PRIORITIES_KEYS, "priorities"))
     fields = node.fields()
-    impacts = [i.value for i in Impact]
     if "matrix" in fields:
         rows = fields["matrix"]
         for key, row in rows.items() if rows.is_mapping else []:
@@ -248,16 +265,9 @@ def _priorities(
                     key.error(f"unknown urgency '{urgency}' (allowed: {', '.join(URGENCIES)})")
                 )
                 continue
-            cells = row.fields() if row.is_mapping else {}
-            for impact in impacts:
-                if impact not in cells:
-                    errors.append(
-                        row.error(
-                            f"priority matrix: urgency '{urgency}' has no priority for impact '{impact}'"
-                        )
-                    )
-                else:
-                    matrix[(urgency, Impact(impact))] = str(cells[impact].value)
+            no_cell = f"priority matrix: urgency '{urgency}' has no priority for impact '{{}}'"
+            for impact, priority in _priority_row(row, "priority matrix", no_cell, errors).items():
+                matrix[(urgency, impact)] = priority
         missing = (
             [u for u in URGENCIES if u not in {str(k.value) for k, _ in rows.items()}]
             if rows.is_mapping
@@ -266,16 +276,29 @@ def _priorities(
         for urgency in missing:
             errors.append(rows.error(f"priority matrix: missing the row for urgency '{urgency}'"))
     if "default" in fields:
-        defaults = fields["default"]
-        found = defaults.fields() if defaults.is_mapping else {}
-        for impact in impacts:
-            if impact not in found:
-                errors.append(
-                    defaults.error(f"default priorities: no priority for impact '{impact}'")
-                )
-            else:
-                by_impact[Impact(impact)] = str(found[impact].value)
+        no_cell = "default priorities: no priority for impact '{}'"
+        by_impact = _priority_row(fields["default"], "default priorities", no_cell, errors)
     return matrix, by_impact
+
+
+def _priority_row(
+    row: Located, what: str, missing: str, errors: list[SourceError]
+) -> dict[Impact, str]:
+    """A priority for each impact; `missing` words the error for an impact without one. An
+    empty cell or a list is a mistake, not a priority."""
+    cells = row.fields() if row.is_mapping else {}
+    if row.is_mapping:
+        errors.extend(check_keys(row, IMPACTS, what))
+    found: dict[Impact, str] = {}
+    for impact in IMPACTS:
+        if impact not in cells:
+            errors.append(row.error(missing.format(impact)))
+            continue
+        try:
+            found[Impact(impact)] = located_text(cells[impact], "priority")
+        except SourceError as exc:
+            errors.append(exc)
+    return found
 
 
 def _policies(
@@ -372,6 +395,9 @@ def _policy(
         calendar = default_calendar
         target_node = value
         if value.is_mapping:
+            unknown = check_keys(value, TARGET_ON_CALENDAR_KEYS, name)
+            if unknown:
+                raise unknown[0]
             parts = value.fields()
             if "target" not in parts:
                 raise value.error(f"'{name}' needs a 'target' such as '2h'")

@@ -19,6 +19,7 @@ from statusgen.authoring.text import yaml_text
 from statusgen.errors import StatusgenError
 
 REPOSITORY = "https://github.com/statusgen/statusgen"
+RAW_FILES = REPOSITORY.replace("https://github.com/", "https://raw.githubusercontent.com/")
 ACTION = "statusgen/statusgen"  # the action's address: this repository
 LANGUAGES = ("en", "pt-BR", "es")  # those statusgen ships a catalog for
 
@@ -164,6 +165,8 @@ def write_starter(folder: Path, answers: Answers, now: datetime) -> Written:
         "repository": REPOSITORY,
         "action": ACTION,
         "version": __version__,
+        # Editors read the schema of the statusgen the repository installs, at its tag.
+        "schemas": f"{RAW_FILES}/v{__version__}/statusgen/schemas",
         "started": f"{started:%Y-%m-%d %H:%M}",
         "investigating": f"{started + timedelta(minutes=10):%Y-%m-%d %H:%M}",
         "resolved": f"{started + timedelta(hours=1, minutes=40):%Y-%m-%d %H:%M}",
