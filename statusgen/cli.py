@@ -22,6 +22,7 @@ from statusgen.authoring.when import When, is_relative, read_when
 from statusgen.completion import SHELLS
 from statusgen.errors import BuildFailed, SourceError, StatusgenError, TemplateFailed, WorkerFailed
 from statusgen.load.nodes import read_timestamp
+from statusgen.model.calendars import Calendar
 from statusgen.model.content import Kind, Site, UpdateStatus
 
 EXIT_OK = 0
@@ -110,7 +111,8 @@ def _report_errors(errors: Sequence[SourceError], project: Path, fmt: str) -> No
 
 
 def _sla_hints(site: Site) -> list[tuple[str, int, str]]:
-    if not site.sla.enabled:
+    # A site that publishes none has no deadline worked out (derive.sla): no clock to start.
+    if not site.sla.published:
         return []
     return [
         (
@@ -122,6 +124,37 @@ def _sla_hints(site: Site) -> list[tuple[str, int, str]]:
         for incident in site.incidents
         if incident.kind is Kind.INCIDENT and incident.started is None
     ]
+
+
+_GENERIC_NAME = "by a generic name, '{}' in the site's language"
+
+
+def _label_warnings(site: Site) -> list[tuple[str, int, str]]:
+    """A policy or calendar without a label, on pages in another language than English: what
+    customers read is then the id of the configuration, or a generic name."""
+    from statusgen.load.config import CONFIG_FILE
+    from statusgen.render.i18n import SOURCE_LANGUAGE
+
+    language = site.info.language
+    if language.replace("_", "-").split("-")[0].lower() == SOURCE_LANGUAGE:
+        return []
+    warnings = []
+    for named in site.sla.named_without_label:
+        if isinstance(named, Calendar):
+            what, shown = f"calendar '{named.name}'", _GENERIC_NAME.format("working hours")
+        elif named.own_title is None:
+            what, shown = f"policy '{named.name}'", _GENERIC_NAME.format("Default")
+        else:
+            what, shown = f"policy '{named.name}'", f"'{named.own_title}', its tier as words"
+        warnings.append(
+            (
+                CONFIG_FILE,
+                named.line,
+                f"{what} has no 'label', so pages call it {shown}; give it a label in the "
+                f"site's language ({language})",
+            )
+        )
+    return warnings
 
 
 _WHEN_HELP = "2026-11-22 14:00, 14:00 for today, or +2h / -10m from now; in the site's zone"
@@ -443,6 +476,11 @@ def _check(args: argparse.Namespace, project: Path) -> int:
     checked = pipeline.check(project)
     _warn(checked.warnings)
     site = checked.site
+    for path, line, warning in _label_warnings(site):
+        if args.format == "github":
+            print(f"::warning file={_github_path(project, path)},line={line}::{warning}")
+        else:
+            print(f"{path}:{line}: warning: {warning}", file=sys.stderr)
     for path, line, hint in [] if args.quiet else _sla_hints(site):
         if args.format == "github":
             print(f"::notice file={_github_path(project, path)},line={line}::{hint}")

@@ -431,8 +431,8 @@ def test_a_new_holiday_is_not_served_from_the_cache(
 
     real = holidays.country_holidays
 
-    def with_a_new_holiday(country: str, **options: object) -> dict[date, str]:
-        found = dict(real(country, **options))  # type: ignore[arg-type]
+    def with_a_new_holiday(country: str, **options: object) -> holidays.HolidayBase:
+        found = real(country, **options)  # type: ignore[arg-type]
         found[date(2026, 10, 2)] = "A new holiday"
         return found
 

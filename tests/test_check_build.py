@@ -5,7 +5,10 @@ settings, SLA calendars, priorities and policies; a few incident and maintenance
 random front matter and updates; sometimes the site's own templates — and a random build time.
 When `check` accepts it, the build must succeed; when `check` refuses it, so must the build.
 Neither may raise anything but statusgen's own errors. A site template written to fail at render
-time may fail the build, but only with a message naming the template's file and line.
+time may fail the build, but only with a message naming the template's file and line. A
+second property draws the labels of a small site's calendar and policies, and its `sla.public`:
+what check accepts builds, customers read each label as written where the site publishes its
+service levels in full and none where it does not, and a label is never markup.
 
 Set STATUSGEN_FUZZ_EXAMPLES to run more examples than CI does (which runs a fixed sequence).
 """
@@ -26,9 +29,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from lxml import html
 
 from statusgen.build import build, check
 from statusgen.errors import StatusgenError, TemplateFailed
+from tests.conftest import COMPONENTS
 
 EXAMPLES = int(os.environ.get("STATUSGEN_FUZZ_EXAMPLES", "1500"))
 T = TypeVar("T")
@@ -68,6 +73,14 @@ WINDOWS = [
 ]
 BAD_WINDOWS = ['["mon 25:00-26:00"]', '["someday 00:00-01:00"]']
 HOLIDAYS = ["{country: BR, subdivision: SP}", "{country: US}", "{country: PT}"]
+# What customers read a policy or calendar as: any language, and text that HTML must escape.
+LABELS = [
+    "Suporte padrão", "Soporte estándar", "<b>Gold</b> & \"silver\"", "<script>alert(1)</script>",
+    "L'assistance « or »", "支援 ✓", "%(name)s 100%",
+]  # fmt: skip
+# Labels that would be markup if a page printed them unescaped.
+MARKUP_LABELS = [label for label in LABELS if "<" in label]
+PUBLIC = ["full", "summary", "none"]
 # Building blocks of update texts (see tests/test_markup.py for the converter's own test).
 MARKDOWN = [
     "word", "Rolled back **the release**", "`v2.3`", "[status](https://example.com)", "*", "_",
@@ -128,7 +141,7 @@ SCRATCH = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 ODDITIES = [
     "timestamp", "url", "language", "ids", "uptime", "days", "hours", "zone", "holidays",
     "duration", "calendar", "window", "matrix", "impact", "component", "status", "eta", "started",
-    "priority", "urgency", "schedule", "front", "heading", "template",
+    "priority", "urgency", "schedule", "front", "heading", "template", "label", "public",
 ]  # fmt: skip
 
 
@@ -139,6 +152,7 @@ class Project:
     files: dict[str, str] = field(default_factory=dict)
     oddity: str | None = None
     may_fail_to_render: bool = False  # a site template written to fail
+    public: str = "full"  # sla.public, as written
 
 
 def quoted(text: str) -> str:
@@ -169,6 +183,13 @@ class Author:
 
     def text(self) -> str:
         return self.draw(texts.filter(str.strip))
+
+    def label(self) -> str:
+        """`label: …` as written in components.yaml; sometimes empty, where labels are stretched."""
+        if self.odd("label"):
+            return 'label: ""'
+        given = self.pick(LABELS) if self.chance(2) else self.draw(label_texts)
+        return f"label: {quoted(given)}"
 
     def duration(self, calendar: str) -> str:
         """A target: the longest allowed only on 24x7, the only calendar sure to have them."""
@@ -207,6 +228,10 @@ class Author:
 # Any character a file can hold (surrogates cannot be written as UTF-8), controls included.
 texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 markdown_texts = st.lists(st.sampled_from(MARKDOWN) | texts, max_size=6).map("".join)
+# Text a label can hold: any character but controls, which the other texts try already.
+label_texts = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12
+).filter(str.strip)
 
 
 def components_yaml(a: Author) -> tuple[str, list[str], list[str]]:
@@ -227,6 +252,8 @@ def components_yaml(a: Author) -> tuple[str, list[str], list[str]]:
             lines.append(f"  weights: {{partial_outage: {weight}, major_outage: 1}}")
     calendars = calendars_yaml(a, lines)
     named = sla_yaml(a, lines, calendars)
+    if a.chance(2):
+        lines += ["sla:", f"  public: {a.pick(PUBLIC, ['everything', '[full]'], 'public')}"]
     return "\n".join(lines) + "\n", ids, sorted(named)
 
 
@@ -260,6 +287,8 @@ def calendars_yaml(a: Author, lines: list[str]) -> list[str]:
         days = a.draw(st.lists(st.sampled_from(DAYS), min_size=1, max_size=5))
         days = a.pick([days], [[], ["fry"]], "days")
         lines += [f"  {name}:", f"    days: [{', '.join(days)}]"]
+        if a.chance(2):
+            lines.append(f"    {a.label()}")
         lines.append(f"    hours: {a.pick(HOURS, BAD_HOURS, 'hours')}")
         if a.chance(2):
             lines.append(f"    timezone: {a.pick(ZONES, ['Mars/Olympus'], 'zone')}")
@@ -304,15 +333,17 @@ def policies_yaml(a: Author, lines: list[str], calendars: list[str], named: set[
     for name in a.draw(st.lists(st.sampled_from(PRIORITIES), min_size=1, max_size=2, unique=True)):
         named.add(name)
         first, last = a.pick(calendars), a.pick(calendars, ["nowhere"], "calendar")
+        label = f"{a.label()}, " if a.chance(2) else ""
         lines.append(
-            f"    {name}: {{first_response: {a.duration(first)}, "
+            f"    {name}: {{{label}first_response: {a.duration(first)}, "
             f"resolution: {{target: {a.duration(last)}, calendar: {last}}}, "
             f"calendar: {first}}}"
         )
     if a.chance(2):
         calendar = a.pick(calendars)
+        label = f"{a.label()}, " if a.chance(2) else ""
         lines.append(
-            f"    maintenance: {{notice: {a.duration(calendar)}, "
+            f"    maintenance: {{{label}notice: {a.duration(calendar)}, "
             f"calendar: {calendar}, windows: {a.pick(WINDOWS, BAD_WINDOWS, 'window')}}}"
         )
 
@@ -391,12 +422,35 @@ def projects(draw: st.DrawFn) -> tuple[Project, datetime]:
     a = Author(draw)
     config, ids, priorities = components_yaml(a)
     project = Project({"components.yaml": config}, oddity=a.oddity)
+    public = re.search(r"^  public: (\w+)$", config, re.MULTILINE)
+    project.public = public[1] if public else "full"
     for number in range(draw(st.integers(1, 3))):
         project.files[f"incidents/i{number}.md"] = incident_file(a, ids, priorities)
     if a.chance(3) or a.oddity == "template":
         templates, project.may_fail_to_render = site_templates(a)
         project.files.update(templates)
     return project, a.moment()
+
+
+def written(folder: Path, files: dict[str, str]) -> tuple[Path, Path]:
+    """The project written into `folder`, and where its site goes."""
+    root = folder / "project"
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root, folder / "site"
+
+
+def accepted(root: Path, out: Path, now: datetime, oddity: str | None) -> bool:
+    """Whether check accepts the project; when it refuses, the build must refuse too."""
+    try:
+        check(root)
+    except StatusgenError:
+        event(f"check refused ({oddity})")  # see --hypothesis-show-statistics
+        with pytest.raises(StatusgenError):  # what check refuses, build refuses too
+            build(root, out, now=now, use_cache=False)
+        return False
+    return True
 
 
 @settings(
@@ -413,17 +467,8 @@ def test_whatever_check_accepts_build_builds(drawn: tuple[Project, datetime]) ->
         tempfile.TemporaryDirectory(dir=SCRATCH) as folder,
         mock.patch.dict(os.environ, STATUSGEN_WORKERS="1"),
     ):
-        root = Path(folder) / "project"
-        for name, text in project.files.items():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(text, encoding="utf-8")
-        out = Path(folder) / "site"
-        try:
-            check(root)
-        except StatusgenError:
-            event(f"check refused ({project.oddity})")  # see --hypothesis-show-statistics
-            with pytest.raises(StatusgenError):  # what check refuses, build refuses too
-                build(root, out, now=now, use_cache=False)
+        root, out = written(Path(folder), project.files)
+        if not accepted(root, out, now, project.oddity):
             return
         try:
             build(root, out, now=now, use_cache=False)
@@ -437,3 +482,99 @@ def test_whatever_check_accepts_build_builds(drawn: tuple[Project, datetime]) ->
         summary = json.loads((out / "api/v2/summary.json").read_text(encoding="utf-8"))
         assert summary["page"]["url"].startswith("https://")
         assert (out / "index.html").stat().st_size > 0
+        if project.public == "none":  # nothing about service levels is published
+            assert not (out / "sla").exists() and not (out / "api/sla.json").exists()
+        for page in out.rglob("*.html"):  # a label is text, never markup
+            shown = page.read_text(encoding="utf-8")
+            assert not [label for label in MARKUP_LABELS if label in shown], page
+
+
+# A second property, on what labels and levels change: a small site whose labels and whose
+# `sla.public` are drawn, so that most examples build (the projects above seldom do: one of their
+# many texts holds a control character more often than not, and is refused).
+LABELLED_SLA = """\
+calendars:
+  business:
+    {calendar}days: [mon, tue, wed, thu, fri]
+    hours: ["09:00-18:00"]
+priorities:
+  default: {{critical: P1, major: P2, minor: P2, none: P2}}
+policies:
+  core:
+    P1: {{first_response: 1h, resolution: 4h}}
+    P2: {{{policy}first_response: 4h, resolution: 16h, calendar: business}}
+    maintenance: {{{maintenance}notice: 2bd, calendar: business, windows: ["sat-sun 00:00-06:00"]}}
+{public}"""
+LABELLED_FILES = {
+    "incidents/answered.md": "---\ntitle: Answered\nimpact: major\ncomponents: [api]\n"
+    "started: 2026-11-16 10:00\n---\n## Resolved 2026-11-16 15:00\nFixed.\n\n"
+    "## Investigating 2026-11-16 10:18\nLooking.\n",
+    "incidents/upgrade.md": "---\ntype: maintenance\ntitle: Upgrade\ncomponents: [api]\n"
+    "scheduled_start: 2026-11-28 01:00\nscheduled_end: 2026-11-28 03:00\n---\n"
+    "## Scheduled 2026-11-16 10:00\nPlanned.\n",
+}
+LABELLED_NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+# None: no label; otherwise a plausible one or any text without controls...
+good_labels = st.none() | st.sampled_from(LABELS) | label_texts
+# ...and, in one example in four, one that may be refused: any text (controls too), or empty.
+odd_labels = texts | st.just("")
+
+
+@dataclass
+class LabelledSite:
+    config: str
+    labels: dict[str, str | None]  # by where: calendar, policy, maintenance
+    public: str  # the level in effect, or the odd one written
+
+
+@st.composite
+def labelled_sites(draw: st.DrawFn) -> LabelledSite:
+    labels = {where: draw(good_labels) for where in ("calendar", "policy", "maintenance")}
+    if draw(st.integers(1, 4)) == 1:
+        labels[draw(st.sampled_from(sorted(labels)))] = draw(odd_labels)
+    public = draw(st.sampled_from([*PUBLIC, "", "everything"]))
+    written = {
+        where: "" if label is None else f"label: {quoted(label)}, "
+        for where, label in labels.items()
+    }
+    if labels["calendar"] is not None:  # a block mapping
+        written["calendar"] = f"label: {quoted(labels['calendar'])}\n    "
+    language = draw(st.sampled_from(["en", "pt-BR", "es"]))
+    site = COMPONENTS.replace("  timezone:", f"  language: {language}\n  timezone:")
+    sla = LABELLED_SLA.format(public=f"sla:\n  public: {public}\n" if public else "", **written)
+    config = site + sla
+    return LabelledSite(config, labels, public or "full")
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+@settings(
+    max_examples=min(EXAMPLES, 60),
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(labelled_sites())
+def test_labels_read_as_written_where_the_level_shows_them(site: LabelledSite) -> None:
+    with (
+        tempfile.TemporaryDirectory(dir=SCRATCH) as folder,
+        mock.patch.dict(os.environ, STATUSGEN_WORKERS="1"),
+    ):
+        files = {**LABELLED_FILES, "components.yaml": site.config}
+        root, out = written(Path(folder), files)
+        if not accepted(root, out, LABELLED_NOW, "label"):
+            return
+        build(root, out, now=LABELLED_NOW, use_cache=False)
+        event(f"built ({site.public})")
+        pages = [p.read_bytes() for p in out.rglob("*.html")]
+        for label in MARKUP_LABELS:  # a label is text, never markup
+            assert not [page for page in pages if label.encode() in page]
+        shown = " ".join(words(html.fromstring(page).text_content()) for page in pages)
+        given = [words(label) for label in site.labels.values() if label is not None]
+        if site.public == "full":  # customers read each label as written
+            assert [label for label in given if label not in shown] == []
+        else:  # where only outcomes are published, no policy or calendar is named
+            assert [label for label in given if label in LABELS and label in shown] == []

@@ -167,6 +167,22 @@ def test_check_hints_at_incidents_without_started_when_sla_applies(
     ]
 
 
+def test_check_gives_no_sla_hint_where_the_site_publishes_no_service_levels(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Under `none` no deadline is worked out, so when a clock would start changes nothing.
+    policies = "policies:\n  default:\n    P1: {first_response: 1h}\nsla:\n  public: "
+    hint = "incidents/slow.md:2: hint: no 'started'"
+    for level, hinted in (("summary", True), ("none", False)):
+        project = make_project(
+            {"incidents/slow.md": GOOD}, components=COMPONENTS + policies + level
+        )
+        assert main(["-C", str(project), "check"]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith(hint) is hinted, level
+        assert out.endswith("ok: 1 incident, 3 components\n")
+
+
 def test_a_broken_template_is_a_clear_error_not_a_traceback(
     make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -114,7 +114,7 @@ def test_a_national_holiday_is_not_a_working_day(
     assert sla["resolution"]["state"] == "waiting"
     assert (
         "Resolution target: by Thu 26 Nov, 18:00: clock not started yet "
-        f"The clock runs in working hours (Mon{R}Fri 09:00{R}18:00, public holidays in Brazil (SP) "
+        f"The clock runs in working hours (Mon{R}Fri 09:00{R}18:00, public holidays in Brazil (São Paulo) "
         "excluded) and starts Mon 23 Nov, 09:00."
     ) in text
 

@@ -4,6 +4,8 @@ site's choice of how much of them to publish (`sla.public`), read back from real
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -14,9 +16,11 @@ import pytest
 from lxml import html
 
 from statusgen.build import build
+from statusgen.cli import main
 from statusgen.engine.store import CACHE_DIR
 from statusgen.errors import BuildFailed
 from statusgen.load import load_site
+from statusgen.load.holidays import subdivision_name
 from tests.conftest import COMPONENTS, TZ, BuiltSite, MakeProject, incident
 
 Build = Callable[..., BuiltSite]
@@ -120,7 +124,7 @@ def test_what_was_promised_and_what_happened_read_as_sentences(
     assert (
         "We aim to respond within 4 working hours. "
         "We responded 18 min after the incident began (18 min of working time): on time "
-        f"The clock runs in business hours (Mon{R}Fri 09:00{R}18:00, public holidays in Brazil (SP) "
+        f"The clock runs in business hours (Mon{R}Fri 09:00{R}18:00, public holidays in Brazil (São Paulo) "
         "excluded)."
     ) in text
     assert (
@@ -147,7 +151,7 @@ def test_a_clock_not_started_says_when_it_starts_and_future_deadlines_stay_out_o
     assert "We responded before the clock started: on time" in text
     assert (
         "Resolution target: by Tue 24 Nov, 16:00: clock not started yet "
-        f"The clock runs in business hours (Mon{R}Fri 09:00{R}18:00, public holidays in Brazil (SP) "
+        f"The clock runs in business hours (Mon{R}Fri 09:00{R}18:00, public holidays in Brazil (São Paulo) "
         "excluded) and starts Mon 23 Nov, 09:00."
     ) in text
     assert "running" not in text and "in progress" not in text
@@ -269,7 +273,7 @@ def test_the_calendar_words_are_in_the_sites_language(
     )
     site = build_site(make_project(dict(FILES), components=components + SLA), now=NOW)
     text = panel(site, "weekend")
-    assert f"seg.{R}sex. 09:00{R}18:00" in text and "Brasil (SP)" in text
+    assert f"seg.{R}sex. 09:00{R}18:00" in text and "Brasil (São Paulo)" in text
     assert "ter. 24 nov., 16:00" in text
 
 
@@ -466,3 +470,263 @@ def test_a_closed_incident_page_stays_the_same_when_its_deadlines_pass(
     after = (tmp_path / "site/incidents/answered.html").read_bytes()
     assert after == before == (cold / "incidents/answered.html").read_bytes()
     assert files_of(tmp_path / "site") == files_of(cold)
+
+
+def in_language(language: str) -> str:
+    return COMPONENTS.replace(
+        "timezone: America/Sao_Paulo", f"timezone: America/Sao_Paulo\n  language: {language}"
+    )
+
+
+# Tuesday 24 November: a P1 outage on the 24x7 clock, its resolution due at 16:00.
+DOWN = incident(
+    "title: Down\nimpact: critical\ncomponents: [api]\nstarted: 2026-11-24 08:00",
+    "## Investigating 2026-11-24 08:05\nLooking.\n",
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "one_left", "more_left"),
+    [
+        (
+            "pt-BR",
+            ("em andamento, falta 1 h", "em andamento, falta 1 h útil"),
+            ("em andamento, faltam 1 h 20 min", "em andamento, faltam 1 h 20 min úteis"),
+        ),
+        (
+            "es",
+            ("en curso, queda 1 h", "en curso, queda 1 h hábil"),
+            ("en curso, quedan 1 h 20 min", "en curso, quedan 1 h 20 min hábiles"),
+        ),
+    ],
+)
+def test_the_time_left_agrees_with_its_number(
+    make_project: MakeProject,
+    build_site: Build,
+    language: str,
+    one_left: tuple[str, str],
+    more_left: tuple[str, str],
+) -> None:
+    files = {"incidents/weekend.md": FILES["incidents/weekend.md"], "incidents/down.md": DOWN}
+    given = make_project(files, components=in_language(language) + SLA)
+    # Both resolutions fall due at 16:00: the outage's on the 24x7 clock, the weekend's after
+    # 16 working hours from Monday 09:00.
+    for now, (wall_clock, working) in [
+        (datetime(2026, 11, 24, 15, 0, tzinfo=TZ), one_left),
+        (datetime(2026, 11, 24, 14, 40, tzinfo=TZ), more_left),
+    ]:
+        site = build_site(given, now=now, out=given / f"site-{now:%H%M}")
+        [down] = [words for state, words in deadline_badges(site, "down") if state == "running"]
+        [weekend] = [
+            words for state, words in deadline_badges(site, "weekend") if state == "running"
+        ]
+        assert (down, weekend) == (wall_clock, working)
+    monday = build_site(given, now=datetime(2026, 11, 23, 10, 0, tzinfo=TZ), out=given / "m")
+    plural = {"pt-BR": "em andamento, faltam 15 h úteis", "es": "en curso, quedan 15 h hábiles"}
+    assert ("running", plural[language]) in deadline_badges(monday, "weekend")
+
+
+def deadline_badges(site: BuiltSite, incident_id: str) -> list[tuple[str, str]]:
+    """The state and the words of each deadline in the incident's SLA panel."""
+    spans = site.page(f"incidents/{incident_id}.html").xpath(
+        "//section[@class='sla']//span[starts-with(@class, 'sla-state ')]"
+    )
+    return [
+        (span.get("class").split("-")[-1], " ".join(span.text_content().split())) for span in spans
+    ]
+
+
+BARE = SLA.replace("{label: business hours, ", "{").replace("      label: Planned work\n", "")
+
+
+@pytest.mark.parametrize(("language", "generic"), [("pt-BR", "Padrão"), ("es", "Estándar")])
+def test_the_default_tiers_policy_without_a_label_is_named_in_the_sites_language(
+    make_project: MakeProject, build_site: Build, language: str, generic: str
+) -> None:
+    maintenance = "    maintenance: {notice: 48h}\n"
+    backup = incident(
+        "type: maintenance\ntitle: Backup\ncomponents: [web]\n"
+        "scheduled_start: 2026-11-28 01:00\nscheduled_end: 2026-11-28 03:00",
+        "## Scheduled 2026-11-16 10:00\nPlanned.\n",
+    )
+    files = {**FILES, "incidents/backup.md": backup}
+    given = make_project(files, components=in_language(language) + BARE + maintenance)
+    site = build_site(given, now=NOW)
+    assert f"“{generic}”" in panel(site, "plain")
+    assert f"“{generic}”" in panel(site, "backup")
+    report = site.page("sla/index.html")
+    rows = [r.xpath("string(th)") for r in report.xpath("//table[@class='sla-report']/tbody/tr")]
+    assert generic in rows and "Standard support" in rows
+    # A tier the team named reads as its id in words; the default tier's never as "Default".
+    assert "“Core”" in panel(site, "upgrade")
+    for page in sorted(site.out.rglob("*.html")):
+        assert "Default" not in page.read_text(encoding="utf-8"), page
+    assert not [t for t in feed_texts(site) if "Default" in t]
+
+
+def label_warnings(capsys: pytest.CaptureFixture[str], given: Path, *options: str) -> list[str]:
+    assert main(["-C", str(given), "check", *options]) == 0
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines() + captured.out.splitlines()
+    return [line for line in lines if "has no 'label'" in line]
+
+
+def test_check_warns_of_each_policy_and_calendar_without_a_label_on_a_translated_site(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    components = in_language("pt-BR") + BARE
+    lines = components.splitlines()
+
+    def line_of(text: str) -> int:
+        return next(n for n, line in enumerate(lines, 1) if line.lstrip().startswith(text))
+
+    given = make_project(dict(FILES), components=components)
+    assert label_warnings(capsys, given) == [
+        f"components.yaml:{line_of('business:')}: warning: calendar 'business' has no 'label', "
+        "so pages call it by a generic name, 'working hours' in the site's language; give it a "
+        "label in the site's language (pt-BR)",
+        f"components.yaml:{line_of('maintenance:')}: warning: policy 'core maintenance' has no "
+        "'label', so pages call it 'Core', its tier as words; give it a label in the site's "
+        "language (pt-BR)",
+        f"components.yaml:{line_of('P2: {first_response')}: warning: policy 'default P2' has no "
+        "'label', so pages call it by a generic name, 'Default' in the site's language; give it "
+        "a label in the site's language (pt-BR)",
+    ]
+    github = label_warnings(capsys, given, "--format", "github")
+    assert github[0] == (
+        f"::warning file={os.path.relpath(given / 'components.yaml')},line={line_of('business:')}"
+        "::calendar 'business' has no 'label', so pages call it by a generic name, "
+        "'working hours' in the site's language; give it a label in the site's language (pt-BR)"
+    )
+    # Labelled, in English, or where pages name no policy: nothing to say.
+    labelled = in_language("pt-BR") + SLA.replace(
+        "  default:\n    P2: {", "  default:\n    P2: {label: Suporte padrão, "
+    )
+    for components in (labelled, COMPONENTS + BARE, in_language("es") + BARE + SUMMARY):
+        given = make_project(dict(FILES), components=components)
+        assert label_warnings(capsys, given) == [], components
+
+
+@pytest.mark.parametrize(
+    ("language", "holidays", "place"),
+    [
+        ("pt-BR", "{country: BR, subdivision: SP}", "Brasil (São Paulo)"),
+        ("en", "{country: BR, subdivision: sp}", "Brazil (São Paulo)"),
+        # The package knows Guadeloupe as "GP" and "GUA" too: its name, not another code.
+        ("es", "{country: FR, subdivision: '971'}", "Francia (Guadeloupe)"),
+        ("es", "{country: BR}", "Brasil"),
+    ],
+)
+def test_a_holiday_subdivision_is_named(
+    make_project: MakeProject, build_site: Build, language: str, holidays: str, place: str
+) -> None:
+    sla = SLA.replace("{country: BR, subdivision: SP}", holidays)
+    files = {"incidents/answered.md": FILES["incidents/answered.md"]}
+    site = build_site(make_project(files, components=in_language(language) + sla), now=NOW)
+    clock = site.text("incidents/answered.html", "//section[@class='sla']//p[@class='sla-clock']")
+    # The whole place: nothing after it but the end of the phrase.
+    assert re.search(f" {re.escape(place)}( excluded|[),])", clock), clock
+
+
+def test_a_subdivision_the_holidays_package_does_not_name_keeps_its_code() -> None:
+    aliases = {"Guadeloupe": "971", "GP": "971", "GUA": "971", "MQ": "972"}
+    assert subdivision_name(aliases, "971") == "Guadeloupe"
+    assert subdivision_name(aliases, "972") is None
+    assert subdivision_name(aliases, None) is None
+
+
+def test_a_subdivision_named_from_the_build_cache_reads_as_in_a_cold_build(
+    tmp_path: Path,
+) -> None:
+    def make(name: str, sla: str) -> Path:
+        root = tmp_path / name
+        for rel, text in {**FILES, "components.yaml": COMPONENTS + sla}.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text, encoding="utf-8")
+        return root
+
+    # The second build takes the holidays, and the subdivision's name, from the cache.
+    renamed = SLA.replace("label: business hours", "label: office hours")
+    warm = make("warm", SLA)
+    build(warm, warm / "site", now=NOW)
+    (warm / "components.yaml").write_text(COMPONENTS + renamed, encoding="utf-8")
+    build(warm, warm / "site", now=NOW)
+    cold = make("cold", renamed)
+    build(cold, cold / "site", now=NOW, use_cache=False)
+    assert files_of(warm / "site") == files_of(cold / "site")
+    page = (warm / "site/incidents/answered.html").read_text(encoding="utf-8")
+    assert "office hours" in page and "Brazil (São Paulo)" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "notice", "hours"),
+    [
+        (
+            "pt-BR",
+            "Anunciamos as manutenções com pelo menos 2 dias úteis de antecedência.",
+            f"Só realizamos manutenções nestes horários: sáb.{R}dom. 00:00{R}06:00 e seg., "
+            f"qua. 22:00{R}24:00.",
+        ),
+        (
+            "es",
+            "Anunciamos los mantenimientos con al menos 2 días hábiles de anticipación.",
+            f"Solo realizamos mantenimientos en este horario: sáb{R}dom 00:00{R}06:00 y lun, "
+            f"mié 22:00{R}24:00.",
+        ),
+    ],
+)
+def test_maintenance_windows_and_notice_are_worded_in_the_sites_language(
+    make_project: MakeProject, build_site: Build, language: str, notice: str, hours: str
+) -> None:
+    sla = SLA.replace('["sat-sun 00:00-06:00"]', '["sat-sun 00:00-06:00", "mon,wed 22:00-24:00"]')
+    site = build_site(make_project(dict(FILES), components=in_language(language) + sla), now=NOW)
+    promises = site.page("incidents/upgrade.html").xpath(
+        "//section[@class='sla']//p[@class='sla-promise']"
+    )
+    assert [" ".join(p.text_content().split()) for p in promises] == [notice, hours]
+
+
+# Announced on Friday 13 November at 17:00 for that night: one working hour of notice.
+HURRIED = incident(
+    "type: maintenance\ntitle: Hurried\ncomponents: [api]\n"
+    "scheduled_start: 2026-11-14 01:00\nscheduled_end: 2026-11-14 02:00",
+    "## Scheduled 2026-11-13 17:00\nTonight.\n",
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "pt-BR",
+            [
+                "Resolvemos o incidente 1 h após o seu início (1 h útil)",
+                "Respondemos 18 min após o início do incidente (18 min úteis)",
+                "1 h de atraso (1 h útil)",
+                "com 1 h útil de antecedência",
+                "com 80 h úteis de antecedência",
+            ],
+        ),
+        (
+            "es",
+            [
+                "Resolvimos el incidente 1 h después de su inicio (1 h hábil)",
+                "Respondimos 18 min después del inicio del incidente (18 min hábiles)",
+                "1 h de retraso (1 h hábil)",
+                "con 1 h hábil de anticipación",
+                "con 80 h hábiles de anticipación",
+            ],
+        ),
+    ],
+)
+def test_working_time_agrees_with_its_number(
+    make_project: MakeProject, build_site: Build, language: str, expected: list[str]
+) -> None:
+    files = {**FILES, "incidents/hurried.md": HURRIED}
+    given = make_project(files, components=in_language(language) + SLA)
+    site = build_site(given, now=NOW)
+    # Overdue since Wednesday 4 November at 17:00: an hour of working time at 18:00.
+    late = build_site(given, now=datetime(2026, 11, 4, 18, 0, tzinfo=TZ), out=given / "late")
+    panels = [panel(site, name) for name in ("plain", "answered", "hurried", "upgrade")]
+    text = " ".join([*panels, panel(late, "overdue")])
+    assert [phrase for phrase in expected if phrase not in text] == []

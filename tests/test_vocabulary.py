@@ -50,9 +50,14 @@ FILES = {
         "## Investigating 2026-11-22 09:00\nLooking.\n",
     ),
 }
-PORTUGUESE = {
+# A site's own words, some unlike the shipped catalog's ("resta"), to tell which is shown; a
+# message with plural forms is a pair.
+PORTUGUESE: dict[str | tuple[str, str], str | tuple[str, str]] = {
     "on time": "no prazo",
-    "in progress, %(left)s left": "em andamento, faltam %(left)s",
+    ("in progress, %(left)s left", "in progress, %(left)s left"): (
+        "em andamento, resta %(left)s",
+        "em andamento, restam %(left)s",
+    ),
     "%(late)s late": "%(late)s de atraso",
     "First-response deadline": "Prazo da primeira resposta",
     "Major System Outage": "Interrupção total do sistema",
@@ -153,7 +158,7 @@ def test_deadline_states_are_translated_with_the_site(
     site = build_site(pt_br(make_project, FILES, P1), now=NOW)
     assert sla_badges(site, "answered") == [
         ("met", "no prazo"),
-        ("running", "em andamento, faltam 1 h"),
+        ("running", "em andamento, resta 1 h"),
     ]
     assert sla_badges(site, "late")[0] == ("breached", "1 h de atraso")
     heading = site.text("incidents/answered.html", "//ol[@class='timeline']/li[1]//strong")

@@ -40,7 +40,7 @@ def _row(tier: str, priority: str, annotations: list[Annotation]) -> ReportRow:
     return ReportRow(
         tier,
         priority,
-        annotations[0].policy.title,
+        annotations[0].policy,
         len(annotations),
         _stats([a.first_response for a in annotations]),
         _stats([a.resolution for a in annotations]),

@@ -8,6 +8,7 @@ from typing import Any
 from statusgen.model.calendars import MINUTES_PER_DAY
 from statusgen.model.content import Impact, UpdateStatus
 from statusgen.model.sla import (
+    DEFAULT_TIER,
     Annotation,
     Deadline,
     DeadlineState,
@@ -39,10 +40,10 @@ def annotate(state: IncidentState, config: SlaConfig, now: datetime) -> Annotati
     priority = priority_of(state, config)
     if priority is None:
         return None
-    tiers = tuple(sorted({component.tier for component, _ in state.affected})) or ("default",)
-    # A tier without a policy of its own for this priority falls back to the "default" tier's.
+    tiers = tuple(sorted({component.tier for component, _ in state.affected})) or (DEFAULT_TIER,)
+    # A tier without a policy of its own for this priority falls back to the default tier's.
     found = (
-        config.policies.get((t, priority)) or config.policies.get(("default", priority))
+        config.policies.get((t, priority)) or config.policies.get((DEFAULT_TIER, priority))
         for t in tiers
     )
     candidates = sorted({p.name: p for p in found if p is not None}.values(), key=lambda p: p.name)
@@ -114,10 +115,10 @@ def check_maintenance(state: IncidentState, config: SlaConfig) -> MaintenanceChe
         or config.public is Disclosure.NONE
     ):
         return None
-    tiers = sorted({component.tier for component, _ in state.affected}) or ["default"]
+    tiers = sorted({component.tier for component, _ in state.affected}) or [DEFAULT_TIER]
     found = {
         p.tier: p
-        for p in (config.maintenance.get(t) or config.maintenance.get("default") for t in tiers)
+        for p in (config.maintenance.get(t) or config.maintenance.get(DEFAULT_TIER) for t in tiers)
         if p is not None
     }
     if not found:

@@ -7,7 +7,6 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Mapping
-from datetime import date
 from functools import partial
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from statusgen.load.files import read_regular_file
 from statusgen.load.holidays import (
     HolidaysProblem,
     HolidaysSpec,
+    PublicHolidays,
     read_holidays,
 )
 from statusgen.model.content import Incident, Site, SiteInfo
@@ -103,9 +103,9 @@ def _stamp(status: os.stat_result) -> FileStamp:
     return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
 
 
-def _wanted(wanted: list[HolidaysSpec], spec: HolidaysSpec) -> Mapping[date, str]:
+def _wanted(wanted: list[HolidaysSpec], spec: HolidaysSpec) -> PublicHolidays:
     wanted.append(spec)
-    return {}
+    return PublicHolidays({})
 
 
 def _parse(
@@ -131,30 +131,30 @@ class _Holidays:
     package), and those read now."""
 
     def __init__(
-        self, earlier: Mapping[HolidaysKey, dict[date, str]], wanted: list[HolidaysSpec]
+        self, earlier: Mapping[HolidaysKey, PublicHolidays], wanted: list[HolidaysSpec]
     ) -> None:
         # Read by this version of the package, and of statusgen's code (which asks for them).
         self.version = f"{library_version('holidays')} {code().hex()}"
-        self.found: dict[HolidaysSpec, dict[date, str] | HolidaysProblem] = {
+        self.found: dict[HolidaysSpec, PublicHolidays | HolidaysProblem] = {
             spec: earlier[(spec, self.version)]
             for spec in wanted
             if (spec, self.version) in earlier
         }
         self.unread = [spec for spec in dict.fromkeys(wanted) if spec not in self.found]
 
-    def read(self) -> list[dict[date, str] | HolidaysProblem]:
+    def read(self) -> list[PublicHolidays | HolidaysProblem]:
         return [read_holidays(spec) for spec in self.unread]
 
-    def receive(self, read: list[dict[date, str] | HolidaysProblem]) -> None:
+    def receive(self, read: list[PublicHolidays | HolidaysProblem]) -> None:
         self.found.update(zip(self.unread, read, strict=True))
 
-    def lookup(self, spec: HolidaysSpec) -> Mapping[date, str] | HolidaysProblem:
+    def lookup(self, spec: HolidaysSpec) -> PublicHolidays | HolidaysProblem:
         if spec not in self.found:
             self.found[spec] = read_holidays(spec)
         return self.found[spec]
 
     @property
-    def kept(self) -> dict[HolidaysKey, dict[date, str]]:
+    def kept(self) -> dict[HolidaysKey, PublicHolidays]:
         return {
             (spec, self.version): days
             for spec, days in self.found.items()

@@ -23,13 +23,12 @@ import tempfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from statusgen import __version__
 from statusgen.engine.parallel import map_forked
-from statusgen.load.holidays import HolidaysSpec
+from statusgen.load.holidays import HolidaysSpec, PublicHolidays
 from statusgen.model.content import Incident
 
 CACHE_DIR = ".statusgen-cache"
@@ -57,7 +56,7 @@ class BuildCache:
     annotations: dict[str, tuple[str, Any, str]] = field(default_factory=dict)
     outputs: dict[str, FileRecord] = field(default_factory=dict)  # by path
     out: str = ""  # the folder those outputs were written to
-    holidays: dict[HolidaysKey, dict[date, str]] = field(default_factory=dict)
+    holidays: dict[HolidaysKey, PublicHolidays] = field(default_factory=dict)
 
 
 class Unusable(Exception):

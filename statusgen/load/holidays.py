@@ -20,6 +20,14 @@ class HolidaysSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class PublicHolidays:
+    """The public holidays a spec names, and what the package calls its subdivision."""
+
+    days: dict[date, str]  # each holiday's name, by date
+    subdivision_name: str | None = None  # "São Paulo" for BR SP; None where it has none
+
+
+@dataclass(frozen=True, slots=True)
 class HolidaysProblem:
     """Why a spec names no holidays: which of its keys is wrong, and how."""
 
@@ -29,8 +37,8 @@ class HolidaysProblem:
 
 # Every year a deadline can be worked out in, with a day's margin on either side.
 HOLIDAY_YEARS = range(YEARS.start - 1, YEARS.stop + 1)
-# Reads the holidays of a spec: a date → name mapping for HOLIDAY_YEARS, or the problem.
-HolidaysReader = Callable[[HolidaysSpec], Mapping[date, str] | HolidaysProblem]
+# Reads the holidays of a spec in HOLIDAY_YEARS, or the problem.
+HolidaysReader = Callable[[HolidaysSpec], PublicHolidays | HolidaysProblem]
 
 
 def holidays_spec(node: Located) -> HolidaysSpec:
@@ -51,7 +59,7 @@ def holidays_spec(node: Located) -> HolidaysSpec:
     )
 
 
-def read_holidays(spec: HolidaysSpec) -> dict[date, str] | HolidaysProblem:
+def read_holidays(spec: HolidaysSpec) -> PublicHolidays | HolidaysProblem:
     """Every public holiday of `spec` in the years a build can compute with.
 
     Loading the package takes a few tenths of a second and some 17 MB; reading one country's
@@ -60,9 +68,13 @@ def read_holidays(spec: HolidaysSpec) -> dict[date, str] | HolidaysProblem:
 
     country, subdivision = spec.country, spec.subdivision
     try:
-        return dict(holidays.country_holidays(country, subdiv=subdivision, years=HOLIDAY_YEARS))
+        found = holidays.country_holidays(country, subdiv=subdivision, years=HOLIDAY_YEARS)
     except NotImplementedError:
         pass
+    else:
+        return PublicHolidays(
+            dict(found), subdivision_name(found.subdivisions_aliases, subdivision)
+        )
     # Only now list what exists: listing loads every country's rules.
     supported = holidays.list_supported_countries()
     if country not in supported:
@@ -77,6 +89,15 @@ def read_holidays(spec: HolidaysSpec) -> dict[date, str] | HolidaysProblem:
     )
 
 
-def no_holidays(spec: HolidaysSpec) -> Mapping[date, str]:
+def subdivision_name(aliases: Mapping[str, str], code: str | None) -> str | None:
+    """What the package calls a subdivision, from its aliases (name → code): the first that is
+    a name rather than another code ("Guadeloupe", not "GUA", for 971); None without one."""
+    if code is None:
+        return None
+    names = (alias for alias, of in aliases.items() if of == code and not alias.isupper())
+    return next(names, None)
+
+
+def no_holidays(spec: HolidaysSpec) -> PublicHolidays:
     """For reading the configuration where no deadline is worked out: no holiday is read."""
-    return {}
+    return PublicHolidays({})

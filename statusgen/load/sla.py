@@ -10,7 +10,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from statusgen.errors import SourceError
 from statusgen.load.holidays import HolidaysProblem, HolidaysReader, holidays_spec
 from statusgen.load.nodes import Located, check_keys, located_choice, located_text, suggest
-from statusgen.model.calendars import YEAR_DAYS, Calendar, Duration, Hours, parse_duration
+from statusgen.model.calendars import (
+    YEAR_DAYS,
+    Calendar,
+    Duration,
+    HolidaysOf,
+    Hours,
+    parse_duration,
+)
 from statusgen.model.content import Impact
 from statusgen.model.sla import (
     MAINTENANCE,
@@ -106,7 +113,7 @@ def _calendars(
     for key, value in node.items():
         name = str(key.value)
         try:
-            result[name] = _calendar(name, value, tz)
+            result[name] = _calendar(name, value, tz, key.where.line)
             if "holidays" in value.fields():
                 result[name] = _with_holidays(
                     result[name], value.fields()["holidays"], holidays, errors
@@ -128,9 +135,9 @@ def _strict_fields(
     return node.fields()
 
 
-def _calendar(name: str, node: Located, site_tz: ZoneInfo) -> Calendar:
+def _calendar(name: str, node: Located, site_tz: ZoneInfo, line: int) -> Calendar:
     if node.value == "24x7":
-        return Calendar(name, site_tz, always=True)
+        return Calendar(name, site_tz, always=True, line=line)
     fields = _strict_fields(
         node, CALENDAR_KEYS, "calendar", f"calendar '{name}' must be '24x7' or a mapping of"
     )
@@ -162,10 +169,16 @@ def _calendar(name: str, node: Located, site_tz: ZoneInfo) -> Calendar:
     holidays_of = None
     if "holidays" in fields:
         spec = holidays_spec(fields["holidays"])  # its shape is checked with the calendar's
-        holidays_of = (spec.country, spec.subdivision)
+        holidays_of = HolidaysOf(spec.country, spec.subdivision)
     special = _extra_dates(fields["extra_dates"]) if "extra_dates" in fields else {}
     return Calendar(
-        name, tz, label=_label(fields), week=week, special_days=special, holidays_of=holidays_of
+        name,
+        tz,
+        label=_label(fields),
+        week=week,
+        special_days=special,
+        holidays_of=holidays_of,
+        line=line,
     )
 
 
@@ -199,7 +212,9 @@ def _with_holidays(
     if isinstance(found, HolidaysProblem):
         errors.append(node.fields()[found.key].error(found.message))
         return calendar
-    return replace(calendar, public_holidays=found)
+    assert calendar.holidays_of is not None  # read from the same node
+    named = replace(calendar.holidays_of, subdivision_name=found.subdivision_name)
+    return replace(calendar, public_holidays=found.days, holidays_of=named)
 
 
 def _hours(node: Located) -> Hours:
@@ -303,18 +318,19 @@ def _policies(
             continue
         for priority_key, targets in by_priority.items():
             priority = str(priority_key.value)
+            line = priority_key.where.line
             try:
                 if priority == MAINTENANCE:
-                    maintenance[tier] = _maintenance_policy(tier, targets, calendars)
+                    maintenance[tier] = _maintenance_policy(tier, targets, calendars, line)
                 else:
-                    result[(tier, priority)] = _policy(tier, priority, targets, calendars)
+                    result[(tier, priority)] = _policy(tier, priority, targets, calendars, line)
             except SourceError as exc:
                 errors.append(exc)
     return result, maintenance
 
 
 def _maintenance_policy(
-    tier: str, node: Located, calendars: dict[str, Calendar]
+    tier: str, node: Located, calendars: dict[str, Calendar], line: int
 ) -> MaintenancePolicy:
     fields = _strict_fields(
         node,
@@ -336,7 +352,7 @@ def _maintenance_policy(
         given = fields["windows"]
         texts = given.value if isinstance(given.value, list) else [given.value]
         windows = tuple(_window(str(text), given) for text in texts)
-    return MaintenancePolicy(tier, notice, windows, calendar.timezone, _label(fields))
+    return MaintenancePolicy(tier, notice, windows, calendar.timezone, _label(fields), line)
 
 
 def _window(text: str, node: Located) -> Window:
@@ -363,7 +379,9 @@ def _window(text: str, node: Located) -> Window:
     return Window(text.strip(), frozenset(days), start, end)
 
 
-def _policy(tier: str, priority: str, node: Located, calendars: dict[str, Calendar]) -> Policy:
+def _policy(
+    tier: str, priority: str, node: Located, calendars: dict[str, Calendar], line: int
+) -> Policy:
     fields = _strict_fields(
         node, TARGET_KEYS, "policy", f"policy {tier} {priority} must be a mapping of"
     )
@@ -392,7 +410,9 @@ def _policy(tier: str, priority: str, node: Located, calendars: dict[str, Calend
                 f"bad duration '{target_node.value}' (use 30m, 2h, 1h30m, 2bd for business days, 7d for calendar days)"
             )
         targets[name] = Target(_within_a_year(duration, calendar, target_node, "target"), calendar)
-    return Policy(tier, priority, targets["first_response"], targets["resolution"], _label(fields))
+    return Policy(
+        tier, priority, targets["first_response"], targets["resolution"], _label(fields), line
+    )
 
 
 def _within_a_year(duration: Duration, calendar: Calendar, node: Located, what: str) -> Duration:

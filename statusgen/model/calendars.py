@@ -26,6 +26,15 @@ Hours = tuple[tuple[int, int], ...]  # (start, end) minutes after local midnight
 
 
 @dataclass(frozen=True, slots=True)
+class HolidaysOf:
+    """Whose public holidays a calendar excludes."""
+
+    country: str  # an ISO code: "BR"
+    subdivision: str | None = None  # the code of a part of it: "SP"
+    subdivision_name: str | None = None  # its name where one is known: "São Paulo"
+
+
+@dataclass(frozen=True, slots=True)
 class Calendar:
     """When an SLA clock runs: always, or during working hours on working days."""
 
@@ -36,8 +45,8 @@ class Calendar:
     week: tuple[Hours, ...] = ((),) * 7  # Monday first
     special_days: Mapping[date, Hours] = field(default_factory=dict)  # closed () or other hours
     public_holidays: Mapping[date, str] = field(default_factory=dict, compare=False)
-    # Whose public holidays those are: an ISO country code and optional subdivision code.
-    holidays_of: tuple[str, str | None] | None = None
+    holidays_of: HolidaysOf | None = None  # whose public holidays those are
+    line: int = field(default=0, compare=False)  # where components.yaml defines it
     # Each day's working periods in UTC, worked out once: thousands of deadlines cross the same
     # days, and turning local hours into UTC instants is most of the arithmetic.
     _days: dict[date, tuple[tuple[datetime, datetime], ...]] = field(

@@ -11,12 +11,23 @@ from statusgen.model.calendars import Calendar, Duration
 from statusgen.model.content import Impact
 
 MAINTENANCE = "maintenance"  # the policy key of a tier's maintenance rules
+# The tier of components that name none, whose policies apply where a tier has none of its own.
+DEFAULT_TIER = "default"
 
 
 def readable(identifier: str) -> str:
     """A configuration id as words, for where no label was given: 'core-plus' reads 'Core plus'."""
     words = identifier.replace("_", " ").replace("-", " ").strip()
     return words[:1].upper() + words[1:] if words else identifier
+
+
+def own_title(label: str, tier: str) -> str | None:
+    """What a page calls a policy: its label, or a tier the team named as words ('Core').
+    The default tier's id is statusgen's word, not the team's: None, for pages to name it in
+    the site's language."""
+    if label:
+        return label
+    return None if tier == DEFAULT_TIER else readable(tier)
 
 
 class Disclosure(Enum):
@@ -45,6 +56,7 @@ class Policy:
     first_response: Target | None
     resolution: Target | None
     label: str = ""  # what customers read it as; empty: not given
+    line: int = field(default=0, compare=False)  # where components.yaml defines it
 
     @property
     def name(self) -> str:
@@ -52,8 +64,14 @@ class Policy:
         return f"{self.tier} {self.priority}"
 
     @property
+    def own_title(self) -> str | None:
+        """What a page calls it (see own_title); None for the default tier's, unlabelled."""
+        return own_title(self.label, self.tier)
+
+    @property
     def title(self) -> str:
-        """What a page calls it: its label, or its tier as words ('Core')."""
+        """Its label, or its tier as words ("Default" too), as a site's own templates may show
+        it; the theme shows the words of the policy_title filter instead."""
         return self.label or readable(self.tier)
 
 
@@ -74,14 +92,21 @@ class MaintenancePolicy:
     windows: tuple[Window, ...]  # empty: any time
     timezone: ZoneInfo  # of the windows: the policy calendar's
     label: str = ""  # what customers read it as; empty: not given
+    line: int = field(default=0, compare=False)  # where components.yaml defines it
 
     @property
     def name(self) -> str:
         return f"{self.tier} {MAINTENANCE}"
 
     @property
+    def own_title(self) -> str | None:
+        """What a page calls it (see own_title); None for the default tier's, unlabelled."""
+        return own_title(self.label, self.tier)
+
+    @property
     def title(self) -> str:
-        """What a page calls it: its label, or its tier as words ('Core')."""
+        """Its label, or its tier as words ("Default" too), as a site's own templates may show
+        it; the theme shows the words of the policy_title filter instead."""
         return self.label or readable(self.tier)
 
 
@@ -114,6 +139,27 @@ class SlaConfig:
     def detailed(self) -> bool:
         """Whether the site shows the targets, calendars and times, not only the outcomes."""
         return self.public is Disclosure.FULL
+
+    @property
+    def named_without_label(self) -> list[Policy | MaintenancePolicy | Calendar]:
+        """What pages name that has no label, in the order of components.yaml: every policy
+        (the next incident may fall under any), and each calendar a target counts working time
+        on (pages call a 24x7 or calendar-day clock by what it counts, never by its calendar).
+        Only a site publishing its service levels in full names them."""
+        if not self.detailed:
+            return []
+        calendars = {
+            target.calendar.name: target.calendar
+            for policy in self.policies.values()
+            for target in (policy.first_response, policy.resolution)
+            if target is not None and not target.wall_clock
+        }
+        named: list[Policy | MaintenancePolicy | Calendar] = [
+            *self.policies.values(),
+            *self.maintenance.values(),
+            *calendars.values(),
+        ]
+        return sorted((value for value in named if not value.label), key=lambda v: v.line)
 
 
 class DeadlineState(Enum):
@@ -243,7 +289,7 @@ class TargetStats:
 class ReportRow:
     tier: str
     priority: str
-    policy: str  # the policy's title
+    policy: Policy
     incidents: int
     first_response: TargetStats
     resolution: TargetStats

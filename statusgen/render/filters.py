@@ -24,7 +24,14 @@ from statusgen.derive.uptime import Uptime, UptimeDay
 from statusgen.markup import render_markdown
 from statusgen.model.calendars import Calendar, Hours
 from statusgen.model.content import ComponentStatus, SiteInfo
-from statusgen.model.sla import Deadline, DeadlineKind, DeadlineState, MaintenancePolicy, Target
+from statusgen.model.sla import (
+    Deadline,
+    DeadlineKind,
+    DeadlineState,
+    MaintenancePolicy,
+    Policy,
+    Target,
+)
 from statusgen.render.words import FORMS, ICONS, LABEL, VOCABULARY, WORDS, Words
 
 _UTC = ZoneInfo("UTC")
@@ -66,7 +73,10 @@ FILTERS = (
 )  # fmt: skip
 
 # The helpers that word service levels for customers: each a method of Filters too.
-SLA_FILTERS = ("day_time", "deadline_words", "sla_target", "working_hours", "maintenance_hours")
+SLA_FILTERS = (
+    "day_time", "deadline_words", "policy_title", "sla_target", "working_hours",
+    "maintenance_hours", "spent_count",
+)  # fmt: skip
 
 # A moment customers plan by: its weekday, date and time ("Tue 24 Nov, 16:00").
 DAY_AND_TIME = "EEE d MMM, HH:mm"
@@ -199,11 +209,8 @@ class Filters:
 
     def sla_amount(self, mark: Deadline) -> str:
         """The time left on a running deadline, or by which a breached one was missed."""
-        if mark.state is DeadlineState.RUNNING and mark.remaining is not None:
-            return self.spent(mark.remaining, mark.target)
-        if mark.state is DeadlineState.BREACHED and mark.overrun is not None:
-            return self.spent(mark.overrun, mark.target)
-        return ""
+        amount = _amount(mark)
+        return "" if amount is None else self.spent(amount, mark.target)
 
     @jinja2.pass_eval_context
     def label(
@@ -231,9 +238,10 @@ class Filters:
             return _as_gettext(eval_context, self.words.message(kind, "due"), due=due)
         if mark.at <= mark.clock_start and mark.working_time:
             return _as_gettext(eval_context, self.words.message(kind, "before_clock"))
+        counted = self.spent_count(mark.elapsed, mark.target)
         return _as_gettext(
             eval_context,
-            self.words.message(kind, "done_working" if mark.working_time else "done"),
+            self.words.message(kind, "done_working" if mark.working_time else "done", counted),
             took=self.duration(mark.since(opened) or timedelta(0)),
             counted=self.spent(mark.elapsed, mark.target),
         )
@@ -244,6 +252,10 @@ class Filters:
     def spent(self, value: timedelta, target: Target) -> str:
         """Time counted by an SLA target: in hours when it is working time, as targets are."""
         return format_duration(value, self.translations, days=target.wall_clock)
+
+    def spent_count(self, value: timedelta, target: Target) -> int:
+        """The number the words about `spent`'s amount agree with ("1 h útil", "3 h úteis")."""
+        return duration_count(value, days=target.wall_clock)
 
     def percent(self, value: float) -> str:
         # Rounded down, so a day with any downtime never reads as 100 %.
@@ -304,16 +316,28 @@ class Filters:
     @jinja2.pass_eval_context
     def deadline_words(self, eval_context: jinja2.nodes.EvalContext, mark: Deadline) -> str:
         """How a deadline stands: "on time", "in progress, 3 h left", "8 d 2 h late (47 h of
-        working time)": an overrun in calendar time, and in working time where that counts."""
+        working time)": an overrun in calendar time, and in working time where that counts.
+        The words agree with that amount ("falta 1 h", "faltam 3 h")."""
         state = mark.state
         form = (
             "amount_working" if mark.working_time and state in FORMS["amount_working"] else "amount"
         )
-        amount = self.sla_amount(mark)
+        amount = _amount(mark)
+        count = 1 if amount is None else self.spent_count(amount, mark.target)
+        shown = self.sla_amount(mark)
         late = "" if mark.late is None else self.duration(mark.late)
         return _as_gettext(
-            eval_context, self.words.message(state, form), left=amount, over=amount, late=late
+            eval_context,
+            self.words.message(state, form, count),
+            left=shown,
+            over=shown,
+            late=late,
         )
+
+    def policy_title(self, policy: Policy | MaintenancePolicy) -> str:
+        """What customers read a policy as: its label, its tier as words, or, for the default
+        tier's, a generic name in the site's language ("Padrão")."""
+        return policy.own_title or self.translations.gettext("Default")
 
     def sla_target(self, target: Target) -> str:
         """How long a target allows, in words: "4 working hours", "2 business days", "8 hours"."""
@@ -364,7 +388,7 @@ class Filters:
 
     def working_hours(self, calendar: Calendar) -> str:
         """When a calendar's clock runs, from its configuration: "Mon-Fri 09:00-18:00, public
-        holidays in Brazil (SP) excluded, other hours on 24 Dec 2026 (09:00-13:00)"."""
+        holidays in Brazil (São Paulo) excluded, other hours on 24 Dec 2026 (09:00-13:00)"."""
         gettext = self.translations.gettext
         by_hours: dict[Hours, list[int]] = {}
         for day, hours in enumerate(calendar.week):
@@ -372,10 +396,11 @@ class Filters:
                 by_hours.setdefault(hours, []).append(day)
         parts = [f"{self._weekdays(days)} {self._spans(hours)}" for hours, days in by_hours.items()]
         if calendar.holidays_of is not None:
-            country, subdivision = calendar.holidays_of
-            place = self.locale.territories.get(country, country)
-            if subdivision:
-                place = f"{place} ({subdivision})"
+            of = calendar.holidays_of
+            place = self.locale.territories.get(of.country, of.country)
+            region = of.subdivision_name or of.subdivision
+            if region:
+                place = f"{place} ({region})"
             parts.append(gettext("public holidays in %(place)s excluded") % {"place": place})
         if calendar.special_days:
             closed = gettext("closed")  # outside the f-string, where the catalog finds it
@@ -432,6 +457,16 @@ class Filters:
         )
 
 
+def _amount(mark: Deadline) -> timedelta | None:
+    """The time left on a running deadline, or by which a breached one was missed, as its
+    target counts it."""
+    if mark.state is DeadlineState.RUNNING:
+        return mark.remaining
+    if mark.state is DeadlineState.BREACHED:
+        return mark.overrun
+    return None
+
+
 def _clock(minutes: int) -> str:
     """Minutes after midnight as "09:00" (1440 is "24:00", the end of the day)."""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
@@ -486,16 +521,30 @@ def format_duration(
 
     Without `days`, whole days are shown as hours ('42 h'): a day of working time is not 24 h."""
     _ = translations.gettext
+    parts = _duration_parts(value, days)
+    if not parts:
+        return _("< 1 min")
+    units = {"d": _("%(n)d d"), "h": _("%(n)d h"), "min": _("%(n)d min")}
+    return " ".join(units[unit] % {"n": n} for unit, n in parts)
+
+
+def duration_count(value: timedelta, *, days: bool = True) -> int:
+    """The number a phrase about a duration agrees with, as format_duration shows it: that of
+    its one unit ("1 h" one, "3 h" three, "< 1 min" one), or more than one where it shows
+    several ("1 h 20 min")."""
+    parts = _duration_parts(value, days)
+    if len(parts) == 1:
+        return parts[0][1]
+    return sum(n for _, n in parts) or 1
+
+
+def _duration_parts(value: timedelta, days: bool) -> list[tuple[str, int]]:
+    """The units a duration is shown in, largest first: [("d", 2), ("h", 3)]; none under a
+    minute."""
     minutes = math.floor(value.total_seconds() / 60)
     if minutes < 1:
-        return _("< 1 min")
+        return []
     whole_days, rest = divmod(minutes, 24 * 60) if days else (0, minutes)
     hours, minutes = divmod(rest, 60)
-    parts = []
-    if whole_days:
-        parts.append(_("%(n)d d") % {"n": whole_days})
-    if hours:
-        parts.append(_("%(n)d h") % {"n": hours})
-    if minutes and not whole_days:
-        parts.append(_("%(n)d min") % {"n": minutes})
-    return " ".join(parts)
+    parts = [("d", whole_days), ("h", hours), ("min", 0 if whole_days else minutes)]
+    return [(unit, n) for unit, n in parts if n]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gettext
 from collections.abc import Mapping
 from enum import Enum
-from typing import Final
+from typing import Final, NamedTuple
 
 import jinja2
 
@@ -23,6 +23,20 @@ from statusgen.model.state import Phase
 def _(message: str) -> str:
     """Marks a message for the catalog; `Words` translates it when it is shown."""
     return message
+
+
+class Plural(NamedTuple):
+    """A message whose words agree with a number ("falta 1 h", "faltam 3 h"): its English
+    singular and plural, as the catalog holds them."""
+
+    singular: str
+    plural: str
+
+
+def ngettext(singular: str, plural: str) -> Plural:
+    """Marks a message with plural forms for the catalog; `Words` picks the form of the number
+    when it is shown."""
+    return Plural(singular, plural)
 
 
 # The enums whose every member has a label; templates reach them by these names too.
@@ -82,7 +96,7 @@ LABELS: Final[Mapping[Enum, str]] = {
 # Longer phrases about some of the values, by the name a template asks for them with
 # (`value|label("span", d=…)`). A phrase's %(name)s placeholders are filled by the caller.
 LABEL: Final = "label"
-FORMS: Final[Mapping[str, Mapping[Enum, str]]] = {
+FORMS: Final[Mapping[str, Mapping[Enum, str | Plural]]] = {
     LABEL: LABELS,
     # How long it lasts or lasted, `d` being the duration.
     "span": {
@@ -131,13 +145,16 @@ FORMS: Final[Mapping[str, Mapping[Enum, str]]] = {
         DeadlineKind.FIRST_RESPONSE: _("We responded %(took)s after the incident began"),
         DeadlineKind.RESOLUTION: _("We resolved it %(took)s after the incident began"),
     },
-    # The same on a target of working time, `counted` being the working time the clock counted.
+    # The same on a target of working time, `counted` being the working time the clock counted
+    # (its words agree with it: "1 h útil", "3 h úteis").
     "done_working": {
-        DeadlineKind.FIRST_RESPONSE: _(
-            "We responded %(took)s after the incident began (%(counted)s of working time)"
+        DeadlineKind.FIRST_RESPONSE: ngettext(
+            "We responded %(took)s after the incident began (%(counted)s of working time)",
+            "We responded %(took)s after the incident began (%(counted)s of working time)",
         ),
-        DeadlineKind.RESOLUTION: _(
-            "We resolved it %(took)s after the incident began (%(counted)s of working time)"
+        DeadlineKind.RESOLUTION: ngettext(
+            "We resolved it %(took)s after the incident began (%(counted)s of working time)",
+            "We resolved it %(took)s after the incident began (%(counted)s of working time)",
         ),
     },
     # A response or resolution before the clock started counts no time at all.
@@ -153,18 +170,25 @@ FORMS: Final[Mapping[str, Mapping[Enum, str]]] = {
         DeadlineState.WAITING: _("clock not started yet"),
     },
     # How a deadline stands, with the calendar time left (`left`) or by which it was missed
-    # (`late`).
+    # (`late`). The time left is the subject of its verb in some languages ("faltam 3 h"): the
+    # form agrees with the amount.
     "amount": {
         DeadlineState.MET: _("on time"),
-        DeadlineState.RUNNING: _("in progress, %(left)s left"),
+        DeadlineState.RUNNING: ngettext("in progress, %(left)s left", "in progress, %(left)s left"),
         DeadlineState.WAITING: _("clock not started yet"),
         DeadlineState.BREACHED: _("%(late)s late"),
     },
     # The same on a target of working time: the working time left (`left`), or the calendar
-    # time (`late`) and the working time (`over`) by which it was missed.
+    # time (`late`) and the working time (`over`) by which it was missed; the form agrees with
+    # the working time.
     "amount_working": {
-        DeadlineState.RUNNING: _("in progress, %(left)s of working time left"),
-        DeadlineState.BREACHED: _("%(late)s late (%(over)s of working time)"),
+        DeadlineState.RUNNING: ngettext(
+            "in progress, %(left)s of working time left",
+            "in progress, %(left)s of working time left",
+        ),
+        DeadlineState.BREACHED: ngettext(
+            "%(late)s late (%(over)s of working time)", "%(late)s late (%(over)s of working time)"
+        ),
     },
     # A rule of a maintenance policy: kept or not.
     "rule": {
@@ -240,14 +264,21 @@ class Words:
 
     def __init__(self, translations: gettext.NullTranslations) -> None:
         self._gettext = translations.gettext
-        self._translated: dict[tuple[Enum, str], str] = {}
+        self._ngettext = translations.ngettext
+        self._translated: dict[tuple[Enum, str, int], str] = {}
 
-    def message(self, value: Enum, form: str = LABEL) -> str:
-        """The translated message, its placeholders still to fill."""
-        key = (value, form)
+    def message(self, value: Enum, form: str = LABEL, count: int = 1) -> str:
+        """The translated message, its placeholders still to fill; a message with plural forms
+        in the form that agrees with `count`."""
+        key = (value, form, count)
         found = self._translated.get(key)
         if found is None:
-            found = self._translated[key] = self._gettext(FORMS[form][value])
+            message = FORMS[form][value]
+            if isinstance(message, Plural):
+                found = self._ngettext(message.singular, message.plural, count)
+            else:
+                found = self._gettext(message)
+            self._translated[key] = found
         return found
 
     def label(self, value: Enum) -> str:
