@@ -273,7 +273,8 @@ def test_the_calendar_words_are_in_the_sites_language(
     )
     site = build_site(make_project(dict(FILES), components=components + SLA), now=NOW)
     text = panel(site, "weekend")
-    assert f"seg.{R}sex. 09:00{R}18:00" in text and "Brasil (São Paulo)" in text
+    assert f"seg.{R}sex. 09:00{R}18:00" in text
+    assert "exceto feriados oficiais: Brasil (São Paulo)" in text  # not "de Brasil"
     assert "ter. 24 nov., 16:00" in text
 
 
