@@ -31,7 +31,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -84,21 +84,29 @@ def write_project(root: Path, count: int, seed: int = 7) -> None:
     )
     incidents = root / "incidents"
     incidents.mkdir()
-    start = datetime(2016, 1, 1, tzinfo=ZoneInfo("Europe/Lisbon"))
-    span = (datetime(2026, 11, 1, tzinfo=ZoneInfo("Europe/Lisbon")) - start).total_seconds()
+    zone = ZoneInfo("Europe/Lisbon")
+    start = datetime(2016, 1, 1, tzinfo=zone)
+    span = (datetime(2026, 11, 1, tzinfo=zone) - start).total_seconds()
+
+    def local(moment: datetime) -> datetime:
+        # A time the clocks show: a wall-clock sum can fall in the hour skipped in spring,
+        # which the loader rightly refuses.
+        return moment.astimezone(UTC).astimezone(zone)
+
     for n in range(count):
-        began = start + timedelta(seconds=span * n / count)
+        began = local(start + timedelta(seconds=span * n / count))
         affected = rng.sample(COMPONENTS, rng.randint(1, 4))
         folder = incidents / f"{began:%Y}"
         folder.mkdir(exist_ok=True)
         if n % 10 == 9:  # one in ten is a maintenance, announced a week ahead
-            window = began.replace(hour=1, minute=0)
+            window = local(began.replace(hour=1, minute=0))
             (folder / f"incident-{n:05d}.md").write_text(
                 f"---\ntype: maintenance\ntitle: Maintenance {n}\n"
                 f"components: [{', '.join(affected)}]\n"
                 f"scheduled_start: {window:%Y-%m-%d %H:%M}\n"
-                f"scheduled_end: {window + timedelta(hours=3):%Y-%m-%d %H:%M}\n---\n"
-                f"## Scheduled {window - timedelta(days=7):%Y-%m-%d %H:%M}\n{rng.choice(SENTENCES)}\n\n"
+                f"scheduled_end: {local(window + timedelta(hours=3)):%Y-%m-%d %H:%M}\n---\n"
+                f"## Scheduled {local(window - timedelta(days=7)):%Y-%m-%d %H:%M}\n"
+                f"{rng.choice(SENTENCES)}\n\n"
                 f"Change request CHG-{n:05d}.\n"
             )
             continue
@@ -108,7 +116,7 @@ def write_project(root: Path, count: int, seed: int = 7) -> None:
         # Every incident is resolved but the newest three: a real page has few open at a time.
         steps = STATUSES[: rng.randint(2, 3)] + (["resolved"] if n < count - 3 else [])
         for status in steps:
-            at += timedelta(minutes=rng.randint(5, 90))
+            at = local(at + timedelta(minutes=rng.randint(5, 90)))
             # Real updates are never word for word the same: each one ends with its own line.
             body = "\n\n".join(rng.sample(SENTENCES, rng.randint(1, 3)))
             body += f"\n\nNext update by {at + timedelta(minutes=30):%H:%M} (ticket OPS-{n:05d})."
