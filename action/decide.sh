@@ -12,7 +12,11 @@ fi
 case "$command" in
   check | build) ;;
   *)
-    echo "::error title=statusgen action::unknown command '$command' (allowed: check, build)"
+    # Escaped as workflow commands require: a line break cannot start a command of its own.
+    shown="${command//'%'/'%25'}"
+    shown="${shown//$'\r'/'%0D'}"
+    shown="${shown//$'\n'/'%0A'}"
+    echo "::error title=statusgen action::unknown command '$shown' (allowed: check, build)"
     exit 2
     ;;
 esac

@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# Runs the command decide.sh chose, in the project folder. A build's site path is an output,
-# for the Pages upload and for the steps that follow.
+# Runs the command decide.sh chose on the project folder, from the repository's root, so that
+# the annotations of `check` name files as the repository does. A build's site path is an
+# output, for the Pages upload and for the steps that follow.
 set -euo pipefail
-cd "${STATUSGEN_PROJECT:-.}"
+project="${STATUSGEN_PROJECT:-.}"
 case "$STATUSGEN_COMMAND" in
   check)
-    statusgen check --format github
+    statusgen -C "$project" check --format github
     ;;
   build)
-    out="${STATUSGEN_OUT:-_site}"
-    args=(build --out "$out")
-    if [ -n "${STATUSGEN_NOW:-}" ]; then args+=(--now "$STATUSGEN_NOW"); fi
+    site="$project/${STATUSGEN_OUT:-_site}"
+    args=(-C "$project" build "--out=$site")
+    if [ -n "${STATUSGEN_NOW:-}" ]; then args+=("--now=$STATUSGEN_NOW"); fi
     if [ "${STATUSGEN_CACHE:-true}" != true ]; then args+=(--no-cache); fi
     statusgen "${args[@]}"
-    echo "site=$(cd "$out" && pwd)" >> "$GITHUB_OUTPUT"
+    site="$(cd "$site" && pwd)"
+    # The delimiter form: a value cannot add an output of its own with a line break.
+    delimiter="statusgen-$RANDOM$RANDOM$RANDOM"
+    printf 'site<<%s\n%s\n%s\n' "$delimiter" "$site" "$delimiter" >> "$GITHUB_OUTPUT"
+    ;;
+  *)
+    echo "::error title=statusgen action::unknown command (allowed: check, build)"
+    exit 2
     ;;
 esac

@@ -561,7 +561,12 @@ def _init(args: argparse.Namespace, project: Path) -> int:
     }
     defaults = starter.Answers(**{**asdict(starter.DEFAULTS), **given})
     if not given and sys.stdin.isatty():
-        defaults = starter.ask(replace(defaults, timezone=starter.local_zone()), input)
+        try:
+            defaults = starter.ask(replace(defaults, timezone=starter.local_zone()), input)
+        except EOFError:  # Ctrl-D: no answer
+            print(file=sys.stderr)
+            raise UsageError("no answer given (end of input); nothing was written") from None
+    defaults = replace(defaults, language=starter.shipped_language(defaults.language))
     problems = starter.check_answers(defaults)
     if problems:
         raise UsageError("; ".join(problems))
@@ -645,6 +650,7 @@ def _author(args: argparse.Namespace, project: Path) -> int:
         eta = getattr(args, "eta", None)
         written = authoring.add_update(project, args.id, status, message, args.at, eta, now=now)
     print(Path(os.path.relpath(project / written.path)).as_posix())
+    _warn(written.warnings)
     if not args.quiet and args.command != "new":
         print(f"updated {written.incident_id}; preview with 'statusgen serve'", file=sys.stderr)
     return EXIT_OK

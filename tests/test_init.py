@@ -167,3 +167,76 @@ def test_on_a_terminal_it_asks(tmp_path: Path) -> None:
     assert site["url"] == "https://example.github.io/status/"
     assert site["timezone"] == "Europe/Lisbon"
     assert site["language"] == "es"
+
+
+def test_beside_an_existing_site_it_adds_no_example(tmp_path: Path) -> None:
+    # The example names the starter's components; a site's own components.yaml has others.
+    (tmp_path / "components.yaml").write_text(
+        "site:\n  title: Ours\n  url: https://s.example/\n  timezone: UTC\n"
+        "groups:\n  - name: G\n    components:\n      - id: db\n        name: Database\n"
+    )
+    assert main(["init", str(tmp_path), *FLAGS]) == 0
+    assert not (tmp_path / "incidents").exists() or not list((tmp_path / "incidents").rglob("*.md"))
+    (tmp_path / "incidents").mkdir(exist_ok=True)
+    assert main(["-C", str(tmp_path), "check", "-q"]) == 0
+
+
+@pytest.mark.parametrize("in_the_way", [".github", ".gitignore/", "components.yaml/"])
+def test_something_in_the_way_stops_it_before_it_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], in_the_way: str
+) -> None:
+    folder = tmp_path / "status"
+    folder.mkdir()
+    if in_the_way.endswith("/"):
+        (folder / in_the_way).mkdir()
+    else:
+        (folder / in_the_way).write_text("a file where a folder goes")
+    before = files_under(folder)
+    assert main(["init", str(folder), *FLAGS]) == 1
+    assert "nothing was written" in capsys.readouterr().err
+    assert files_under(folder) == before
+
+
+def test_a_gitignore_that_is_not_text_is_left_alone(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_bytes(b"\xff\xfe site/\n")
+    assert main(["init", str(tmp_path), *FLAGS]) == 0
+    assert (tmp_path / ".gitignore").read_bytes() == b"\xff\xfe site/\n"
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--title", "A\x7fB"], "--title: a title is one line of text"),
+        (["--url", "https://a.example/?q=1/"], "no query or fragment"),
+        (["--timezone", "localtime"], "--timezone: unknown time zone 'localtime'"),
+        (["--timezone", "posix/America/Sao_Paulo"], "unknown time zone"),
+    ],
+)
+def test_answers_a_site_could_not_keep_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str], message: str
+) -> None:
+    assert main(["init", str(tmp_path / "status"), *flags]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "status").exists()
+
+
+def test_a_language_as_typed_in_another_case(tmp_path: Path) -> None:
+    assert main(["init", str(tmp_path), "--language", "pt_br"]) == 0
+    assert "language: pt-BR\n" in (tmp_path / "components.yaml").read_text()
+
+
+def test_end_of_input_at_a_question_writes_nothing(tmp_path: Path) -> None:
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "statusgen", "init", str(tmp_path / "status")],
+            stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        os.write(controller, b"\x04")  # Ctrl-D
+        _, err = process.communicate(timeout=60)
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert process.returncode == 2
+    assert "no answer given" in err and "Traceback" not in err
+    assert not (tmp_path / "status").exists()

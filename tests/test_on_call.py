@@ -70,7 +70,7 @@ def test_relative_and_clock_times(make_project: MakeProject) -> None:
     # A clock time is today in the site's zone, whatever the machine's zone says.
     updated = subprocess.run(
         [sys.executable, "-m", "statusgen", "-C", str(project), "update", opened.stdout.strip(),
-         "identified", "-m", "Found it.", "--eta", "23:30", "--at", "+1h30m"],
+         "identified", "-m", "Found it.", "--eta", "23:30", "--at", "-5m"],
         capture_output=True, text=True, check=False, cwd=project,
         env={**os.environ, "TZ": "Asia/Tokyo"},
     )  # fmt: skip
@@ -81,7 +81,7 @@ def test_relative_and_clock_times(make_project: MakeProject) -> None:
     assert any(f"ETA: {day}\nFound it." in text for day in today), text
     heading = next(line for line in text.splitlines() if line.startswith("## Identified "))
     assert heading.removeprefix("## Identified ") in minutes_between(
-        after, done, timedelta(hours=1, minutes=30)
+        after, done, timedelta(minutes=-5)
     )
 
 
@@ -340,3 +340,29 @@ def test_zsh_loads_the_completion(statusgen_on_path: dict[str, str], tmp_path: P
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert "_statusgen" in result.stdout
+
+
+def test_what_has_not_happened_is_not_posted(make_project: MakeProject) -> None:
+    project = make_project(CONTENT)
+    ahead = statusgen(project, "new", "incident", "Later", "--impact", "minor", "--at", "+1h")
+    assert ahead.returncode == 1
+    assert "is in the future" in ahead.stderr
+    assert not list((project / "incidents").rglob("*later*"))
+    rel = "incidents/2026/2026-11-22-checkout-errors.md"
+    before = (project / rel).read_bytes()
+    assert statusgen(project, "resolve", rel, "--at", "+2h").returncode == 1
+    assert (project / rel).read_bytes() == before
+
+
+def test_an_update_older_than_the_newest_says_what_the_incident_still_reads(
+    make_project: MakeProject,
+) -> None:
+    project = make_project(CONTENT)
+    rel = "incidents/2026/2026-11-22-checkout-errors.md"
+    late = statusgen(project, "resolve", rel, "--at", "2026-11-22 10:15")
+    assert late.returncode == 0
+    assert "## Resolved 2026-11-22 10:15" in (project / rel).read_text()
+    assert (
+        "statusgen: warning: the update at 2026-11-22 10:15 is older than the newest one "
+        "(identified at 2026-11-22 10:30): the incident still reads as 'identified'"
+    ) in late.stderr

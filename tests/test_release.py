@@ -145,6 +145,19 @@ def test_a_release_needs_its_tag_and_a_dated_changelog_section(tmp_path: Path) -
     assert refused.returncode == 1
     assert "still says unreleased" in refused.stdout
 
+    twice = release_tree(
+        tmp_path / "twice", f"## {__version__} — 2027-01-15\n\n## {__version__} — 2027-01-16"
+    )
+    doubled = release_check(twice, f"v{__version__}")
+    assert doubled.returncode == 1
+    assert f"two sections for {__version__}" in doubled.stdout
+
+    # A heading is matched as text: the dots of the version are dots.
+    lookalike = release_tree(
+        tmp_path / "lookalike", "## " + __version__.replace(".", "x") + " — 2027-01-15"
+    )
+    assert release_check(lookalike, f"v{__version__}").returncode == 1
+
     absent = release_tree(tmp_path / "absent", "## 0.0.10 — 2027-01-15")
     missing = release_check(absent, f"v{__version__}")
     assert missing.returncode == 1

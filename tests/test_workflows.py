@@ -155,8 +155,25 @@ def run_script(
         capture_output=True, text=True, check=False, cwd=cwd or tmp_path,
         env={**os.environ, "GITHUB_OUTPUT": str(output), **env},
     )  # fmt: skip
-    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
-    return result, outputs
+    return result, read_outputs(output.read_text())
+
+
+def read_outputs(text: str) -> dict[str, str]:
+    """$GITHUB_OUTPUT as the runner reads it: `name=value` lines and `name<<DELIMITER` blocks."""
+    outputs, lines = {}, iter(text.splitlines())
+    for line in lines:
+        name, delimited, delimiter = line.partition("<<")
+        if delimited and "=" not in name:
+            value = []
+            for next_line in lines:
+                if next_line == delimiter:
+                    break
+                value.append(next_line)
+            outputs[name] = "\n".join(value)
+        else:
+            key, _, value_text = line.partition("=")
+            outputs[key] = value_text
+    return outputs
 
 
 @pytest.mark.parametrize(
@@ -211,6 +228,33 @@ def test_the_action_builds_the_site_where_asked(
     again, _ = run_script("run.sh", {**env, "STATUSGEN_CACHE": "true"}, tmp_path)
     assert again.returncode == 0, again.stderr
     assert (project / ".statusgen-cache").is_dir()
+
+
+def test_a_site_path_cannot_add_an_output_of_its_own(
+    tmp_path: Path, statusgen_on_path: dict[str, str]
+) -> None:
+    project = copy_example(tmp_path / "repository")
+    out = "a\nsite=/etc"
+    env = {**statusgen_on_path, "STATUSGEN_COMMAND": "build", "STATUSGEN_PROJECT": str(project),
+           "STATUSGEN_OUT": out, "STATUSGEN_NOW": "2026-11-22 01:00"}  # fmt: skip
+    result, outputs = run_script("run.sh", env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert outputs == {"site": str(project / out)}
+
+
+def test_annotations_name_files_from_the_repository_root(
+    tmp_path: Path, statusgen_on_path: dict[str, str]
+) -> None:
+    # The status page in a folder of the repository: GitHub matches annotations by the path
+    # from the repository's root.
+    repository = tmp_path / "repository"
+    project = copy_example(repository / "status")
+    broken = sorted((project / "incidents").rglob("*.md"))[0]
+    broken.write_text(broken.read_text().replace("impact:", "impact: huge\nold_impact:", 1))
+    env = {**statusgen_on_path, "STATUSGEN_COMMAND": "check", "STATUSGEN_PROJECT": "status"}
+    result, _ = run_script("run.sh", env, tmp_path, cwd=repository)
+    assert result.returncode == 1
+    assert f"::error file={broken.relative_to(repository).as_posix()},line=" in result.stdout
 
 
 def test_the_action_annotates_content_errors(

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from statusgen.authoring.files import locked, remove_if_empty, replace_file, write_new
@@ -25,6 +25,8 @@ from statusgen.authoring.text import (
     check_title,
     entry_of,
     insert_block,
+    instant,
+    local,
     message_lines,
     minute,
     read_updates,
@@ -56,6 +58,7 @@ _SLUG_LENGTH = 50
 class Written:
     path: Path  # relative to the project
     incident_id: str
+    warnings: tuple[str, ...] = ()  # what was written, yet may not be what was meant
 
 
 def parse_status(text: str, kind: Kind) -> UpdateStatus:
@@ -96,7 +99,7 @@ def new_incident(
     site = _load_for_new(project)
     now = now or datetime.now(tz=UTC)
     zone = site.info.timezone
-    when = place(at or now, now, zone, "--at")
+    when = _not_ahead(place(at or now, now, zone, "--at"), now, site)
     check_title(title)
     try:
         Impact(impact)
@@ -159,7 +162,9 @@ def new_maintenance(
     if message is None:
         message = default_message(project, site, UpdateStatus.SCHEDULED)
     lines = message_lines(message, with_eta=False)
-    announced = written_time(place(at or now, now, zone, "--at"), site, "--at")
+    announced = written_time(
+        _not_ahead(place(at or now, now, zone, "--at"), now, site), site, "--at"
+    )
     block = update_block(UpdateStatus.SCHEDULED, announced, None, lines)
     return _create(project, site, Kind.MAINTENANCE, title, starts, front, block)
 
@@ -184,7 +189,7 @@ def add_update(
     incident = find_incident(project, site, incident_id)
     now = now or datetime.now(tz=UTC)
     zone = site.info.timezone
-    at = place(at or now, now, zone, "--at")
+    at = _not_ahead(place(at or now, now, zone, "--at"), now, site)
     eta = place(eta, now, zone, "--eta") if eta is not None else None
     if status is None:
         status = "completed" if incident.kind is Kind.MAINTENANCE else "resolved"
@@ -199,6 +204,7 @@ def add_update(
     lines = message_lines(message, with_eta=eta is not None)
     rel = incident.path
     path = project / rel
+    warnings: tuple[str, ...] = ()
     with locked(project):
         # Read under the lock: an update posted since the site was loaded must not be lost.
         original = path.read_bytes()
@@ -214,11 +220,18 @@ def add_update(
         when = written_time(at, site, "--at", seconds=precise)
         block = update_block(parsed, when, eta_text, lines)
         updated, ending = insert_block(text, rel, body_line, updates, block)
+        newest = max(updates, key=lambda u: u.at, default=None)
+        if newest is not None and instant(at, site) < newest.at:
+            warnings = (
+                f"the update at {when} is older than the newest one ({newest.status.value} at "
+                f"{local(newest.at, site)}): the {incident.kind.value} still reads as "
+                f"'{newest.status.value}'; post it with a later --at to change that",
+            )
         added = block_entry(block, ending, rel, incident.kind, site)
         expected = (summary, Counter([*map(entry_of, updates), added]))
         data = _validated(project, rel, updated, expected)
         replace_file(path, data)
-    return Written(Path(rel), incident.id)
+    return Written(Path(rel), incident.id, warnings)
 
 
 def find_incident(project: Path, site: Site, reference: str) -> Incident:
@@ -247,6 +260,20 @@ def _same_file(path: Path, reference: Path) -> bool:
         return path.resolve() == reference.resolve()
     except OSError:
         return False
+
+
+_AHEAD = timedelta(minutes=5)  # a clock a little fast is forgiven
+
+
+def _not_ahead(at: datetime, now: datetime, site: Site) -> datetime:
+    """`at`, unless it is in the future: what has not happened yet is not posted (a planned
+    window is a maintenance's scheduled_start)."""
+    if instant(at, site) > now + _AHEAD:
+        raise AuthoringError(
+            f"--at {local(at, site)} is in the future (it is {local(now, site)} now): post an "
+            "update when it happens; plan work as a maintenance with --start and --end"
+        )
+    return at
 
 
 def _validated(project: Path, rel: str, text: str, expected: tuple[str, Counter[Entry]]) -> bytes:

@@ -187,9 +187,22 @@ def _texts(
     return values
 
 
+# Files of a zone folder that name no place: the machine's own zone ("localtime" differs from a
+# laptop to CI), a legacy rule file, or a variant tree of every zone.
+_NOT_ZONES = re.compile(r"localtime|posixrules|Factory|(posix|right)/.*", re.IGNORECASE)
+
+
+def named_zone(name: str) -> ZoneInfo:
+    """The IANA time zone `name`; ZoneInfoNotFoundError for any other name, including the
+    files of a zone folder that are not zones the same everywhere."""
+    if _NOT_ZONES.fullmatch(name):
+        raise ZoneInfoNotFoundError(name)
+    return ZoneInfo(name)
+
+
 def _timezone(node: Located, name: str, errors: list[SourceError]) -> ZoneInfo:
     try:
-        return ZoneInfo(name)
+        return named_zone(name)
     except (ZoneInfoNotFoundError, ValueError):
         errors.append(
             node.error(
@@ -223,9 +236,14 @@ def _site_info(
         optional = optional[:-1]
     values = _texts(site, ("title", "url", "timezone"), optional, errors)
     url = values.get("url", "")
-    if url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+    if url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
         errors.append(
-            fields["url"].error(f"site url '{url}' must be absolute (https://host/path/)")
+            fields["url"].error(
+                f"site url '{url}' must be absolute (https://host/path/)"
+                if not {"?", "#"} & set(url)
+                else f"site url '{url}' has a query or a fragment (the address the site is "
+                "served from: https://host/path/)"
+            )
         )
     timezone = (
         _timezone(fields["timezone"], values["timezone"], errors) if "timezone" in values else _UTC

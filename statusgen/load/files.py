@@ -23,14 +23,18 @@ def read_regular_file(path: Path, rel: str) -> bytes:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
         raise SourceError(SourceRef(rel, 1), f"cannot be read ({error.strerror})") from None
-    with os.fdopen(descriptor, "rb") as stream:
+    try:
+        # Asked before a stream is made of it: Python refuses to make one of a folder.
         mode = os.fstat(descriptor).st_mode
         if not stat.S_ISREG(mode):
             raise SourceError(
                 SourceRef(rel, 1),
                 f"is not a regular file but {_file_kind(mode)} (content files must be plain files)",
             )
-        data = stream.read(MAX_FILE_BYTES + 1)
+        with os.fdopen(descriptor, "rb", closefd=False) as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    finally:
+        os.close(descriptor)
     if len(data) > MAX_FILE_BYTES:
         raise SourceError(
             SourceRef(rel, 1), f"file is larger than {MAX_FILE_BYTES // 1024:,} KB (the limit)"

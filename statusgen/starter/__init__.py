@@ -15,8 +15,9 @@ from string import Template
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from statusgen import __version__
-from statusgen.authoring.text import yaml_text
+from statusgen.authoring.text import unprintable, yaml_text
 from statusgen.errors import StatusgenError
+from statusgen.load.config import named_zone
 
 REPOSITORY = "https://github.com/statusgen/statusgen"
 RAW_FILES = REPOSITORY.replace("https://github.com/", "https://raw.githubusercontent.com/")
@@ -108,15 +109,18 @@ DEFAULTS = Answers("Example Status", "https://example.github.io/status/", "UTC",
 def check_answers(answers: Answers) -> list[str]:
     """What is wrong with each answer (empty when all is well), as `--option: problem (allowed)`."""
     problems = []
-    if not answers.title.strip() or any(ord(c) < 32 for c in answers.title):
-        problems.append("--title: a title is one line of text, not empty")
-    if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?/", answers.url):
+    if not answers.title.strip() or any(unprintable(c) for c in answers.title):
+        problems.append(
+            "--title: a title is one line of text, not empty, without control characters"
+        )
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?/", answers.url):
         problems.append(
             f"--url: '{answers.url}' is not the address the site is served from "
-            "(http:// or https://, ending with /, e.g. https://status.example.com/)"
+            "(http:// or https://, no query or fragment, ending with /, e.g. "
+            "https://status.example.com/)"
         )
     try:
-        ZoneInfo(answers.timezone)
+        named_zone(answers.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(
             f"--timezone: unknown time zone '{answers.timezone}' (an IANA name, e.g. "
@@ -128,6 +132,12 @@ def check_answers(answers: Answers) -> list[str]:
             f"{', '.join(LANGUAGES)}; another language can be added later, see the README)"
         )
     return problems
+
+
+def shipped_language(typed: str) -> str:
+    """`typed` as statusgen spells a shipped language ("pt_br" → "pt-BR"), else as typed."""
+    wanted = typed.replace("_", "-").lower()
+    return next((language for language in LANGUAGES if language.lower() == wanted), typed)
 
 
 def ask(defaults: Answers, prompt: Callable[[str], str]) -> Answers:
@@ -180,6 +190,22 @@ def write_starter(folder: Path, answers: Answers, now: datetime) -> Written:
         ".github/workflows/check.yml": "check.yml.in",
         "README.md": "README.md.in",
     }
+    in_the_way = [
+        rel
+        for rel in [*files, ".gitignore"]
+        if ((folder / rel).is_symlink() and not (folder / rel).exists())
+        or ((folder / rel).exists() and not (folder / rel).is_file())
+        or any(parent.exists() and not parent.is_dir() for parent in (folder / rel).parents)
+    ]
+    if in_the_way:
+        raise StatusgenError(
+            "nothing was written: "
+            + "; ".join(
+                f"{folder / rel} is in the way (not a file, or under one)" for rel in in_the_way
+            )
+        )
+    if (folder / "components.yaml").exists():  # the site's own components: no example for them
+        del files[example]
     made, kept = [], []
     for rel, source in files.items():
         text = Template(_starter_text(source)).substitute(values)
@@ -217,10 +243,15 @@ def _extend_gitignore(path: Path, wanted: str) -> str:
     """ "made", "extended" (the lines it lacked appended) or "" (it had them all)."""
     if _write_new(path, wanted):
         return "made"
-    present = {line.strip() for line in path.read_text(encoding="utf-8").splitlines()}
+    try:
+        present = {
+            line.strip().strip("/") for line in path.read_text(encoding="utf-8").splitlines()
+        }
+    except UnicodeDecodeError:  # not text statusgen can add to: left as it is
+        return ""
     missing = [
         line for line in wanted.splitlines() if line and not line.startswith("#")
-        and line not in present and line.rstrip("/") not in present
+        and line.strip("/") not in present
     ]  # fmt: skip
     if not missing:
         return ""
