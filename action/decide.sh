@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Which command the action runs: the one asked for, else check on pull requests and build on
-# everything else (pushes, the schedule, a run by hand).
+# Which command the action runs: the one asked for, else check on pull requests (and the merge
+# queue) and build on everything else (pushes, the schedule, a run by hand).
 set -euo pipefail
 command="${STATUSGEN_COMMAND:-}"
 if [ -z "$command" ]; then
   case "${GITHUB_EVENT_NAME:-}" in
-    pull_request | pull_request_target) command=check ;;
+    pull_request | pull_request_target | merge_group) command=check ;;
     *) command=build ;;
   esac
 fi

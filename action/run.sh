@@ -9,10 +9,16 @@ case "$STATUSGEN_COMMAND" in
     statusgen -C "$project" check --format github
     ;;
   build)
-    site="$project/${STATUSGEN_OUT:-_site}"
+    out="${STATUSGEN_OUT:-_site}"
+    case "$out" in
+      /*) site="$out" ;;
+      *) site="$project/$out" ;;
+    esac
     args=(-C "$project" build "--out=$site")
     if [ -n "${STATUSGEN_NOW:-}" ]; then args+=("--now=$STATUSGEN_NOW"); fi
-    if [ "${STATUSGEN_CACHE:-true}" != true ]; then args+=(--no-cache); fi
+    # As the action's conditions compare it: without regard to case.
+    cache="${STATUSGEN_CACHE:-true}"
+    if [ "${cache,,}" != true ]; then args+=(--no-cache); fi
     statusgen "${args[@]}"
     site="$(cd "$site" && pwd)"
     # The delimiter form: a value cannot add an output of its own with a line break.

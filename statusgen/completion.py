@@ -116,6 +116,21 @@ _statusgen_spec() {{
   esac
 }}
 
+# A word as the shell will pass it: quotes and backslashes gone, ~ at its start the home
+# folder. Nothing in it is run.
+_statusgen_unquoted() {{
+  local word="$1"
+  case "$word" in
+    \\"*\\") word="${{word:1:${{#word}}-2}}" ;;
+    \\'*\\') word="${{word:1:${{#word}}-2}}" ;;
+    *) word="${{word//\\\\/}}" ;;
+  esac
+  case "$word" in
+    "~"|"~/"*) word="$HOME${{word:1}}" ;;
+  esac
+  printf '%s' "$word"
+}}
+
 _statusgen() {{
   local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}"
   local path="" position=0 project="" skip=0 i word flags valued words values
@@ -126,7 +141,8 @@ _statusgen() {{
     if [ "$skip" = 1 ]; then skip=0; continue; fi
     _statusgen_spec "$path" "$position"
     case "$word" in
-      -C|--project) project="${{COMP_WORDS[i+1]}}"; skip=1; continue ;;
+      -C|--project) project=$(_statusgen_unquoted "${{COMP_WORDS[i+1]}}"); skip=1; continue ;;
+      --project=*) project=$(_statusgen_unquoted "${{word#--project=}}"); continue ;;
       --*=*) continue ;;
       -*) case " $valued " in *" $word "*) skip=1 ;; esac; continue ;;
     esac
@@ -136,7 +152,11 @@ _statusgen() {{
     esac
   done
   case "$prev" in
-    {"|".join(_FOLDERS)}) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+    {"|".join(_FOLDERS)})  # folders, one per line: a name may hold spaces
+      local IFS=$'\\n'
+      compopt -o filenames 2>/dev/null
+      COMPREPLY=($(compgen -d -- "$cur"))
+      return ;;
   esac
   _statusgen_spec "$path" "$position" "$prev"
   if [ "$skip" = 1 ]; then  # the value of an option

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, time, timedelta
@@ -302,6 +303,43 @@ def test_bash_completion(
         capture_output=True, text=True, check=True, env=statusgen_on_path,
     )  # fmt: skip
     assert set(result.stdout.split()) == expected, result.stderr
+
+
+def bash_completes(script: Path, words: str, env: dict[str, str]) -> list[str]:
+    """What bash offers for `words` (the last one being completed), one per line."""
+    result = subprocess.run(
+        ["bash", "-c", f'source "{script}"; COMP_WORDS=({words}); '
+         'COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _statusgen; printf "%s\\n" "${COMPREPLY[@]}"'],
+        capture_output=True, text=True, check=True, env=env,
+    )  # fmt: skip
+    return [line for line in result.stdout.splitlines() if line]
+
+
+def test_bash_completion_reads_a_project_as_the_shell_passes_it(
+    make_project: MakeProject, statusgen_on_path: dict[str, str], tmp_path: Path
+) -> None:
+    # Quoted, with backslashes, after ~, or as --project=: the ids of that project, and folder
+    # names with spaces offered whole.
+    require_programs("bash", purpose="completion in bash")
+    home = tmp_path / "home"
+    project = home / "status pages" / "acme"
+    shutil.copytree(make_project(OPEN_BY_ANY_CLOCK), project)
+    script = completion_script("bash", tmp_path)
+    env = {**statusgen_on_path, "HOME": str(home)}
+    escaped = str(project).replace(" ", "\\ ")  # as typed: status\ pages
+    for given in (
+        f"'\"{project}\"'",
+        f"'{escaped}'",
+        "'~/status\\ pages/acme'",
+        f"'--project={escaped}'",
+    ):
+        words = (
+            f"statusgen -C {given} update ''"
+            if "--project" not in given
+            else f"statusgen {given} update ''"
+        )
+        assert bash_completes(script, words, env) == ["2026-11-22-checkout-errors"], given
+    assert bash_completes(script, f"statusgen -C '{home}/sta'", env) == [f"{home}/status pages"]
 
 
 def test_fish_completion(

@@ -181,6 +181,7 @@ def read_outputs(text: str) -> dict[str, str]:
     [
         ("pull_request", "", "check"),
         ("pull_request_target", "", "check"),
+        ("merge_group", "", "check"),
         ("push", "", "build"),
         ("schedule", "", "build"),
         ("workflow_dispatch", "", "build"),
@@ -225,9 +226,13 @@ def test_the_action_builds_the_site_where_asked(
     assert outputs == {"site": str(project / "_site")}
     assert (project / "_site/index.html").is_file()
     assert not (project / ".statusgen-cache").exists()  # cache: false builds without it
-    again, _ = run_script("run.sh", {**env, "STATUSGEN_CACHE": "true"}, tmp_path)
+    again, _ = run_script("run.sh", {**env, "STATUSGEN_CACHE": "True"}, tmp_path)
     assert again.returncode == 0, again.stderr
-    assert (project / ".statusgen-cache").is_dir()
+    assert (project / ".statusgen-cache").is_dir()  # "True" is true, as the action's if reads it
+    elsewhere = tmp_path / "published"
+    _, outputs = run_script("run.sh", {**env, "STATUSGEN_OUT": str(elsewhere)}, tmp_path)
+    assert outputs == {"site": str(elsewhere)}
+    assert (elsewhere / "index.html").is_file()
 
 
 def test_a_site_path_cannot_add_an_output_of_its_own(
