@@ -228,3 +228,10 @@ def test_end_of_input_at_a_question_writes_nothing(tmp_path: Path) -> None:
     assert code == 2
     assert "no answer given" in err and "Traceback" not in err
     assert not (tmp_path / "status").exists()
+
+
+def test_a_file_where_the_folder_goes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "status").write_text("notes\n")
+    assert main(["init", str(tmp_path / "status"), *FLAGS]) == 1
+    assert "is a file, not a folder; nothing was written" in capsys.readouterr().err
+    assert (tmp_path / "status").read_text() == "notes\n"

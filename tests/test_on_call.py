@@ -404,3 +404,22 @@ def test_an_update_older_than_the_newest_says_what_the_incident_still_reads(
         "statusgen: warning: the update at 2026-11-22 10:15 is older than the newest one "
         "(identified at 2026-11-22 10:30): the incident still reads as 'identified'"
     ) in late.stderr
+
+
+def test_an_estimate_already_past_is_written_and_said(make_project: MakeProject) -> None:
+    project = make_project(CONTENT)
+    opened = statusgen(
+        project, "new", "incident", "Slow", "--impact", "minor", "--at", "2026-11-22 10:00",
+        "--eta", "2026-11-22 09:00",
+    )  # fmt: skip
+    assert opened.returncode == 0
+    assert "eta: 2026-11-22 09:00" in (project / opened.stdout.strip()).read_text()
+    assert (
+        "statusgen: warning: the estimated resolution 2026-11-22 09:00 is before the update it "
+        "comes with (2026-11-22 10:00): pages show it as overdue"
+    ) in opened.stderr
+    again = statusgen(
+        project, "update", opened.stdout.strip(), "identified", "Found.",
+        "--at", "2026-11-22 10:30", "--eta", "2026-11-22 10:20",
+    )  # fmt: skip
+    assert again.returncode == 0 and "is before the update it comes with" in again.stderr

@@ -13,7 +13,7 @@ import os
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -119,13 +119,27 @@ def new_incident(
         *entries,
         f"started: {started}",
     ]
+    warnings: tuple[str, ...] = ()
     if eta is not None:
-        front.append(f"eta: {written_time(place(eta, now, zone, '--eta'), site, '--eta')}")
+        estimate = place(eta, now, zone, "--eta")
+        front.append(f"eta: {written_time(estimate, site, '--eta')}")
+        warnings = _passed_estimate(estimate, when, site)
     if message is None:
         message = default_message(project, site, UpdateStatus.INVESTIGATING)
     lines = message_lines(message, with_eta=False)
     block = update_block(UpdateStatus.INVESTIGATING, started, None, lines)
-    return _create(project, site, Kind.INCIDENT, title, started, front, block)
+    written = _create(project, site, Kind.INCIDENT, title, started, front, block)
+    return replace(written, warnings=warnings)
+
+
+def _passed_estimate(estimate: datetime, at: datetime, site: Site) -> tuple[str, ...]:
+    """A warning when an estimated resolution is already past at the time it is given."""
+    if instant(estimate, site) >= instant(at, site):
+        return ()
+    return (
+        f"the estimated resolution {local(estimate, site)} is before the update it comes with "
+        f"({local(at, site)}): pages show it as overdue",
+    )
 
 
 def new_maintenance(
@@ -201,6 +215,7 @@ def add_update(
     if eta is not None and incident.kind is Kind.MAINTENANCE:
         raise AuthoringError("--eta is for incidents; a maintenance has its scheduled end")
     eta_text = written_time(eta, site, "--eta") if eta is not None else None
+    late = _passed_estimate(eta, at, site) if eta is not None else ()
     lines = message_lines(message, with_eta=eta is not None)
     rel = incident.path
     path = project / rel
@@ -231,7 +246,7 @@ def add_update(
         expected = (summary, Counter([*map(entry_of, updates), added]))
         data = _validated(project, rel, updated, expected)
         replace_file(path, data)
-    return Written(Path(rel), incident.id, warnings)
+    return Written(Path(rel), incident.id, late + warnings)
 
 
 def find_incident(project: Path, site: Site, reference: str) -> Incident:

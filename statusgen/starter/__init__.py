@@ -159,6 +159,8 @@ def write_starter(folder: Path, answers: Answers, now: datetime) -> Written:
     problems = check_answers(answers)
     if problems:
         raise StatusgenError("\n".join(["the answers cannot make a site:", *problems]))
+    if folder.exists() and not folder.is_dir():
+        raise StatusgenError(f"{folder} is a file, not a folder; nothing was written")
     zone = ZoneInfo(answers.timezone)
     country = _holiday_country(answers.timezone)
     local_now = now.astimezone(zone).replace(second=0, microsecond=0)
