@@ -23,7 +23,7 @@ from statusgen.completion import SHELLS
 from statusgen.errors import BuildFailed, SourceError, StatusgenError, TemplateFailed, WorkerFailed
 from statusgen.load.nodes import read_timestamp
 from statusgen.model.calendars import Calendar
-from statusgen.model.content import Kind, Site, UpdateStatus
+from statusgen.model.content import Impact, Kind, Site, UpdateStatus
 
 EXIT_OK = 0
 EXIT_CONTENT_ERROR = 1
@@ -593,7 +593,9 @@ def _completion(args: argparse.Namespace, project: Path) -> int:
     from statusgen.completion import IDS, script
 
     statuses = " ".join(status.value for status in UpdateStatus)
-    print(script(args.shell, make_parser(), {"id": IDS, "status": statuses}), end="")
+    impacts = " ".join(impact.value for impact in Impact)
+    words = {"id": IDS, "status": statuses, "impact": impacts}
+    print(script(args.shell, make_parser(), words), end="")
     return EXIT_OK
 
 

@@ -34,8 +34,9 @@ class Command:
 
 
 def commands(parser: argparse.ArgumentParser, words: Mapping[str, str]) -> list[Command]:
-    """Every command of `parser`, nested ones too. `words` names what completes a positional
-    argument without choices of its own (by its dest): IDS, or words separated by spaces."""
+    """Every command of `parser`, nested ones too. `words` names what completes an argument or
+    an option's value without choices of its own (by its dest): IDS, or words separated by
+    spaces."""
     found: list[Command] = []
 
     def visit(current: argparse.ArgumentParser, path: tuple[str, ...], help: str) -> None:
@@ -51,7 +52,10 @@ def commands(parser: argparse.ArgumentParser, words: Mapping[str, str]) -> list[
                 arguments.append(tuple(name for name, _, _ in children))
             elif action.option_strings:
                 if action.help != argparse.SUPPRESS:
-                    choices = tuple(str(choice) for choice in action.choices or ())
+                    listed = words.get(action.dest, "")
+                    choices = tuple(str(choice) for choice in action.choices or ()) or (
+                        tuple(listed.split()) if listed != IDS else ()
+                    )
                     takes = action.nargs != 0
                     options.append(
                         Option(tuple(action.option_strings), takes, action.help or "", choices)

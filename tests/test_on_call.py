@@ -276,6 +276,7 @@ BASH_CASES = [
     ("statusgen new ''", {"incident", "maintenance"}),
     ("statusgen new incident --i", {"--impact"}),
     ("statusgen check --format ''", {"text", "github"}),
+    ("statusgen new incident T --impact ''", {"none", "minor", "major", "critical"}),
     ("statusgen completion ''", {"bash", "zsh", "fish"}),
     ("statusgen schema ''", {"components", "incident"}),
     ("statusgen -C PROJECT update ''", {"2026-11-22-checkout-errors"}),
