@@ -49,19 +49,12 @@ class Target:
         return self.calendar.always or bool(self.duration.calendar_days)
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
-    tier: str
-    priority: str
-    first_response: Target | None
-    resolution: Target | None
-    label: str = ""  # what customers read it as; empty: not given
-    line: int = field(default=0, compare=False)  # where components.yaml defines it
+class _Labelled:
+    """What pages call a policy or a maintenance rule: its label, else its tier."""
 
-    @property
-    def name(self) -> str:
-        """Its ids, as the JSON API and the configuration's messages name it."""
-        return f"{self.tier} {self.priority}"
+    __slots__ = ()
+    label: str
+    tier: str
 
     @property
     def own_title(self) -> str | None:
@@ -73,6 +66,21 @@ class Policy:
         """Its label, or its tier as words ("Default" too), as a site's own templates may show
         it; the theme shows the words of the policy_title filter instead."""
         return self.label or readable(self.tier)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy(_Labelled):
+    tier: str
+    priority: str
+    first_response: Target | None
+    resolution: Target | None
+    label: str = ""  # what customers read it as; empty: not given
+    line: int = field(default=0, compare=False)  # where components.yaml defines it
+
+    @property
+    def name(self) -> str:
+        """Its ids, as the JSON API and the configuration's messages name it."""
+        return f"{self.tier} {self.priority}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +94,7 @@ class Window:
 
 
 @dataclass(frozen=True, slots=True)
-class MaintenancePolicy:
+class MaintenancePolicy(_Labelled):
     tier: str
     notice: Target | None  # how long before its start a maintenance must be announced
     windows: tuple[Window, ...]  # empty: any time
@@ -97,17 +105,6 @@ class MaintenancePolicy:
     @property
     def name(self) -> str:
         return f"{self.tier} {MAINTENANCE}"
-
-    @property
-    def own_title(self) -> str | None:
-        """What a page calls it (see own_title); None for the default tier's, unlabelled."""
-        return own_title(self.label, self.tier)
-
-    @property
-    def title(self) -> str:
-        """Its label, or its tier as words ("Default" too), as a site's own templates may show
-        it; the theme shows the words of the policy_title filter instead."""
-        return self.label or readable(self.tier)
 
 
 @dataclass(frozen=True, slots=True)
