@@ -15,15 +15,17 @@ from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from statusgen import __version__
-from statusgen.authoring.when import When, is_relative, read_when
 from statusgen.completion import SHELLS
 from statusgen.errors import BuildFailed, SourceError, StatusgenError, TemplateFailed, WorkerFailed
 from statusgen.load.nodes import read_timestamp
 from statusgen.model.calendars import Calendar
 from statusgen.model.content import Impact, Kind, Site, UpdateStatus
+
+if TYPE_CHECKING:
+    from statusgen.authoring.when import When
 
 EXIT_OK = 0
 EXIT_CONTENT_ERROR = 1
@@ -55,14 +57,23 @@ def _relative_times_attached(argv: Sequence[str]) -> list[str]:
     result: list[str] = []
     for index, arg in enumerate(argv):
         previous = argv[index - 1] if index else ""
-        if previous in _TIME_OPTIONS and arg.startswith("-") and is_relative(arg):
+        if previous in _TIME_OPTIONS and arg.startswith("-") and _is_relative(arg):
             result[-1] = f"{previous}={arg}"
         else:
             result.append(arg)
     return result
 
 
+def _is_relative(text: str) -> bool:
+    # The on-call commands' own: imported when they run, not on every build's start.
+    from statusgen.authoring.when import is_relative
+
+    return is_relative(text)
+
+
 def _when(text: str) -> When:
+    from statusgen.authoring.when import read_when
+
     try:
         return read_when(text)
     except ValueError as problem:

@@ -407,3 +407,14 @@ def test_ctrl_c_while_the_command_loads_is_one_line_too(tmp_path: Path) -> None:
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=30)
     assert (process.returncode, stdout, stderr) == (130, "", "statusgen: interrupted\n")
+
+
+def test_the_command_line_starts_without_the_on_call_commands() -> None:
+    # Every build starts by importing the command line: the on-call commands, init and the
+    # schemas are imported when they run, not on every build's start.
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, statusgen.cli; print(' '.join(sys.modules))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert "statusgen.cli" in loaded
+    assert not [m for m in loaded if m.startswith(("statusgen.authoring", "statusgen.starter"))]
