@@ -1,0 +1,1 @@
+"""Telling subscribers: which updates are news, and delivering them to the configured channels."""
