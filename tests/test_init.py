@@ -223,6 +223,28 @@ def test_a_language_as_typed_in_another_case(tmp_path: Path) -> None:
     assert "language: pt-BR\n" in (tmp_path / "components.yaml").read_text()
 
 
+@pytest.mark.parametrize(
+    ("typed", "written", "word"),
+    [("es_mx", "es-MX", "Todos los sistemas"), ("en-GB", "en-GB", "All Systems Operational")],
+)
+def test_a_regional_form_of_a_shipped_language_is_accepted_as_check_accepts_it(
+    tmp_path: Path, typed: str, written: str, word: str
+) -> None:
+    assert main(["init", str(tmp_path), *FLAGS[:-2], "--language", typed]) == 0
+    assert f"language: {written}\n" in (tmp_path / "components.yaml").read_text()
+    assert main(["-C", str(tmp_path), "build", "-q"]) == 0
+    assert word in (tmp_path / "site/index.html").read_text()
+
+
+@pytest.mark.parametrize("typed", ["pt-PT", "de", "zz-ZZ"])
+def test_a_language_without_a_shipped_catalog_is_refused(
+    tmp_path: Path, typed: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", str(tmp_path), "--language", typed]) == 2
+    assert f"--language: '{typed}' has no catalog shipped" in capsys.readouterr().err
+    assert not (tmp_path / "components.yaml").exists()
+
+
 def test_end_of_input_at_a_question_writes_nothing(tmp_path: Path) -> None:
     code, _, err = on_a_terminal(["init", str(tmp_path / "status")], b"\x04")  # Ctrl-D
     assert code == 2

@@ -126,18 +126,40 @@ def check_answers(answers: Answers) -> list[str]:
             f"--timezone: unknown time zone '{answers.timezone}' (an IANA name, e.g. "
             "America/Sao_Paulo, Europe/Lisbon, UTC)"
         )
-    if answers.language not in LANGUAGES:
+    if words_language(answers.language) is None:
         problems.append(
             f"--language: '{answers.language}' has no catalog shipped with statusgen (allowed: "
-            f"{', '.join(LANGUAGES)}; another language can be added later, see the README)"
+            f"{', '.join(LANGUAGES)}, or a regional form of en or es such as en-GB or es-MX; "
+            "another language can be added later, see the README)"
         )
     return problems
 
 
 def shipped_language(typed: str) -> str:
-    """`typed` as statusgen spells a shipped language ("pt_br" → "pt-BR"), else as typed."""
-    wanted = typed.replace("_", "-").lower()
-    return next((language for language in LANGUAGES if language.lower() == wanted), typed)
+    """`typed` as statusgen spells a language tag ("pt_br" → "pt-BR", "es_mx" → "es-MX")."""
+    parts = typed.replace("_", "-").split("-")
+    if not all(part.isalnum() for part in parts):
+        return typed
+    spelled = "-".join([parts[0].lower(), *(p.upper() if len(p) == 2 else p for p in parts[1:])])
+    return next(
+        (language for language in LANGUAGES if language.lower() == spelled.lower()), spelled
+    )
+
+
+def words_language(language: str) -> str | None:
+    """The shipped language a site in `language` reads: the same, or for a regional form the
+    language alone (es-MX reads es), as the site's catalogs are looked up; None if none is, or
+    if `language` is no language dates and numbers can be written in."""
+    from babel import Locale, UnknownLocaleError  # here: only init needs it
+
+    try:
+        Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
+    if language in LANGUAGES:
+        return language
+    base = language.split("-")[0]
+    return base if base in LANGUAGES else None
 
 
 def ask(defaults: Answers, prompt: Callable[[str], str]) -> Answers:
@@ -165,7 +187,9 @@ def write_starter(folder: Path, answers: Answers, now: datetime) -> Written:
     country = _holiday_country(answers.timezone)
     local_now = now.astimezone(zone).replace(second=0, microsecond=0)
     started = local_now - timedelta(hours=3)
-    words = _WORDS[answers.language]
+    language = words_language(answers.language)
+    assert language is not None, "check_answers refuses a language without words"
+    words = _WORDS[language]
     values = {
         # The Markdown of the example's updates as it is; every other word is a YAML value.
         **{key: text if key in _MARKDOWN else yaml_text(text) for key, text in words.items()},
