@@ -257,3 +257,14 @@ def test_a_file_where_the_folder_goes(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["init", str(tmp_path / "status"), *FLAGS]) == 1
     assert "is a file, not a folder; nothing was written" in capsys.readouterr().err
     assert (tmp_path / "status").read_text() == "notes\n"
+
+
+@pytest.mark.parametrize(("zone", "country"), [("US/Eastern", "US"), ("Brazil/East", "BR")])
+def test_a_zone_known_by_an_older_name_gets_its_countrys_holidays(
+    tmp_path: Path, zone: str, country: str
+) -> None:
+    assert main(["init", str(tmp_path), "--timezone", zone]) == 0
+    config = yaml.safe_load((tmp_path / "components.yaml").read_text())
+    calendar = next(iter(config["calendars"].values()))
+    assert calendar["holidays"]["country"] == country
+    assert main(["-C", str(tmp_path), "build", "-q"]) == 0

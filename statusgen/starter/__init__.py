@@ -291,15 +291,32 @@ def _extend_gitignore(path: Path, wanted: str) -> str:
 
 def _holiday_country(timezone: str) -> str | None:
     """The country whose public holidays a business calendar in `timezone` most likely follows
-    (from the time zone database's own table), if the `holidays` package knows it."""
-    table = importlib.resources.files("tzdata").joinpath("zoneinfo/zone.tab").read_text()
-    for line in table.splitlines():
-        fields = line.split("\t")
-        if len(fields) >= 3 and not line.startswith("#") and fields[2] == timezone:
-            import holidays  # only here: it is large
+    (from the time zone database's own table; an alias such as US/Eastern is followed to the
+    zone it names), if the `holidays` package knows it."""
+    zoneinfo = importlib.resources.files("tzdata").joinpath("zoneinfo")
+    # "L America/New_York US/Eastern": a link, from its name to the zone it stands for.
+    links = dict(
+        reversed(line.split()[1:3])
+        for line in zoneinfo.joinpath("tzdata.zi").read_text().splitlines()
+        if line.startswith("L ")
+    )
+    countries = {
+        fields[2]: fields[0]
+        for fields in (
+            line.split("\t") for line in zoneinfo.joinpath("zone.tab").read_text().splitlines()
+        )
+        if len(fields) >= 3 and not fields[0].startswith("#")
+    }
+    for _ in range(len(links) + 1):  # a chain of links ends at a zone; no loop runs for ever
+        if timezone in countries or timezone not in links:
+            break
+        timezone = links[timezone]
+    country = countries.get(timezone)
+    if country is None:
+        return None
+    import holidays  # only here: it is large
 
-            return fields[0] if fields[0] in holidays.list_supported_countries() else None
-    return None
+    return country if country in holidays.list_supported_countries() else None
 
 
 def local_zone() -> str:
