@@ -295,11 +295,11 @@ def _holiday_country(timezone: str) -> str | None:
     zone it names), if the `holidays` package knows it."""
     zoneinfo = importlib.resources.files("tzdata").joinpath("zoneinfo")
     # "L America/New_York US/Eastern": a link, from its name to the zone it stands for.
-    links = dict(
-        reversed(line.split()[1:3])
-        for line in zoneinfo.joinpath("tzdata.zi").read_text().splitlines()
-        if line.startswith("L ")
-    )
+    links: dict[str, str] = {}
+    for line in zoneinfo.joinpath("tzdata.zi").read_text().splitlines():
+        if line.startswith("L "):
+            _, target, name = line.split()[:3]
+            links[name] = target
     countries = {
         fields[2]: fields[0]
         for fields in (
