@@ -751,6 +751,18 @@ def test_the_base_of_the_cases_is_accepted_by_both(
         assert schema_problems("incident", front_matter(text)) == []
 
 
+def test_a_whole_number_of_days_with_a_decimal_point_is_read_by_both(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    components = BASE_COMPONENTS.replace("  days: 90", "  days: 30.0")
+    assert components != BASE_COMPONENTS
+    assert schema_problems("components", yaml_value(components)) == []
+    project = make_project({"incidents/2026/a.md": BASE_INCIDENT}, components=components)
+    assert main(["-C", str(project), "build", "-q"]) == 0
+    bars = (project / "site/index.html").read_text()
+    assert "30 days ago" in bars and "90 days ago" not in bars
+
+
 # -- the text forms: the schema's patterns accept exactly what the loader reads ------------------
 
 

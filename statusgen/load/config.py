@@ -137,6 +137,9 @@ def _uptime(node: Located, errors: list[SourceError]) -> UptimeConfig:
     days = default.days
     if "days" in fields:
         value = fields["days"].value
+        # 90.0 is a whole number too, as JSON Schema's "integer" (and so an editor) reads it.
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 366:
             days = value
         else:
