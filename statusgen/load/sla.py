@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from statusgen.errors import SourceError
@@ -347,9 +348,14 @@ def _hours(node: Located) -> Hours:
             )
         if end < start:  # overnight: it ends the next day
             end += MINUTES_PER_DAY
-        if result and start < result[-1][1]:
-            raise node.error(f"working hours '{span}' overlap or are out of order")
         result.append((start, end))
+    # In the order they start, whatever the order written: a night shift may be written first.
+    result.sort()
+    for earlier, later in pairwise(result):
+        if later[0] < earlier[1]:
+            raise node.error(
+                f"working hours '{_span_text(earlier)}' and '{_span_text(later)}' overlap"
+            )
     return tuple(result)
 
 
