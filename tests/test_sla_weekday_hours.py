@@ -4,9 +4,9 @@ customers, and counted exactly (holidays, company days and both DST changes), by
 from __future__ import annotations
 
 import json
-from itertools import islice
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
