@@ -80,9 +80,12 @@ def test_entry_content_names_components_eta_and_sla(
     assert text.startswith("A disk. Affected components: Database (Major outage)")
     assert "Estimated resolution: 22 Nov 2026, 16:00 UTC-03:00" in text
     assert "Service level: priority P1, under the policy “Default”." in text
-    # As it stood when posted: the first response (at 09:05) was met, resolution running.
+    # As it stood when posted: the first response (at 09:05) was met, resolution running, with
+    # the time left at 09:30.
     assert "First response (within 2 hours, by Sun 22 Nov, 11:00 UTC-03:00): on time;" in text
-    assert "Resolution (within 4 hours, by Sun 22 Nov, 13:00 UTC-03:00): in progress." in text
+    assert (
+        "Resolution (within 4 hours, by Sun 22 Nov, 13:00 UTC-03:00): in progress, 3 h 30 min left."
+    ) in text
     first = entries["Investigating: Database down"].content[0].value
     assert "Estimated resolution: 22 Nov 2026, 15:00" in plain(first)
     maintenance = entries["Scheduled: Upgrade"].content[0].value

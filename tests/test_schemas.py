@@ -549,7 +549,7 @@ CASES: list[tuple[str, str, str, str | None]] = [
         "components",
         '"13:00-18:00"',
         '"13:00-18:60"',
-        "working hours '13:00-18:60' must start before they end",
+        "working hours '13:00-18:60' must be times of day from 00:00 to 24:00",
     ),
     ("components", "2026-12-24:", "20261224:", "'20261224' is not a date (YYYY-MM-DD)"),
     ("components", "2026-12-24:", "2026-02-30:", "'2026-02-30' is not a date (YYYY-MM-DD)"),

@@ -272,8 +272,8 @@ def test_priority_from_the_urgency_impact_matrix(
             "components.yaml:19: unknown maintenance policy key 'notise'",
         ),
         (
-            "calendars:\n  b:\n    days: [mon]\n    hours: ['18:00-09:00']\n",
-            "components.yaml:20: working hours '18:00-09:00' must start before they end, within one day",
+            "calendars:\n  b:\n    days: [mon]\n    hours: ['09:00-09:00']\n",
+            "components.yaml:20: working hours '09:00-09:00' must end after they start",
         ),
     ],
 )

@@ -703,7 +703,7 @@ HURRIED = incident(
             [
                 "Resolvemos o incidente 1 h após o seu início (1 h útil)",
                 "Respondemos 18 min após o início do incidente (18 min úteis)",
-                "1 h de atraso (1 h útil)",
+                "16 h de atraso (1 h útil)",
                 "com 1 h útil de antecedência",
                 "com 80 h úteis de antecedência",
             ],
@@ -713,7 +713,7 @@ HURRIED = incident(
             [
                 "Resolvimos el incidente 1 h después de su inicio (1 h hábil)",
                 "Respondimos 18 min después del inicio del incidente (18 min hábiles)",
-                "1 h de retraso (1 h hábil)",
+                "16 h de retraso (1 h hábil)",
                 "con 1 h hábil de anticipación",
                 "con 80 h hábiles de anticipación",
             ],
@@ -726,8 +726,9 @@ def test_working_time_agrees_with_its_number(
     files = {**FILES, "incidents/hurried.md": HURRIED}
     given = make_project(files, components=in_language(language) + SLA)
     site = build_site(given, now=NOW)
-    # Overdue since Wednesday 4 November at 17:00: an hour of working time at 18:00.
-    late = build_site(given, now=datetime(2026, 11, 4, 18, 0, tzinfo=TZ), out=given / "late")
+    # Overdue since Wednesday 4 November at 17:00: 16 hours, one of working time, on Thursday at
+    # 09:00.
+    late = build_site(given, now=datetime(2026, 11, 5, 9, 0, tzinfo=TZ), out=given / "late")
     panels = [panel(site, name) for name in ("plain", "answered", "hurried", "upgrade")]
     text = " ".join([*panels, panel(late, "overdue")])
     assert [phrase for phrase in expected if phrase not in text] == []

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from statusgen.errors import SourceError
 from statusgen.load.holidays import HolidaysProblem, HolidaysReader, holidays_spec
 from statusgen.load.nodes import Located, check_keys, located_choice, located_text, suggest
 from statusgen.model.calendars import (
+    MINUTES_PER_DAY,
     YEAR_DAYS,
     Calendar,
     Duration,
@@ -149,28 +151,26 @@ def _calendar(name: str, node: Located, site_tz: ZoneInfo, line: int) -> Calenda
             raise fields["timezone"].error(
                 f"unknown time zone '{fields['timezone'].value}'"
             ) from None
-    days = fields.get("days")
-    day_names = (
-        [str(d).lower()[:3] for d in days.value] if days is not None and days.is_sequence else []
-    )
-    if days is None or not day_names or any(d not in DAYS for d in day_names):
-        raise (days or node).error(
-            f"calendar '{name}': 'days' must list working days ({', '.join(DAYS)})"
-        )
     if "hours" not in fields:
         raise node.error(f"calendar '{name}': missing 'hours' (for example ['09:00-18:00'])")
-    hours = _hours(fields["hours"])
-    if not hours:  # a calendar that never works would never let a deadline fall due
-        raise fields["hours"].error(
-            f"calendar '{name}': 'hours' must list at least one working period "
-            "(for example ['09:00-18:00'])"
-        )
-    week = tuple(hours if DAYS[i] in day_names else () for i in range(7))
+    given = fields["hours"]
+    if given.is_mapping:
+        if "days" in fields:
+            raise fields["days"].error(
+                f"calendar '{name}': 'days' goes with one 'hours' list for all of them; with "
+                "hours per weekday, name the days in 'hours' alone and remove 'days' "
+                "(hours: {mon-fri: ['09:00-18:00'], sat: ['09:00-13:00']})"
+            )
+        week, where = _hours_by_weekday(name, given)
+    else:
+        week = _same_hours_every_day(name, fields.get("days"), given, node)
+        where = (given,) * 7
+    _check_shifts_end_in_time(name, week, where)
     holidays_of = None
     if "holidays" in fields:
         spec = holidays_spec(fields["holidays"])  # its shape is checked with the calendar's
         holidays_of = HolidaysOf(spec.country, spec.subdivision)
-    special = _extra_dates(fields["extra_dates"]) if "extra_dates" in fields else {}
+    special = _extra_dates(fields["extra_dates"], week) if "extra_dates" in fields else {}
     return Calendar(
         name,
         tz,
@@ -182,11 +182,107 @@ def _calendar(name: str, node: Located, site_tz: ZoneInfo, line: int) -> Calenda
     )
 
 
-def _extra_dates(extra: Located) -> dict[date, Hours]:
-    """`extra_dates: {2026-12-24: "09:00-13:00", 2026-12-31: closed}`: company days."""
+def _same_hours_every_day(
+    name: str, days: Located | None, given: Located, node: Located
+) -> tuple[Hours, ...]:
+    """The week of `days: [mon, …]` with one `hours:` list for all of them."""
+    day_names = (
+        [str(d).lower()[:3] for d in days.value] if days is not None and days.is_sequence else []
+    )
+    if days is None or not day_names or any(d not in DAYS for d in day_names):
+        raise (days or node).error(
+            f"calendar '{name}': 'days' must list working days ({', '.join(DAYS)}), "
+            "or 'hours' map days to their hours"
+        )
+    hours = _hours(given)
+    if not hours:  # a calendar that never works would never let a deadline fall due
+        raise given.error(
+            f"calendar '{name}': 'hours' must list at least one working period "
+            "(for example ['09:00-18:00'])"
+        )
+    return tuple(hours if DAYS[i] in day_names else () for i in range(7))
+
+
+def _hours_by_weekday(name: str, given: Located) -> tuple[tuple[Hours, ...], tuple[Located, ...]]:
+    """`hours: {mon-fri: ["09:00-18:00"], sat: ["09:00-13:00"]}`: the week, and where each
+    day's hours are given. Each day may be named once."""
+    week: list[Hours] = [()] * 7
+    where = [given] * 7
+    named: dict[int, Located] = {}
+    for key, value in given.items():
+        days = _weekdays(str(key.value))
+        if days is None:
+            raise key.error(
+                f"calendar '{name}': '{key.value}' is not a day, a range or a list of days "
+                f"(such as sat, mon-fri or 'mon,wed'; days: {', '.join(DAYS)})"
+            )
+        hours = _hours(value)
+        if not hours:
+            raise value.error(
+                f"calendar '{name}': the hours of '{key.value}' must list at least one working "
+                "period (for example ['09:00-18:00']; leave out a day without work)"
+            )
+        for day in sorted(days):
+            if day in named:
+                raise key.error(
+                    f"calendar '{name}': {DAYS[day]} is given hours twice, at lines "
+                    f"{named[day].where.line} and {key.where.line} (name each day once)"
+                )
+            named[day], week[day], where[day] = key, hours, key
+    if not named:
+        raise given.error(
+            f"calendar '{name}': 'hours' must give at least one day its hours "
+            "(for example {mon-fri: ['09:00-18:00']})"
+        )
+    return tuple(week), tuple(where)
+
+
+def _weekdays(text: str) -> frozenset[int] | None:
+    """'sat', 'mon-fri', 'mon,wed' or 'fri-mon' as days of the week (Monday 0); None if it is
+    not one of those."""
+    days: set[int] = set()
+    for part in re.split(r"\s*,\s*", text.strip().lower()):
+        ends = [d.strip() for d in part.split("-")]
+        if len(ends) > 2 or any(d not in DAYS for d in ends):
+            return None
+        first, last = DAYS.index(ends[0]), DAYS.index(ends[-1])
+        days.update((first + n) % 7 for n in range((last - first) % 7 + 1))
+    return frozenset(days)
+
+
+def _check_shifts_end_in_time(
+    name: str, week: tuple[Hours, ...], where: tuple[Located, ...]
+) -> None:
+    """An overnight shift must end by the time the next day's work begins."""
+    for day in range(7):
+        following = (day + 1) % 7
+        if _runs_into(week[day], week[following]):
+            raise where[day].error(
+                f"calendar '{name}': the {DAYS[day]} hours '{_span_text(week[day][-1])}' run "
+                f"into the {DAYS[following]} hours '{_span_text(week[following][0])}' (an "
+                "overnight period must end by the time the next day's work begins)"
+            )
+
+
+def _runs_into(today: Hours, tomorrow: Hours) -> bool:
+    """Whether the last period of a day runs past midnight into the next day's first."""
+    return bool(today and tomorrow) and today[-1][1] - MINUTES_PER_DAY > tomorrow[0][0]
+
+
+def _span_text(span: tuple[int, int]) -> str:
+    """(1320, 1800) as '22:00-06:00'."""
+    start, end = span
+    ends = [start, end if end <= MINUTES_PER_DAY else end - MINUTES_PER_DAY]
+    return "-".join(f"{m // 60:02d}:{m % 60:02d}" for m in ends)
+
+
+def _extra_dates(extra: Located, week: tuple[Hours, ...]) -> dict[date, Hours]:
+    """`extra_dates: {2026-12-24: "09:00-13:00", 2026-12-31: closed}`: company days, each
+    replacing the regular hours of its day (and its overnight shift whole)."""
     if not extra.is_mapping:
         raise extra.error("'extra_dates' must map dates to 'closed' or hours like '09:00-13:00'")
     special: dict[date, Hours] = {}
+    keys: dict[date, Located] = {}
     for key, value in extra.items():
         try:
             # fromisoformat alone would also read 20261224 and 2026-W52-4.
@@ -196,6 +292,21 @@ def _extra_dates(extra: Located) -> dict[date, Hours]:
         except ValueError:
             raise key.error(f"'{key.value}' is not a date (YYYY-MM-DD)") from None
         special[day] = () if str(value.value).lower() == "closed" else _hours(value)
+        keys[day] = key
+
+    def hours_on(day: date) -> Hours:
+        return special.get(day, week[day.weekday()])
+
+    for day, key in keys.items():
+        for first in (day - timedelta(days=1), day):
+            second = first + timedelta(days=1)
+            if _runs_into(hours_on(first), hours_on(second)):
+                raise key.error(
+                    f"extra date {day}: the hours '{_span_text(hours_on(first)[-1])}' of "
+                    f"{first} run into the hours '{_span_text(hours_on(second)[0])}' of "
+                    f"{second} (an overnight period must end by the time the next day's work "
+                    "begins)"
+                )
     return special
 
 
@@ -225,11 +336,26 @@ def _hours(node: Located) -> Hours:
         if minutes is None:
             raise node.error(f"working hours '{span}' must look like '09:00-18:00'")
         start, end = minutes
-        if not 0 <= start < end <= 24 * 60:
-            raise node.error(f"working hours '{span}' must start before they end, within one day")
-        if result and start < result[-1][1]:
-            raise node.error(f"working hours '{span}' overlap or are out of order")
+        if not (0 <= start < MINUTES_PER_DAY and 0 <= end <= MINUTES_PER_DAY):
+            raise node.error(
+                f"working hours '{span}' must be times of day from 00:00 to 24:00 "
+                "(such as '09:00-18:00', or '22:00-06:00' overnight)"
+            )
+        if start == end:
+            raise node.error(
+                f"working hours '{span}' must end after they start "
+                "('00:00-24:00' is the whole day, '22:00-06:00' a night)"
+            )
+        if end < start:  # overnight: it ends the next day
+            end += MINUTES_PER_DAY
         result.append((start, end))
+    # In the order they start, whatever the order written: a night shift may be written first.
+    result.sort()
+    for earlier, later in pairwise(result):
+        if later[0] < earlier[1]:
+            raise node.error(
+                f"working hours '{_span_text(earlier)}' and '{_span_text(later)}' overlap"
+            )
     return tuple(result)
 
 

@@ -1,7 +1,8 @@
 """Working-time arithmetic on SLA calendars: 24x7, or business hours with holidays. Pure, no I/O.
 
 All arithmetic happens in UTC: two aware datetimes that share a tzinfo subtract by wall clock in
-Python, which is wrong across a DST change.
+Python, which is wrong across a DST change. A local time becomes an instant by one rule (see
+`wall_instant`): the first moment the clock reads that time or later.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ _LARGEST_AMOUNT = 10_000_000
 END_OF_TIME = datetime(9999, 12, 30, tzinfo=UTC)
 _LAST_DAY = END_OF_TIME.date() - timedelta(days=2)  # its hours end before END_OF_TIME anywhere
 
-Hours = tuple[tuple[int, int], ...]  # (start, end) minutes after local midnight; end may be 1440
+# (start, end) minutes after local midnight, in order. A period starts within its day and may end
+# after the next midnight (an overnight shift, "22:00-06:00", is (1320, 1800)): it belongs to the
+# day it starts, so a holiday on that day removes all of it.
+Hours = tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +99,8 @@ class Calendar:
             day += timedelta(days=1)
 
     def _instant(self, day: date, minutes: int) -> datetime:
-        if minutes >= MINUTES_PER_DAY:
-            day, minutes = day + timedelta(days=1), minutes - MINUTES_PER_DAY
-        local = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=self.timezone)
-        return local.astimezone(UTC)
+        day, minutes = day + timedelta(days=minutes // MINUTES_PER_DAY), minutes % MINUTES_PER_DAY
+        return wall_instant(datetime.combine(day, time(minutes // 60, minutes % 60)), self.timezone)
 
     def clock_start(self, start: datetime) -> datetime:
         """The first working instant at or after `start`."""
@@ -139,6 +141,37 @@ class Calendar:
         return total
 
 
+def wall_instant(wall: datetime, zone: ZoneInfo) -> datetime:
+    """The instant (in UTC) when the clock of `zone` first reads the naive local time `wall` or
+    later. A time the clock reads twice (when it falls back) is the first of them; a time it skips
+    (when it springs forward, 02:30 as it goes from 02:00 to 03:00) is the moment it skips."""
+    first = wall.replace(tzinfo=zone).astimezone(UTC)  # fold 0: the first reading, or past the gap
+    if first.astimezone(zone).replace(tzinfo=None) == wall:
+        return first
+    # In a gap: the clock reads less than `wall` at `low` and more at `high`; the jump is between.
+    low = int(wall.replace(tzinfo=zone, fold=1).timestamp())
+    high = int(first.timestamp())
+    while high - low > 1:
+        middle = (low + high) // 2
+        if datetime.fromtimestamp(middle, zone).replace(tzinfo=None) >= wall:
+            high = middle
+        else:
+            low = middle
+    return datetime.fromtimestamp(high, UTC)
+
+
+def days_later(start: datetime, days: float, zone: ZoneInfo) -> datetime:
+    """`days` calendar days after `start` in `zone`: the same local time that many days later (see
+    wall_instant for a time the clock skips or reads twice), so that a day across a DST change
+    is 23 or 25 hours. A fraction of a day is that part of 24 hours, counted after the whole days."""
+    start = start.astimezone(UTC)
+    if start > END_OF_TIME - timedelta(days=days + 2):
+        return max(END_OF_TIME, start)
+    whole = int(days)
+    local = start.astimezone(zone).replace(tzinfo=None) + timedelta(days=whole)
+    return min(wall_instant(local, zone) + timedelta(days=days - whole), END_OF_TIME)
+
+
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(bd|d|h|m)\s*")
 
 
@@ -147,7 +180,8 @@ class Duration:
     """An SLA target: working time on the target's calendar, or whole calendar days.
 
     `30m`, `2h`: working minutes and hours; `2bd`: business days (each one full working day of the
-    calendar); `7d`: calendar days of wall-clock time, whatever the calendar."""
+    calendar); `7d`: calendar days, whatever the calendar's hours: the same local time seven days
+    later in the calendar's time zone (see days_later)."""
 
     text: str
     working: timedelta = timedelta(0)
@@ -156,8 +190,7 @@ class Duration:
 
     def due(self, calendar: Calendar, start: datetime) -> datetime:
         if self.calendar_days:
-            start, days = start.astimezone(UTC), timedelta(days=self.calendar_days)
-            return start + days if start <= END_OF_TIME - days else max(END_OF_TIME, start)
+            return days_later(start, self.calendar_days, calendar.timezone)
         return calendar.add(start, self.working + self.business_days * calendar.business_day)
 
     def within_a_year(self, calendar: Calendar) -> bool:

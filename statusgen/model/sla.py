@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import Enum
 from zoneinfo import ZoneInfo
@@ -214,6 +214,25 @@ class Deadline:
     def since(self, opened: datetime) -> timedelta | None:
         """Calendar time from the incident's start to the response or resolution, once made."""
         return None if self.at is None else max(self.at - opened, timedelta(0))
+
+    def as_of(self, moment: datetime) -> Deadline:
+        """The deadline as it stood at `moment`: as it is if the response or resolution had come
+        by then; else running, waiting, or missed by the time since it fell due."""
+        if self.at is not None and self.at <= moment:
+            return self
+        duration, calendar = self.target.duration, self.target.calendar
+        # No time counts between the incident's start and its clock's: the clock's start will do.
+        elapsed = duration.spent(calendar, self.clock_start, moment)
+        if moment > self.due_at:
+            return replace(
+                self, at=None, state=DeadlineState.BREACHED, elapsed=elapsed, remaining=None,
+                overrun=duration.spent(calendar, self.due_at, moment), late=moment - self.due_at,
+            )  # fmt: skip
+        state = DeadlineState.WAITING if moment < self.clock_start else DeadlineState.RUNNING
+        return replace(
+            self, at=None, state=state, elapsed=elapsed,
+            remaining=duration.spent(calendar, moment, self.due_at), overrun=None, late=None,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from statusgen import __version__
 from statusgen.model.content import ComponentStatus, Update
-from statusgen.model.sla import Annotation, Deadline, DeadlineKind, DeadlineState
+from statusgen.model.sla import Annotation, Deadline, DeadlineKind
 from statusgen.model.state import IncidentState
 from statusgen.outputs.api import update_anchors
 from statusgen.outputs.base import Inputs, Output, Shows
@@ -204,19 +204,8 @@ def eta_after(state: IncidentState, update: Update) -> datetime | None:
 
 def deadlines_at(
     annotation: Annotation | None, moment: datetime
-) -> list[tuple[DeadlineKind, Deadline, DeadlineState]]:
-    """Each deadline's state as it stood at `moment`: met, breached, running or waiting."""
+) -> list[tuple[DeadlineKind, Deadline]]:
+    """Each deadline as it stood at `moment`: met, missed (by how much), running or waiting."""
     if annotation is None:
         return []
-    result = []
-    for kind, mark in annotation.deadlines:
-        if mark.at is not None and mark.at <= moment:
-            state = mark.state
-        elif moment > mark.due_at:
-            state = DeadlineState.BREACHED
-        elif moment < mark.clock_start:
-            state = DeadlineState.WAITING
-        else:
-            state = DeadlineState.RUNNING
-        result.append((kind, mark, state))
-    return result
+    return [(kind, mark.as_of(moment)) for kind, mark in annotation.deadlines]

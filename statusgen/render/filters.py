@@ -316,12 +316,15 @@ class Filters:
     @jinja2.pass_eval_context
     def deadline_words(self, eval_context: jinja2.nodes.EvalContext, mark: Deadline) -> str:
         """How a deadline stands: "on time", "in progress, 3 h left", "8 d 2 h late (47 h of
-        working time)": an overrun in calendar time, and in working time where that counts.
-        The words agree with that amount ("falta 1 h", "faltam 3 h")."""
+        working time)": an overrun in calendar time, and in working time where that counts and
+        differs ("14 h late (all of it outside working hours)"). The words agree with that
+        amount ("falta 1 h", "faltam 3 h")."""
         state = mark.state
         form = (
             "amount_working" if mark.working_time and state in FORMS["amount_working"] else "amount"
         )
+        if state is DeadlineState.BREACHED and mark.working_time:
+            form = _breach_form(mark)
         amount = _amount(mark)
         count = 1 if amount is None else self.spent_count(amount, mark.target)
         shown = self.sla_amount(mark)
@@ -467,8 +470,26 @@ def _amount(mark: Deadline) -> timedelta | None:
     return None
 
 
+def _breach_form(mark: Deadline) -> str:
+    """How a missed deadline of working time is worded: by its calendar time alone where its
+    working time is the same, "all outside working hours" where none of it is working time, else
+    by both."""
+    late = _whole_minutes(mark.late)
+    over = _whole_minutes(mark.overrun)
+    if late == over:
+        return "amount"
+    return "amount_working" if over else "amount_after_hours"
+
+
+def _whole_minutes(amount: timedelta | None) -> int:
+    return 0 if amount is None else math.floor(amount.total_seconds() / 60)
+
+
 def _clock(minutes: int) -> str:
-    """Minutes after midnight as "09:00" (1440 is "24:00", the end of the day)."""
+    """Minutes after midnight as "09:00" (1440 is "24:00", the end of the day; an overnight
+    period's end is the next day's time: 1800 is "06:00")."""
+    if minutes > 24 * 60:
+        minutes -= 24 * 60
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 

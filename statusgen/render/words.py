@@ -190,6 +190,11 @@ FORMS: Final[Mapping[str, Mapping[Enum, str | Plural]]] = {
             "%(late)s late (%(over)s of working time)", "%(late)s late (%(over)s of working time)"
         ),
     },
+    # A deadline of working time missed outside working hours only (answered after hours before
+    # the next working day began): `late` is the calendar time by which it was missed.
+    "amount_after_hours": {
+        DeadlineState.BREACHED: _("%(late)s late (all of it outside working hours)"),
+    },
     # A rule of a maintenance policy: kept or not.
     "rule": {
         DeadlineState.MET: _("kept"),
