@@ -468,3 +468,43 @@ def test_long_words_wrap_instead_of_widening_a_phone_page(
     for page in pages:
         show(browser, f"{sub_path_server.base}long/{page}", 320, "light")
         assert overflow(browser) == "", page
+
+
+@pytest.fixture(scope="module")
+def plans_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer]:
+    """A site with two published plans, an incident on two tiers with a target of its own."""
+    from tests.test_plans import PLANS
+
+    folder = tmp_path_factory.mktemp("plans")
+    project = folder / "project"
+    (project / "incidents").mkdir(parents=True)
+    (project / "components.yaml").write_text(COMPONENTS + PLANS, encoding="utf-8")
+    (project / "incidents/a.md").write_text(
+        incident(
+            "title: Slow queries on every service\nimpact: major\ncomponents: [api, db]\n"
+            "started: 2026-11-20 10:00\nsla: {resolution: {target: 3bd, calendar: business}}",
+            "## Investigating 2026-11-20 10:20\nLooking.\n",
+        ),
+        encoding="utf-8",
+    )
+    build(project, folder / "site", now=NOW)
+    yield from serve(folder / "site")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", ["incidents/a.html", "sla/index.html"])
+def test_plan_panels_fit_and_pass_axe(
+    browser: Any, axe: str, plans_site: SiteServer, path: str, width: int
+) -> None:
+    show(browser, plans_site.base + path, width, "light")
+    assert overflow(browser) == ""
+    violations = axe_violations(browser, axe)
+    assert violations == [], "\n".join(violations)
+    if path.startswith("incidents/"):
+        tops = browser.execute_script(
+            "return [...document.querySelectorAll('.sla-plan')]"
+            ".map(e => Math.round(e.getBoundingClientRect().top))"
+        )
+        assert len(tops) == 2
+        # Side by side where they fit, one under the other on a phone.
+        assert (tops[0] == tops[1]) is (width >= 1280)

@@ -190,8 +190,11 @@ KEY_TABLES: list[tuple[str, str, Any, str]] = [
     ("components", "/$defs/target/anyOf/2", sla, "TARGET_ON_CALENDAR_KEYS"),
     ("components", "/$defs/maintenancePolicy", sla, "MAINTENANCE_KEYS"),
     ("components", "/properties/sla", sla, "SLA_KEYS"),
+    ("components", "/$defs/plan", sla, "PLAN_KEYS"),
     ("incident", "/else/propertyNames/enum", incident, "INCIDENT_KEYS"),
     ("incident", "/then/propertyNames/enum", incident, "MAINTENANCE_KEYS"),
+    ("incident", "/properties/sla", incident, "CASE_TARGET_KEYS"),
+    ("incident", "/$defs/caseTarget/anyOf/1", sla, "TARGET_ON_CALENDAR_KEYS"),
 ]
 
 

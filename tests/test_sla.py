@@ -141,6 +141,9 @@ def test_an_open_incident_runs_then_breaches(
     late = build_site(project, now=datetime(2026, 11, 10, 7, 30, tzinfo=TZ), out=tmp_path / "late")
     assert sla_of(early, "a")["resolution"] | {"target": "4h"} == {
         "target": "4h",
+        "set_by": "policy",
+        "policy": "default P1",
+        "tier": "default",
         "calendar": "24x7",
         "clock_start": "2026-11-10T06:00:00Z",
         "due_at": "2026-11-10T10:00:00Z",
@@ -203,7 +206,7 @@ def test_a_multi_tier_incident_takes_the_strictest_policy(
     sla = sla_of(site, "a")
     assert (sla["policy"], sla["tiers"]) == ("core P1", ["core", "default", "engagement"])
     assert sla["resolution"]["due_at"] == "2026-11-10T21:00:00Z"  # 8 business hours: Tuesday 18:00
-    assert "under several policies; the strictest applies" in site.text(
+    assert "under several policies; each target is the strictest of theirs" in site.text(
         "incidents/a.html", "//section[@class='sla']"
     )
 

@@ -24,12 +24,21 @@ class Derived:
     """Everything the outputs show besides the content itself."""
 
     snapshot: Snapshot
-    annotations: Mapping[str, Annotation]  # by incident id: the incidents a policy covers
+    # By incident id: the incidents a policy of the default plan covers, and that policy's
+    # annotation (what feeds, the JSON API's `sla` and a site without plans show).
+    annotations: Mapping[str, Annotation]
     maintenance: Mapping[str, MaintenanceCheck]  # by maintenance id
     uptime: Mapping[str, Uptime]  # by component id
     # The `sla` object of some annotations as JSON text, already made (the others are made
     # when shown): by incident id.
     sla_json: Mapping[str, str] = field(default_factory=dict)
+    # By incident id, then by plan id: its annotation under each published plan that covers
+    # it, the default plan's first.
+    plan_annotations: Mapping[str, Mapping[str, Annotation]] = field(default_factory=dict)
+
+    def annotated(self, incident_id: str) -> bool:
+        """Whether a policy of any published plan covers the incident."""
+        return incident_id in self.plan_annotations
 
 
 def derive(site: Site, now: datetime) -> Derived:
@@ -41,14 +50,21 @@ def derive(site: Site, now: datetime) -> Derived:
 def complete(
     site: Site,
     snapshot: Snapshot,
-    annotations: Mapping[str, Annotation],
+    annotations: Mapping[str, Mapping[str, Annotation]],
     sla_json: Mapping[str, str] | None = None,
 ) -> Derived:
-    """The rest of what derives from the snapshot, given its SLA annotations."""
+    """The rest of what derives from the snapshot, given its SLA annotations by incident id
+    and plan id."""
+    default = site.sla.default_plan
     return Derived(
         snapshot=snapshot,
-        annotations=annotations,
+        annotations={
+            incident_id: by_plan[default.id]
+            for incident_id, by_plan in annotations.items()
+            if default is not None and default.id in by_plan
+        },
         maintenance=check_all_maintenance(snapshot, site.sla),
         uptime=compute_uptime(snapshot, site.uptime, site.info.timezone),
         sla_json=sla_json or {},
+        plan_annotations=annotations,
     )

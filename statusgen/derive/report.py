@@ -1,4 +1,4 @@
-"""The monthly SLA report: how each tier and priority fared."""
+"""The monthly SLA report: how each tier and priority fared, under each published plan."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from statusgen.model.sla import (
     Deadline,
     DeadlineState,
     MonthReport,
+    Plan,
     ReportRow,
+    SlaConfig,
     TargetStats,
 )
 from statusgen.model.state import Snapshot
@@ -21,7 +23,9 @@ from statusgen.model.state import Snapshot
 def monthly_report(
     snapshot: Snapshot, annotations: Mapping[str, Annotation], tz: Any
 ) -> tuple[MonthReport, ...]:
-    """Per month (newest first), tier and priority: how the SLA targets fared."""
+    """Per month (newest first), tier and priority: how the SLA targets fared. An incident
+    counts under the policy it is measured under (Annotation.policy: the one that set its
+    resolution target), each of its targets by the deadline it had, whichever tier set it."""
     groups: dict[date, dict[tuple[str, str], list[Annotation]]] = {}
     for state in snapshot.incidents:
         annotation = annotations.get(state.id)
@@ -33,6 +37,30 @@ def monthly_report(
     return tuple(
         MonthReport(month, tuple(_row(t, p, found) for (t, p), found in sorted(rows.items())))
         for month, rows in sorted(groups.items(), reverse=True)
+    )
+
+
+def plan_reports(
+    snapshot: Snapshot,
+    plan_annotations: Mapping[str, Mapping[str, Annotation]],
+    config: SlaConfig,
+    tz: Any,
+) -> tuple[tuple[Plan, tuple[MonthReport, ...]], ...]:
+    """The monthly report of each published plan, the default plan's first."""
+    return tuple(
+        (
+            plan,
+            monthly_report(
+                snapshot,
+                {
+                    incident_id: by_plan[plan.id]
+                    for incident_id, by_plan in plan_annotations.items()
+                    if plan.id in by_plan
+                },
+                tz,
+            ),
+        )
+        for plan in config.published_plans
     )
 
 

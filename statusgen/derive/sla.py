@@ -6,15 +6,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from statusgen.model.calendars import MINUTES_PER_DAY
-from statusgen.model.content import Impact, UpdateStatus
+from statusgen.model.content import CaseTarget, Impact, UpdateStatus
 from statusgen.model.sla import (
     DEFAULT_TIER,
     Annotation,
     Deadline,
+    DeadlineKind,
     DeadlineState,
     Disclosure,
     MaintenanceCheck,
     MaintenancePolicy,
+    Plan,
     Policy,
     SlaConfig,
     Target,
@@ -22,55 +24,122 @@ from statusgen.model.sla import (
 from statusgen.model.state import IncidentState, Snapshot
 
 
-def priority_of(state: IncidentState, config: SlaConfig) -> str | None:
+def priority_of(state: IncidentState, plan: Plan) -> str | None:
     """Explicit priority, else the urgency x impact matrix, else the default by impact."""
     incident = state.incident
     if incident.priority:
         return incident.priority
-    if incident.urgency and (incident.urgency, incident.impact) in config.matrix:
-        return config.matrix[(incident.urgency, incident.impact)]
-    return config.by_impact.get(incident.impact, config.by_impact.get(Impact.NONE))
+    if incident.urgency and (incident.urgency, incident.impact) in plan.matrix:
+        return plan.matrix[(incident.urgency, incident.impact)]
+    return plan.by_impact.get(incident.impact, plan.by_impact.get(Impact.NONE))
 
 
-def annotate(state: IncidentState, config: SlaConfig, now: datetime) -> Annotation | None:
-    """The SLA annotation of one incident, or None when no policy applies (or for maintenance,
-    or when the site publishes nothing about service levels)."""
-    if state.is_maintenance or not config.published:
+def annotate(
+    state: IncidentState, config: SlaConfig, now: datetime, plan: Plan | None = None
+) -> Annotation | None:
+    """The SLA annotation of one incident under a plan (the default one unless given), or
+    None when no policy applies (or for maintenance, or when the site publishes nothing about
+    service levels).
+
+    With several tiers each target is the strictest (the earliest due) of the tiers' targets
+    of its kind; a target the incident set itself replaces the policies' of its kind."""
+    plan = plan or config.default_plan
+    if state.is_maintenance or not config.published or plan is None:
         return None
-    priority = priority_of(state, config)
+    priority = priority_of(state, plan)
     if priority is None:
         return None
     tiers = tuple(sorted({component.tier for component, _ in state.affected})) or (DEFAULT_TIER,)
     # A tier without a policy of its own for this priority falls back to the default tier's.
     found = (
-        config.policies.get((t, priority)) or config.policies.get((DEFAULT_TIER, priority))
+        plan.policies.get((t, priority)) or plan.policies.get((DEFAULT_TIER, priority))
         for t in tiers
     )
     candidates = sorted({p.name: p for p in found if p is not None}.values(), key=lambda p: p.name)
     if not candidates:
         return None
     start = state.started
-    responded = state.updates[-1].at if state.updates else None
-
-    def evaluate(policy: Policy) -> Annotation:
-        return Annotation(
-            priority=priority,
-            policy=policy,
-            tiers=tiers,
-            first_response=deadline(policy.first_response, start, responded, now),
-            resolution=deadline(policy.resolution, start, state.ended, now),
-        )
-
-    far = datetime.max.replace(tzinfo=UTC)
-    # The strictest policy is the one whose resolution (then first response) falls due first.
-    return min(
-        (evaluate(p) for p in candidates),
-        key=lambda a: (
-            a.resolution.due_at if a.resolution else far,
-            a.first_response.due_at if a.first_response else far,
-            a.policy.tier,
+    ends = {
+        DeadlineKind.FIRST_RESPONSE: state.updates[-1].at if state.updates else None,
+        DeadlineKind.RESOLUTION: state.ended,
+    }
+    chosen: dict[DeadlineKind, tuple[Policy, Deadline]] = {}
+    for kind, at in ends.items():
+        marks = [
+            (mark, policy)
+            for policy in candidates
+            if (mark := deadline(_target(policy, kind), start, at, now)) is not None
+        ]
+        if marks:
+            mark, policy = min(marks, key=lambda m: (m[0].due_at, m[1].tier))
+            chosen[kind] = (policy, mark)
+    # Measured under the policy that set the resolution, else the first response.
+    measured = next(
+        (
+            chosen[k][0]
+            for k in (DeadlineKind.RESOLUTION, DeadlineKind.FIRST_RESPONSE)
+            if k in chosen
         ),
+        candidates[0],
     )
+    own = case_targets(state)
+    for kind, case in own.items():
+        policy = chosen[kind][0] if kind in chosen else measured
+        target = case_target(case, policy, plan)
+        mark = deadline(target, start, ends[kind], now)
+        assert mark is not None
+        chosen[kind] = (policy, mark)
+    return Annotation(
+        priority=priority,
+        policy=measured,
+        tiers=tiers,
+        first_response=_mark(chosen, DeadlineKind.FIRST_RESPONSE),
+        resolution=_mark(chosen, DeadlineKind.RESOLUTION),
+        first_response_policy=_policy(chosen, DeadlineKind.FIRST_RESPONSE),
+        resolution_policy=_policy(chosen, DeadlineKind.RESOLUTION),
+        set_by_incident=frozenset(own),
+        plan=plan.id,
+    )
+
+
+def annotate_plans(state: IncidentState, config: SlaConfig, now: datetime) -> dict[str, Annotation]:
+    """The annotation of one incident under each published plan that covers it, by plan id,
+    the default plan's first."""
+    found = ((plan.id, annotate(state, config, now, plan)) for plan in config.published_plans)
+    return {plan_id: annotation for plan_id, annotation in found if annotation is not None}
+
+
+def case_targets(state: IncidentState) -> dict[DeadlineKind, CaseTarget]:
+    """The targets the incident set itself: its front matter's, each replaced by the later
+    updates' of its kind."""
+    found = {DeadlineKind(t.kind): t for t in state.incident.targets}
+    for update in reversed(state.updates):  # oldest first
+        found.update((DeadlineKind(t.kind), t) for t in update.targets)
+    return found
+
+
+def case_target(case: CaseTarget, policy: Policy, plan: Plan) -> Target:
+    """A target the incident set, on the calendar it names, else the policy's for that kind."""
+    kind = DeadlineKind(case.kind)
+    named = plan.calendars.get(case.calendar) if case.calendar else None
+    calendar = named or policy.calendar_of(kind) or plan.calendars["24x7"]
+    return Target(case.duration, calendar)
+
+
+def _target(policy: Policy, kind: DeadlineKind) -> Target | None:
+    return policy.first_response if kind is DeadlineKind.FIRST_RESPONSE else policy.resolution
+
+
+def _mark(
+    chosen: dict[DeadlineKind, tuple[Policy, Deadline]], kind: DeadlineKind
+) -> Deadline | None:
+    return chosen[kind][1] if kind in chosen else None
+
+
+def _policy(
+    chosen: dict[DeadlineKind, tuple[Policy, Deadline]], kind: DeadlineKind
+) -> Policy | None:
+    return chosen[kind][0] if kind in chosen else None
 
 
 def deadline(
@@ -187,7 +256,8 @@ def check_all_maintenance(snapshot: Snapshot, config: SlaConfig) -> dict[str, Ma
     return result
 
 
-def annotate_all(snapshot: Snapshot, config: SlaConfig) -> dict[str, Annotation]:
-    """The annotation of every incident a policy covers, by incident id."""
-    found = ((s.id, annotate(s, config, snapshot.now)) for s in snapshot.incidents)
-    return {incident_id: annotation for incident_id, annotation in found if annotation}
+def annotate_all(snapshot: Snapshot, config: SlaConfig) -> dict[str, dict[str, Annotation]]:
+    """The annotations of every incident a policy of a published plan covers, by incident id
+    and then by plan id (the default plan's first)."""
+    found = ((s.id, annotate_plans(s, config, snapshot.now)) for s in snapshot.incidents)
+    return {incident_id: by_plan for incident_id, by_plan in found if by_plan}

@@ -179,4 +179,4 @@ def code() -> bytes:
 
 def site_zones(info: SiteInfo, sla: SlaConfig) -> list[ZoneInfo]:
     """Every time zone the site reads or shows times in."""
-    return [info.timezone, *(calendar.timezone for calendar in sla.calendars.values())]
+    return [info.timezone, *(calendar.timezone for calendar in sla.calendars_in_use)]

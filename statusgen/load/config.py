@@ -35,7 +35,7 @@ from statusgen.model.sla import SlaConfig
 CONFIG_FILE = "components.yaml"
 
 
-TOP_KEYS = ("site", "groups", "uptime", "calendars", "priorities", "policies", "sla")
+TOP_KEYS = ("site", "groups", "uptime", "calendars", "priorities", "policies", "sla", "plans")
 
 
 UPTIME_KEYS = ("days", "weights")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -22,13 +22,16 @@ from statusgen.load.nodes import (
     located_timestamp,
     parse_yaml,
     read_timestamp,
+    suggest,
 )
-from statusgen.load.sla import URGENCIES
+from statusgen.load.sla import URGENCIES, target_on_calendar
 from statusgen.markup import markdown_to_html, text_problem
+from statusgen.model.calendars import Calendar, parse_duration
 from statusgen.model.content import (
     IMPLIED_STATUS,
     INCIDENT_STATUSES,
     MAINTENANCE_STATUSES,
+    CaseTarget,
     Component,
     ComponentStatus,
     Impact,
@@ -38,7 +41,13 @@ from statusgen.model.content import (
     UpdateStatus,
 )
 
-INCIDENT_KEYS = ("type", "title", "impact", "components", "started", "eta", "priority", "urgency")
+INCIDENT_KEYS = (
+    "type", "title", "impact", "components", "started", "eta", "priority", "urgency", "sla",
+)  # fmt: skip
+
+
+# The targets an incident may set itself (`sla:`), as DeadlineKind's values.
+CASE_TARGET_KEYS = ("first_response", "resolution")
 
 
 WINDOW_KEYS = ("scheduled_start", "scheduled_end")
@@ -68,6 +77,16 @@ _UPDATE_HEADING = re.compile(
 ETA_LINE = re.compile(r"^\s*eta\s*:\s*(.+?)\s*$", re.IGNORECASE)
 
 
+# `SLA resolution: 3bd`, `SLA first response: 1h on business`: a target set during the case.
+SLA_LINE = re.compile(
+    r"^\s*sla\s+(?P<kind>[a-z][a-z _-]*?)\s*:\s*(?P<target>\S+)(?:\s+on\s+(?P<calendar>\S+))?\s*$",
+    re.IGNORECASE,
+)
+
+
+_DURATION_HELP = "use 30m, 2h, 1h30m, 2bd for business days, 7d for calendar days"
+
+
 @dataclass(frozen=True, slots=True)
 class ReadingContext:
     tz: ZoneInfo
@@ -75,12 +94,15 @@ class ReadingContext:
     priorities: list[str]
     # False when components.yaml could not be read: every id would be "unknown" for that alone.
     components_known: bool = True
+    # The site's calendars, which a target the incident sets may name.
+    calendars: dict[str, Calendar] | None = None
 
     @classmethod
     def of(cls, config: Config, errors: list[SourceError]) -> ReadingContext:
         components = {c.id: c for g in config.groups for c in g.components}
         known = bool(components) or not errors
-        return cls(config.info.timezone, components, config.sla.priorities, known)
+        calendars = config.sla.calendars
+        return cls(config.info.timezone, components, config.sla.priorities, known, calendars)
 
 
 def read_incident(
@@ -111,6 +133,7 @@ def read_incident(
     priority = fields.read("priority", partial(_priority, context.priorities))
     urgency = fields.read("urgency", lambda f: located_choice(f, "urgency", URGENCIES))
     eta = fields.read("eta", partial(timestamp, "eta"))
+    targets = fields.read("sla", partial(_case_targets, context)) if kind is Kind.INCIDENT else ()
     window = kind is Kind.MAINTENANCE
     start = fields.read("scheduled_start", partial(timestamp, "scheduled_start"), window)
     end = fields.read("scheduled_end", partial(timestamp, "scheduled_end"), window)
@@ -128,6 +151,12 @@ def read_incident(
             )
         )
     errors.extend(_before_start(updates, started, rel, context.tz))
+    errors.extend(
+        SourceError(SourceRef(rel, target.line), problem)
+        for update in updates
+        for target in update.targets
+        if (problem := _calendar_problem(target, context)) is not None
+    )
     if len(errors) > before or title is None:
         return None
     return Incident(
@@ -146,6 +175,7 @@ def read_incident(
         scheduled_end=end,
         priority=priority,
         urgency=urgency,
+        targets=targets or (),
     )
 
 
@@ -207,6 +237,50 @@ def _priority(priorities: list[str], field: Located) -> str:
     """The priority as the configuration spells it, whatever its case in the file."""
     chosen = located_choice(field, "priority", [p.lower() for p in priorities])
     return next(p for p in priorities if p.lower() == chosen)
+
+
+def _case_targets(context: ReadingContext, field: Located) -> tuple[CaseTarget, ...]:
+    """`sla: {resolution: 3bd, first_response: {target: 2h, calendar: business}}`."""
+    if not field.is_mapping:
+        raise field.error("'sla' must be a mapping such as {resolution: 3bd}")
+    unknown = check_keys(field, CASE_TARGET_KEYS, "sla")
+    if unknown:
+        raise unknown[0]
+    targets = []
+    for key, value in field.items():
+        kind = str(key.value)
+        given, calendar = target_on_calendar(value, f"sla.{kind}", "3bd")
+        found = case_target(kind, str(given.value), None, given.where.line)
+        if isinstance(found, str):
+            raise given.error(found)
+        if calendar is not None:
+            found = replace(found, calendar=str(calendar.value))
+        problem = _calendar_problem(found, context)
+        if problem is not None:
+            raise (calendar or given).error(problem)
+        targets.append(found)
+    return tuple(targets)
+
+
+def case_target(kind: str, text: str, calendar: str | None, line: int) -> CaseTarget | str:
+    """A target the incident sets, or what is wrong with it."""
+    duration = parse_duration(text)
+    if duration is None:
+        return f"bad SLA {kind.replace('_', ' ')} target '{text}' ({_DURATION_HELP})"
+    return CaseTarget(kind, duration, calendar, line)
+
+
+def _calendar_problem(target: CaseTarget, context: ReadingContext) -> str | None:
+    """What is wrong with the calendar a target names, or with its length on it."""
+    if context.calendars is None:
+        return None
+    name = target.calendar or "24x7"
+    calendar = context.calendars.get(name)
+    if calendar is None:
+        return f"unknown calendar '{name}'{suggest(name, context.calendars)}"
+    if not target.duration.within_a_year(calendar):
+        return f"SLA target '{target.duration.text}' is longer than a year on calendar '{name}'"
+    return None
 
 
 def _before_start(
@@ -314,15 +388,21 @@ def parse_updates(
         heads.append((parsed[0], parsed[1], lineno, current))
     updates = []
     for status, at, lineno, lines in heads:
-        eta, text, eta_offset = _split_eta(lines, tz)
-        if isinstance(eta, str):
-            errors.append(SourceError(SourceRef(rel, lineno + 1 + eta_offset), eta))
+        fields = _split_fields(lines, tz, lineno + 1, kind)
+        if fields.problems:
+            errors.extend(SourceError(SourceRef(rel, line), p) for line, p in fields.problems)
             continue
+        text = fields.text
         problem = text_problem(text)
         if problem is not None:
             errors.append(SourceError(SourceRef(rel, lineno), f"the update's text {problem}"))
             continue
-        updates.append(Update(status, at, text, eta, lineno, rendered=markdown_to_html(text)))
+        updates.append(
+            Update(
+                status, at, text, fields.eta, lineno,
+                rendered=markdown_to_html(text), targets=fields.targets,
+            )
+        )  # fmt: skip
     return "\n".join(summary).strip(), updates
 
 
@@ -355,19 +435,47 @@ def _names(statuses: tuple[UpdateStatus, ...]) -> str:
     return ", ".join(s.value for s in statuses)
 
 
-def _split_eta(lines: list[str], tz: ZoneInfo) -> tuple[datetime | str | None, str, int]:
-    """An `ETA: <timestamp>` first line sets a new estimate; the rest is the update's text.
+@dataclass(frozen=True, slots=True)
+class _UpdateFields:
+    eta: datetime | None
+    targets: tuple[CaseTarget, ...]
+    text: str
+    problems: list[tuple[int, str]]  # (line, what is wrong)
 
-    Returns the estimate (or what is wrong with it), the text, and the ETA line's offset."""
-    for index, line in enumerate(lines):
+
+def _split_fields(lines: list[str], tz: ZoneInfo, first_line: int, kind: Kind) -> _UpdateFields:
+    """An update's first lines may set a new estimate (`ETA: <timestamp>`) and, for an
+    incident, new service-level targets (`SLA resolution: 3bd`); the rest is its text."""
+    eta: datetime | None = None
+    targets: dict[str, CaseTarget] = {}
+    problems: list[tuple[int, str]] = []
+    index = 0
+    for index, line in enumerate(lines):  # the text starts where the loop stops
         if not line.strip():
             continue
-        match = ETA_LINE.match(line)
-        if match is None:
-            break
-        rest = "\n".join(lines[:index] + lines[index + 1 :]).strip()
-        try:
-            return read_timestamp(match.group(1), tz), rest, index
-        except ValueError as problem:
-            return f"ETA line: {problem}", rest, index
-    return None, "\n".join(lines).strip(), 0
+        if (match := ETA_LINE.match(line)) is not None and eta is None:
+            try:
+                eta = read_timestamp(match.group(1), tz)
+            except ValueError as problem:
+                problems.append((first_line + index, f"ETA line: {problem}"))
+            continue
+        if kind is Kind.INCIDENT and (match := SLA_LINE.match(line)) is not None:
+            found = _sla_line(match, first_line + index)
+            if isinstance(found, str):
+                problems.append((first_line + index, found))
+            else:
+                targets[found.kind] = found
+            continue
+        break
+    else:
+        index = len(lines)
+    text = "\n".join(lines[index:]).strip()
+    return _UpdateFields(eta, tuple(targets.values()), text, problems)
+
+
+def _sla_line(match: re.Match[str], line: int) -> CaseTarget | str:
+    kind = _SEPARATORS.sub("_", match["kind"].strip().lower())
+    if kind not in CASE_TARGET_KEYS:
+        allowed = ", ".join(k.replace("_", " ") for k in CASE_TARGET_KEYS)
+        return f"SLA line: unknown target '{match['kind']}' (allowed: {allowed})"
+    return case_target(kind, match["target"], match["calendar"], line)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from statusgen.errors import SourceError
+from statusgen.errors import SourceError, SourceRef
 from statusgen.load.holidays import HolidaysProblem, HolidaysReader, holidays_spec
 from statusgen.load.nodes import Located, check_keys, located_choice, located_text, suggest
 from statusgen.model.calendars import (
@@ -22,9 +22,11 @@ from statusgen.model.calendars import (
 )
 from statusgen.model.content import Impact
 from statusgen.model.sla import (
+    DEFAULT_PLAN,
     MAINTENANCE,
     Disclosure,
     MaintenancePolicy,
+    Plan,
     Policy,
     SlaConfig,
     Target,
@@ -50,6 +52,12 @@ MAINTENANCE_KEYS = ("label", "notice", "calendar", "windows")
 
 
 SLA_KEYS = ("public",)
+
+
+PLAN_KEYS = ("label", "default", "public", "calendars", "priorities", "policies")
+
+
+_PLAN_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 
 
 PRIORITIES_KEYS = ("matrix", "default")
@@ -85,7 +93,129 @@ def load_sla(
     if "policies" in fields:
         policies, maintenance = _policies(fields["policies"], calendars, errors)
     public = _disclosure(fields["sla"], errors) if "sla" in fields else Disclosure.FULL
-    return SlaConfig(calendars, matrix, by_impact, policies, maintenance, public)
+    plans: tuple[Plan, ...] = (Plan(DEFAULT_PLAN, calendars, matrix, by_impact, policies),)
+    if "plans" in fields:
+        plans = _plans(fields["plans"], fields, plans[0], tz, errors, holidays)
+    return SlaConfig(
+        calendars, matrix, by_impact, policies, maintenance, public, plans, "plans" in fields
+    )
+
+
+def _plans(
+    node: Located,
+    site_fields: dict[str, Located],
+    site: Plan,
+    tz: ZoneInfo,
+    errors: list[SourceError],
+    holidays: HolidaysReader,
+) -> tuple[Plan, ...]:
+    """`plans:`, the default first: the one that says `default: true`, else the first. Without
+    a plan read, the site's own settings."""
+    if not node.is_mapping or not node.items():
+        errors.append(node.error("'plans' must map plan ids to plans, such as {standard: {}}"))
+        return (site,)
+    plans: list[Plan] = []
+    defaults: list[tuple[Plan, Located]] = []
+    for key, value in node.items():
+        plan_id = str(key.value)
+        if not _PLAN_ID.fullmatch(plan_id):
+            errors.append(
+                key.error(
+                    f"bad plan id '{plan_id}' (lower-case letters, digits, '-' and '_', "
+                    "starting with a letter or digit)"
+                )
+            )
+            continue
+        if value.value is None:  # `standard:` alone: the site's settings under a name
+            plans.append(replace(site, id=plan_id, line=key.where.line))
+            continue
+        if not value.is_mapping:
+            errors.append(
+                value.error(f"plan '{plan_id}' must be a mapping of {', '.join(PLAN_KEYS)}")
+            )
+            continue
+        errors.extend(check_keys(value, PLAN_KEYS, "plan"))
+        fields = value.fields()
+        plan = replace(
+            _plan(plan_id, fields, site_fields, site, tz, errors, holidays), line=key.where.line
+        )
+        plans.append(plan)
+        if _flag(fields, "default", errors):
+            defaults.append((plan, fields["default"]))
+    for _, extra in defaults[1:]:
+        errors.append(
+            extra.error(
+                f"two plans say 'default: true' ('{defaults[0][0].id}' already does; "
+                "only one can be the default, and without any the first plan is)"
+            )
+        )
+    if not plans:
+        return (site,)
+    default, said = defaults[0] if defaults else (plans[0], node.items()[0][0])
+    if not default.public:
+        errors.append(
+            said.error(
+                f"the default plan '{default.id}' cannot be 'public: false': the JSON API's "
+                "'sla' and the feeds show the default plan's service levels"
+            )
+        )
+    return (default, *(p for p in plans if p is not default))
+
+
+def _plan(
+    plan_id: str,
+    fields: dict[str, Located],
+    site_fields: dict[str, Located],
+    site: Plan,
+    tz: ZoneInfo,
+    errors: list[SourceError],
+    holidays: HolidaysReader,
+) -> Plan:
+    """One plan: what it sets, and the site's settings for what it does not. Its calendars
+    add to the site's (one of the same name replaces the site's for this plan), and the site's
+    policies, when the plan inherits them, count on the plan's calendars of their names."""
+    calendars = site.calendars
+    if "calendars" in fields:
+        calendars = {**site.calendars, **_calendars(fields["calendars"], tz, errors, holidays)}
+    matrix, by_impact = site.matrix, site.by_impact
+    if "priorities" in fields:
+        matrix, by_impact = _priorities(fields["priorities"], errors)
+    policies = site.policies
+    if "policies" in fields:
+        policies, maintenance = _policies(fields["policies"], calendars, errors)
+        errors.extend(
+            SourceError(
+                SourceRef(fields["policies"].path, rules.line),
+                f"plan '{plan_id}': maintenance rules (tier '{tier}') are the site's, not a "
+                "plan's: put them under the top-level 'policies'",
+            )
+            for tier, rules in maintenance.items()
+        )
+    elif "calendars" in fields and "policies" in site_fields:
+        # The site's mistakes in them are told once, when the site's own are read.
+        policies, _ = _policies(site_fields["policies"], calendars, [])
+    return Plan(
+        plan_id,
+        calendars,
+        matrix,
+        by_impact,
+        policies,
+        label=_label(fields),
+        public=_flag(fields, "public", errors, default=True),
+    )
+
+
+def _flag(
+    fields: dict[str, Located], name: str, errors: list[SourceError], default: bool = False
+) -> bool:
+    """A plan's `default:` or `public:`: true or false."""
+    given = fields.get(name)
+    if given is None:
+        return default
+    if not isinstance(given.value, bool):
+        errors.append(given.error(f"'{name}' must be true or false"))
+        return default
+    return given.value
 
 
 def _disclosure(node: Located, errors: list[SourceError]) -> Disclosure:
@@ -519,17 +649,9 @@ def _policy(
             targets[name] = None
             continue
         calendar = default_calendar
-        target_node = value
-        if value.is_mapping:
-            unknown = check_keys(value, TARGET_ON_CALENDAR_KEYS, name)
-            if unknown:
-                raise unknown[0]
-            parts = value.fields()
-            if "target" not in parts:
-                raise value.error(f"'{name}' needs a 'target' such as '2h'")
-            target_node = parts["target"]
-            if "calendar" in parts:
-                calendar = _calendar_ref(parts["calendar"], calendars, value)
+        target_node, named = target_on_calendar(value, name, "2h")
+        if named is not None:
+            calendar = _calendar_ref(named, calendars, value)
         duration = parse_duration(str(target_node.value))
         if duration is None:
             raise target_node.error(
@@ -537,8 +659,28 @@ def _policy(
             )
         targets[name] = Target(_within_a_year(duration, calendar, target_node, "target"), calendar)
     return Policy(
-        tier, priority, targets["first_response"], targets["resolution"], _label(fields), line
+        tier,
+        priority,
+        targets["first_response"],
+        targets["resolution"],
+        _label(fields),
+        line,
+        default_calendar,
     )
+
+
+def target_on_calendar(node: Located, name: str, example: str) -> tuple[Located, Located | None]:
+    """A target as written: `2h`, or `{target: 2h, calendar: business}`; its duration's node,
+    and its calendar's if it names one."""
+    if not node.is_mapping:
+        return node, None
+    unknown = check_keys(node, TARGET_ON_CALENDAR_KEYS, name)
+    if unknown:
+        raise unknown[0]
+    parts = node.fields()
+    if "target" not in parts:
+        raise node.error(f"'{name}' needs a 'target' such as '{example}'")
+    return parts["target"], parts.get("calendar")
 
 
 def _within_a_year(duration: Duration, calendar: Calendar, node: Located, what: str) -> Duration:

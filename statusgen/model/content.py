@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from statusgen.model.calendars import Duration
 from statusgen.model.colour import Accent
 
 if TYPE_CHECKING:
@@ -176,6 +177,18 @@ class _Pickled:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseTarget(_Pickled):
+    """A service-level target an incident sets for itself (`sla:` in its front matter, or an
+    update's `SLA resolution: 3bd` line): communicated during the case, it replaces the
+    policy's target of that kind in every plan."""
+
+    kind: str  # "first_response" or "resolution", as DeadlineKind's values
+    duration: Duration
+    calendar: str | None = None  # a calendar of the site; None: the policy's for that target
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Update(_Pickled):
     status: UpdateStatus
     at: datetime
@@ -184,6 +197,7 @@ class Update(_Pickled):
     line: int = 0
     automatic: bool = False
     rendered: str = ""  # the body as sanitized HTML, made when the file is read
+    targets: tuple[CaseTarget, ...] = ()  # the service-level targets it sets
 
     @property
     def html(self) -> Markup:
@@ -218,6 +232,7 @@ class Incident(_Pickled):
     urgency: str | None = None
     digest: str = ""  # of the file's bytes
     summary_rendered: str = ""  # the summary as sanitized HTML
+    targets: tuple[CaseTarget, ...] = ()  # the service-level targets its front matter sets
 
     @property
     def summary_html(self) -> Markup:

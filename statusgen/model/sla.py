@@ -13,6 +13,9 @@ from statusgen.model.content import Impact
 MAINTENANCE = "maintenance"  # the policy key of a tier's maintenance rules
 # The tier of components that name none, whose policies apply where a tier has none of its own.
 DEFAULT_TIER = "default"
+# The id of a site's only plan when it declares none: its top-level calendars, priorities and
+# policies.
+DEFAULT_PLAN = "default"
 
 
 def readable(identifier: str) -> str:
@@ -76,11 +79,40 @@ class Policy(_Labelled):
     resolution: Target | None
     label: str = ""  # what customers read it as; empty: not given
     line: int = field(default=0, compare=False)  # where components.yaml defines it
+    # Its own `calendar:`, which its targets count on unless they name another: also the
+    # calendar of a target an incident sets without naming one, where the policy has none.
+    calendar: Calendar | None = field(default=None, compare=False)
 
     @property
     def name(self) -> str:
         """Its ids, as the JSON API and the configuration's messages name it."""
         return f"{self.tier} {self.priority}"
+
+    def calendar_of(self, kind: DeadlineKind) -> Calendar | None:
+        """The calendar its target of this kind counts on (its own, where it sets none)."""
+        target = self.first_response if kind is DeadlineKind.FIRST_RESPONSE else self.resolution
+        return target.calendar if target is not None else self.calendar
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A set of service levels customers can be on (`plans:`): its own calendars, priorities
+    and policies, each the site's where the plan sets none. A site without `plans:` has one,
+    DEFAULT_PLAN, made of its top-level settings."""
+
+    id: str
+    calendars: dict[str, Calendar]
+    matrix: dict[tuple[str, Impact], str]
+    by_impact: dict[Impact, str]
+    policies: dict[tuple[str, str], Policy]
+    label: str = ""  # what customers read it as; empty: not given
+    public: bool = True  # False: internal only, neither shown nor in the JSON API
+    line: int = field(default=0, compare=False)  # where components.yaml declares it
+
+    @property
+    def title(self) -> str:
+        """What pages call it: its label, or its id as words."""
+        return self.label or readable(self.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,17 +147,40 @@ class SlaConfig:
     policies: dict[tuple[str, str], Policy] = field(default_factory=dict)
     maintenance: dict[str, MaintenancePolicy] = field(default_factory=dict)  # by tier
     public: Disclosure = Disclosure.FULL
+    # Every plan, the default first: the declared ones, or the one the top-level settings make.
+    plans: tuple[Plan, ...] = ()
+    declared_plans: bool = False  # whether components.yaml has `plans:`
 
     @property
     def priorities(self) -> list[str]:
         names = (
             {p for _, p in self.policies} | set(self.matrix.values()) | set(self.by_impact.values())
         )
+        for plan in self.plans:
+            names |= {p for _, p in plan.policies}
+            names |= set(plan.matrix.values()) | set(plan.by_impact.values())
         return sorted(names)
 
     @property
     def enabled(self) -> bool:
-        return bool(self.policies)
+        return any(plan.policies for plan in self.published_plans)
+
+    @property
+    def default_plan(self) -> Plan | None:
+        return self.plans[0] if self.plans else None
+
+    @property
+    def published_plans(self) -> tuple[Plan, ...]:
+        """The plans pages and the JSON API show, the default first (it is always published)."""
+        return tuple(plan for plan in self.plans if plan.public)
+
+    @property
+    def calendars_in_use(self) -> list[Calendar]:
+        """Every calendar of the site and of its plans (a plan may define its own)."""
+        found = {id(c): c for c in self.calendars.values()}
+        for plan in self.plans:
+            found.update((id(c), c) for c in plan.calendars.values())
+        return list(found.values())
 
     @property
     def published(self) -> bool:
@@ -145,14 +200,17 @@ class SlaConfig:
         Only a site publishing its service levels in full names them."""
         if not self.detailed:
             return []
+        policies = {
+            id(policy): policy for plan in self.published_plans for policy in plan.policies.values()
+        }
         calendars = {
-            target.calendar.name: target.calendar
-            for policy in self.policies.values()
+            id(target.calendar): target.calendar
+            for policy in policies.values()
             for target in (policy.first_response, policy.resolution)
             if target is not None and not target.wall_clock
         }
         named: list[Policy | MaintenancePolicy | Calendar] = [
-            *self.policies.values(),
+            *policies.values(),
             *self.maintenance.values(),
             *calendars.values(),
         ]
@@ -238,10 +296,18 @@ class Deadline:
 @dataclass(frozen=True, slots=True)
 class Annotation:
     priority: str
+    # The policy the incident is measured under: the one that set its resolution target (else
+    # its first response's). The report counts the incident under it, and the JSON API's
+    # `policy` and `tier` name it.
     policy: Policy
     tiers: tuple[str, ...]  # every tier the incident touches
     first_response: Deadline | None
     resolution: Deadline | None
+    # With several tiers each target is the strictest of theirs: the policy that set each.
+    first_response_policy: Policy | None = None
+    resolution_policy: Policy | None = None
+    set_by_incident: frozenset[DeadlineKind] = frozenset()  # targets the incident set itself
+    plan: str = DEFAULT_PLAN
 
     @property
     def deadlines(self) -> tuple[tuple[DeadlineKind, Deadline], ...]:
@@ -256,6 +322,25 @@ class Annotation:
     def several_tiers(self) -> bool:
         """Whether the incident touches more than one tier (the strictest policy then applies)."""
         return len(self.tiers) > 1
+
+    def policy_of(self, kind: DeadlineKind) -> Policy:
+        """The policy whose target this deadline is (for one the incident set, the policy it
+        replaced, or the one the incident is measured under)."""
+        chosen = (
+            self.first_response_policy
+            if kind is DeadlineKind.FIRST_RESPONSE
+            else self.resolution_policy
+        )
+        return chosen or self.policy
+
+    def by_incident(self, kind: DeadlineKind) -> bool:
+        """Whether the incident set this target itself, during the case."""
+        return kind in self.set_by_incident
+
+    @property
+    def split(self) -> bool:
+        """Whether its targets come from different policies (pages then name each one's)."""
+        return len({self.policy_of(kind).name for kind, _ in self.deadlines}) > 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from statusgen.model.sla import Disclosure
 from statusgen.model.state import IncidentState
 from statusgen.outputs.base import Inputs, Output, Shows
 from statusgen.outputs.plain_text import plain_name, plain_text
-from statusgen.outputs.sla_json import as_json, maintenance_json
+from statusgen.outputs.sla_json import as_json, by_plan_json, maintenance_json
 from statusgen.render.words import english
 
 RECENT_LIMIT = 50  # Statuspage's incidents.json and scheduled-maintenances.json hold 50
@@ -254,6 +254,9 @@ class StatuspageApi:
         elif public is not Disclosure.NONE:
             annotation = self.derived.annotations.get(state.id)
             data["sla"] = as_json(annotation, public) if annotation else None
+            if self.site.sla.declared_plans:
+                plans = self.derived.plan_annotations.get(state.id, {})
+                data["sla_by_plan"] = by_plan_json(plans, self.site.sla)
         return data
 
     def _updates(self, state: IncidentState) -> list[dict[str, Any]]:

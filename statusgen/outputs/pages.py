@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from statusgen.derive.report import monthly_report
+from statusgen.derive.report import monthly_report, plan_reports
 from statusgen.model.content import Component, Group, SiteInfo, Update, UpdateStatus
 from statusgen.model.sla import Annotation, DeadlineKind
 from statusgen.model.state import IncidentState, Snapshot
@@ -148,10 +148,17 @@ def outputs(inputs: Inputs) -> Iterator[Output]:
 
     def incident_page(state: IncidentState) -> dict[str, Any]:
         annotation = derived.annotations.get(state.id)
+        by_plan = derived.plan_annotations.get(state.id, {}) if content.sla.declared_plans else {}
         return {
             "as_of": now if state.is_open else None,
             "incident": state,
             "sla": annotation,
+            # Each published plan that covers it, with its annotation, the default plan first.
+            "sla_plans": [
+                (plan, by_plan[plan.id])
+                for plan in content.sla.published_plans
+                if plan.id in by_plan
+            ],
             "maintenance_check": derived.maintenance.get(state.id),
             "timeline": timeline(state, annotation, now, content.sla.detailed),
             "postmortems": postmortems(state),
@@ -215,6 +222,11 @@ def outputs(inputs: Inputs) -> Iterator[Output]:
             as_of=now,
             nav_current="sla",
             report=partial(monthly_report, snapshot, derived.annotations, site.timezone),
+            plan_reports=partial(
+                plan_reports, snapshot, derived.plan_annotations, content.sla, site.timezone
+            )
+            if content.sla.declared_plans
+            else (),
         )
     # A host serves 404.html at any depth, and perhaps at another address than site.url (a
     # project site before its domain is set up): its links go to site.url, and it carries its

@@ -18,11 +18,11 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from statusgen.derive import Derived
-from statusgen.model.sla import Disclosure
+from statusgen.model.sla import Disclosure, SlaConfig
 from statusgen.model.state import IncidentState
 from statusgen.outputs.api import RECENT_LIMIT, dump
 from statusgen.outputs.base import Inputs, Output, Shows
-from statusgen.outputs.sla_json import maintenance_json, sla_json_text
+from statusgen.outputs.sla_json import by_plan_json, maintenance_json, sla_json_text
 
 INDEX = "api/sla.json"
 FOLDER = "api/sla"
@@ -51,11 +51,24 @@ class SlaTexts:
     rebuild reuses the text of closed incidents (`Derived.sla_json`)."""
 
     derived: Derived
-    public: Disclosure
+    config: SlaConfig
+
+    @property
+    def public(self) -> Disclosure:
+        return self.config.public
 
     def incident(self, state: IncidentState) -> str:
+        """Its `sla` object: the default plan's, null where only another plan covers it."""
         made = self.derived.sla_json.get(state.id)
-        return made or sla_json_text(self.derived.annotations[state.id], self.public)
+        if made:
+            return made
+        annotation = self.derived.annotations.get(state.id)
+        return "null" if annotation is None else sla_json_text(annotation, self.public)
+
+    def by_plan(self, state: IncidentState) -> str:
+        """Its `sla_by_plan` object."""
+        plans = self.derived.plan_annotations.get(state.id, {})
+        return dump(by_plan_json(plans, self.config)).decode("utf-8").rstrip("\n")
 
     def maintenance(self, state: IncidentState) -> str:
         check = maintenance_json(self.derived.maintenance[state.id], self.public)
@@ -68,7 +81,7 @@ def outputs(inputs: Inputs) -> Iterator[Output]:
     site, derived = inputs.site, inputs.derived
     if site.sla.public is Disclosure.NONE:
         return
-    texts = SlaTexts(derived, site.sla.public)
+    texts = SlaTexts(derived, site.sla)
     periods = by_month(derived, site.info.timezone)
     for period in periods:
         yield Output(
@@ -89,7 +102,7 @@ def by_month(derived: Derived, tz: ZoneInfo) -> tuple[Period, ...]:
     """The months with an annotated incident or a checked maintenance, newest first."""
     months: dict[tuple[int, int], tuple[list[IncidentState], list[IncidentState]]] = {}
     for state in derived.snapshot.incidents:  # newest first
-        annotated = state.id in derived.annotations
+        annotated = derived.annotated(state.id)
         if not annotated and state.id not in derived.maintenance:
             continue
         local = state.started.astimezone(tz)
@@ -137,8 +150,13 @@ def _document(
     maintenance: Iterable[IncidentState],
     rest: str,
 ) -> bytes:
-    """`{"incidents": {id: object}, "maintenance": {id: object}` and `rest`, ids in order."""
+    """`{"incidents": {id: object}, "maintenance": {id: object}` and `rest`, ids in order; a
+    site with plans has `"sla_by_plan": {id: {plan: object}}` after the incidents."""
+    incidents = tuple(incidents)
     entries = _members((s.id, texts.incident(s)) for s in incidents)
+    if texts.config.declared_plans:
+        plans = _members((s.id, texts.by_plan(s)) for s in incidents)
+        entries += f'}},"sla_by_plan":{{{plans}'
     checks = _members((s.id, texts.maintenance(s)) for s in maintenance)
     return f'{{"incidents":{{{entries}}},"maintenance":{{{checks}}}{rest}}}\n'.encode()
 

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from statusgen.model.sla import Annotation, Deadline, Disclosure, MaintenanceCheck
+from statusgen.model.sla import (
+    Annotation,
+    Deadline,
+    DeadlineKind,
+    Disclosure,
+    MaintenanceCheck,
+    SlaConfig,
+)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -29,11 +37,15 @@ def as_json(annotation: Annotation, public: Disclosure = Disclosure.FULL) -> dic
             )
         }
 
-    def target(d: Deadline | None) -> dict[str, Any] | None:
+    def target(kind: DeadlineKind, d: Deadline | None) -> dict[str, Any] | None:
         if d is None:
             return None
+        policy = annotation.policy_of(kind)
         return {
             "target": d.target.duration.text,
+            "set_by": "incident" if annotation.by_incident(kind) else "policy",
+            "policy": policy.name,
+            "tier": policy.tier,
             "calendar": d.target.calendar.name,
             "clock_start": _iso(d.clock_start),
             "due_at": _iso(d.due_at),
@@ -54,8 +66,8 @@ def as_json(annotation: Annotation, public: Disclosure = Disclosure.FULL) -> dic
         "tiers": list(annotation.tiers),
         "policy": annotation.policy.name,
         "calendar": ", ".join(sorted(calendars)),
-        "first_response": target(annotation.first_response),
-        "resolution": target(annotation.resolution),
+        "first_response": target(DeadlineKind.FIRST_RESPONSE, annotation.first_response),
+        "resolution": target(DeadlineKind.RESOLUTION, annotation.resolution),
     }
 
 
@@ -99,3 +111,14 @@ def maintenance_json(
 def sla_json_text(annotation: Annotation, public: Disclosure) -> str:
     """The `sla` object as compact JSON text."""
     return json.dumps(as_json(annotation, public), ensure_ascii=False, separators=(",", ":"))
+
+
+def by_plan_json(
+    annotations: Mapping[str, Annotation], config: SlaConfig
+) -> dict[str, dict[str, Any] | None]:
+    """The `sla_by_plan` object: the `sla` object of each published plan, by plan id, the
+    default plan's first; null for a plan none of whose policies covers the incident."""
+    return {
+        plan.id: as_json(annotations[plan.id], config.public) if plan.id in annotations else None
+        for plan in config.published_plans
+    }
