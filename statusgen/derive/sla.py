@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from statusgen.derive.priority import priority_of
 from statusgen.model.calendars import MINUTES_PER_DAY
-from statusgen.model.content import Impact, UpdateStatus
+from statusgen.model.content import UpdateStatus
 from statusgen.model.sla import (
     DEFAULT_TIER,
     Annotation,
@@ -22,22 +23,12 @@ from statusgen.model.sla import (
 from statusgen.model.state import IncidentState, Snapshot
 
 
-def priority_of(state: IncidentState, config: SlaConfig) -> str | None:
-    """Explicit priority, else the urgency x impact matrix, else the default by impact."""
-    incident = state.incident
-    if incident.priority:
-        return incident.priority
-    if incident.urgency and (incident.urgency, incident.impact) in config.matrix:
-        return config.matrix[(incident.urgency, incident.impact)]
-    return config.by_impact.get(incident.impact, config.by_impact.get(Impact.NONE))
-
-
 def annotate(state: IncidentState, config: SlaConfig, now: datetime) -> Annotation | None:
     """The SLA annotation of one incident, or None when no policy applies (or for maintenance,
     or when the site publishes nothing about service levels)."""
     if state.is_maintenance or not config.published:
         return None
-    priority = priority_of(state, config)
+    priority = priority_of(state, config.priority_rules)
     if priority is None:
         return None
     tiers = tuple(sorted({component.tier for component, _ in state.affected})) or (DEFAULT_TIER,)

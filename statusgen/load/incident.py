@@ -23,7 +23,6 @@ from statusgen.load.nodes import (
     parse_yaml,
     read_timestamp,
 )
-from statusgen.load.sla import URGENCIES
 from statusgen.markup import markdown_to_html, text_problem
 from statusgen.model.content import (
     IMPLIED_STATUS,
@@ -37,8 +36,19 @@ from statusgen.model.content import (
     Update,
     UpdateStatus,
 )
+from statusgen.model.priority import URGENCIES
 
-INCIDENT_KEYS = ("type", "title", "impact", "components", "started", "eta", "priority", "urgency")
+INCIDENT_KEYS = (
+    "type",
+    "title",
+    "impact",
+    "components",
+    "started",
+    "eta",
+    "priority",
+    "urgency",
+    "workaround",
+)
 
 
 WINDOW_KEYS = ("scheduled_start", "scheduled_end")
@@ -110,6 +120,7 @@ def read_incident(
     started = fields.read("started", partial(timestamp, "started"))
     priority = fields.read("priority", partial(_priority, context.priorities))
     urgency = fields.read("urgency", lambda f: located_choice(f, "urgency", URGENCIES))
+    workaround = fields.read("workaround", _workaround)
     eta = fields.read("eta", partial(timestamp, "eta"))
     window = kind is Kind.MAINTENANCE
     start = fields.read("scheduled_start", partial(timestamp, "scheduled_start"), window)
@@ -146,6 +157,8 @@ def read_incident(
         scheduled_end=end,
         priority=priority,
         urgency=urgency,
+        workaround=bool(workaround),
+        key_lines=tuple((str(key.value), key.where.line) for key, _ in front.items()),
     )
 
 
@@ -201,6 +214,13 @@ def _timestamp(tz: ZoneInfo, name: str, field: Located) -> datetime:
 
 def _impact(field: Located) -> Impact:
     return Impact(located_choice(field, "impact", [i.value for i in Impact]))
+
+
+def _workaround(field: Located) -> bool:
+    """Whether customers have a way around the problem: `true` or `false`."""
+    if not isinstance(field.value, bool):
+        raise field.error(f"workaround must be true or false, not '{field.value}'")
+    return field.value
 
 
 def _priority(priorities: list[str], field: Located) -> str:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from statusgen.errors import SourceError
 from statusgen.load.holidays import HolidaysProblem, HolidaysReader, holidays_spec
 from statusgen.load.nodes import Located, check_keys, located_choice, located_text, suggest
+from statusgen.load.priority import Attributes, load_priorities
 from statusgen.model.calendars import (
     YEAR_DAYS,
     Calendar,
@@ -18,9 +19,9 @@ from statusgen.model.calendars import (
     Hours,
     parse_duration,
 )
-from statusgen.model.content import Impact
 from statusgen.model.sla import (
     MAINTENANCE,
+    NO_TARGET,
     Disclosure,
     MaintenancePolicy,
     Policy,
@@ -30,9 +31,6 @@ from statusgen.model.sla import (
 )
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-URGENCIES = ("low", "medium", "high")
 
 
 _SPAN = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
@@ -50,12 +48,6 @@ MAINTENANCE_KEYS = ("label", "notice", "calendar", "windows")
 SLA_KEYS = ("public",)
 
 
-PRIORITIES_KEYS = ("matrix", "default")
-
-
-IMPACTS = tuple(i.value for i in Impact)  # the columns of a row of priorities
-
-
 # A target written as a mapping: `{target: 2h, calendar: 24x7}`.
 TARGET_ON_CALENDAR_KEYS = ("target", "calendar")
 
@@ -67,23 +59,25 @@ _WINDOW = re.compile(r"(?P<days>[a-z]{3}(?:\s*[-,]\s*[a-z]{3})*)\s+(?P<span>\S.*
 
 
 def load_sla(
-    fields: dict[str, Located], tz: ZoneInfo, errors: list[SourceError], holidays: HolidaysReader
+    fields: dict[str, Located],
+    tz: ZoneInfo,
+    errors: list[SourceError],
+    holidays: HolidaysReader,
+    attributes: Attributes | None = None,
 ) -> SlaConfig:
     """Read calendars, priorities and policies; every mistake goes to `errors`. `holidays`
-    reads the public holidays a calendar names."""
+    reads the public holidays a calendar names; `attributes` are the component attributes
+    the priority rules may ask about."""
     calendars = {"24x7": Calendar("24x7", tz, always=True)}
     if "calendars" in fields:
         calendars.update(_calendars(fields["calendars"], tz, errors, holidays))
-    matrix: dict[tuple[str, Impact], str] = {}
-    by_impact: dict[Impact, str] = {}
-    if "priorities" in fields:
-        matrix, by_impact = _priorities(fields["priorities"], errors)
+    priority_rules = load_priorities(fields.get("priorities"), attributes or {}, errors)
     policies: dict[tuple[str, str], Policy] = {}
     maintenance: dict[str, MaintenancePolicy] = {}
     if "policies" in fields:
         policies, maintenance = _policies(fields["policies"], calendars, errors)
     public = _disclosure(fields["sla"], errors) if "sla" in fields else Disclosure.FULL
-    return SlaConfig(calendars, matrix, by_impact, policies, maintenance, public)
+    return SlaConfig(calendars, priority_rules, policies, maintenance, public)
 
 
 def _disclosure(node: Located, errors: list[SourceError]) -> Disclosure:
@@ -246,61 +240,6 @@ def _minutes(span: str) -> tuple[int, int] | None:
     return h1 * 60 + m1, h2 * 60 + m2
 
 
-def _priorities(
-    node: Located, errors: list[SourceError]
-) -> tuple[dict[tuple[str, Impact], str], dict[Impact, str]]:
-    matrix: dict[tuple[str, Impact], str] = {}
-    by_impact: dict[Impact, str] = {}
-    if not node.is_mapping:
-        errors.append(node.error("'priorities' must be a mapping with 'matrix' and/or 'default'"))
-        return matrix, by_impact
-    errors.extend(check_keys(node, PRIORITIES_KEYS, "priorities"))
-    fields = node.fields()
-    if "matrix" in fields:
-        rows = fields["matrix"]
-        for key, row in rows.items() if rows.is_mapping else []:
-            urgency = str(key.value)
-            if urgency not in URGENCIES:
-                errors.append(
-                    key.error(f"unknown urgency '{urgency}' (allowed: {', '.join(URGENCIES)})")
-                )
-                continue
-            no_cell = f"priority matrix: urgency '{urgency}' has no priority for impact '{{}}'"
-            for impact, priority in _priority_row(row, "priority matrix", no_cell, errors).items():
-                matrix[(urgency, impact)] = priority
-        missing = (
-            [u for u in URGENCIES if u not in {str(k.value) for k, _ in rows.items()}]
-            if rows.is_mapping
-            else URGENCIES
-        )
-        for urgency in missing:
-            errors.append(rows.error(f"priority matrix: missing the row for urgency '{urgency}'"))
-    if "default" in fields:
-        no_cell = "default priorities: no priority for impact '{}'"
-        by_impact = _priority_row(fields["default"], "default priorities", no_cell, errors)
-    return matrix, by_impact
-
-
-def _priority_row(
-    row: Located, what: str, missing: str, errors: list[SourceError]
-) -> dict[Impact, str]:
-    """A priority for each impact; `missing` words the error for an impact without one. An
-    empty cell or a list is a mistake, not a priority."""
-    cells = row.fields() if row.is_mapping else {}
-    if row.is_mapping:
-        errors.extend(check_keys(row, IMPACTS, what))
-    found: dict[Impact, str] = {}
-    for impact in IMPACTS:
-        if impact not in cells:
-            errors.append(row.error(missing.format(impact)))
-            continue
-        try:
-            found[Impact(impact)] = located_text(cells[impact], "priority")
-        except SourceError as exc:
-            errors.append(exc)
-    return found
-
-
 def _policies(
     node: Located, calendars: dict[str, Calendar], errors: list[SourceError]
 ) -> tuple[dict[tuple[str, str], Policy], dict[str, MaintenancePolicy]]:
@@ -387,10 +326,13 @@ def _policy(
     )
     default_calendar = _calendar_ref(fields.get("calendar"), calendars, node)
     targets: dict[str, Target | None] = {}
+    waived: list[str] = []
     for name in ("first_response", "resolution"):
         value = fields.get(name)
-        if value is None or value.value is None:
+        if value is None or value.value is None or value.value == NO_TARGET:
             targets[name] = None
+            if value is not None:  # written out: left without a target on purpose
+                waived.append(name)
             continue
         calendar = default_calendar
         target_node = value
@@ -411,8 +353,9 @@ def _policy(
             )
         targets[name] = Target(_within_a_year(duration, calendar, target_node, "target"), calendar)
     return Policy(
-        tier, priority, targets["first_response"], targets["resolution"], _label(fields), line
-    )
+        tier, priority, targets["first_response"], targets["resolution"], _label(fields), line,
+        waived=tuple(waived),
+    )  # fmt: skip
 
 
 def _within_a_year(duration: Duration, calendar: Calendar, node: Located, what: str) -> Duration:

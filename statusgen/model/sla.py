@@ -8,11 +8,12 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from statusgen.model.calendars import Calendar, Duration
-from statusgen.model.content import Impact
+from statusgen.model.priority import PriorityRules
 
 MAINTENANCE = "maintenance"  # the policy key of a tier's maintenance rules
 # The tier of components that name none, whose policies apply where a tier has none of its own.
 DEFAULT_TIER = "default"
+NO_TARGET = "none"  # a policy's target written so: no such target, on purpose
 
 
 def readable(identifier: str) -> str:
@@ -76,6 +77,8 @@ class Policy(_Labelled):
     resolution: Target | None
     label: str = ""  # what customers read it as; empty: not given
     line: int = field(default=0, compare=False)  # where components.yaml defines it
+    # The targets written as `none` (or empty): left out on purpose, not forgotten.
+    waived: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def name(self) -> str:
@@ -110,18 +113,14 @@ class MaintenancePolicy(_Labelled):
 @dataclass(frozen=True, slots=True)
 class SlaConfig:
     calendars: dict[str, Calendar] = field(default_factory=dict)
-    matrix: dict[tuple[str, Impact], str] = field(default_factory=dict)
-    by_impact: dict[Impact, str] = field(default_factory=dict)
+    priority_rules: PriorityRules = field(default_factory=PriorityRules)
     policies: dict[tuple[str, str], Policy] = field(default_factory=dict)
     maintenance: dict[str, MaintenancePolicy] = field(default_factory=dict)  # by tier
     public: Disclosure = Disclosure.FULL
 
     @property
     def priorities(self) -> list[str]:
-        names = (
-            {p for _, p in self.policies} | set(self.matrix.values()) | set(self.by_impact.values())
-        )
-        return sorted(names)
+        return sorted({p for _, p in self.policies} | self.priority_rules.names)
 
     @property
     def enabled(self) -> bool:
