@@ -187,7 +187,7 @@ def _condition(key: Located, node: Located, attributes: Attributes) -> Condition
     given = node.elements() if node.is_sequence else [node]
     if not given:
         raise node.error(f"condition '{name}' lists no value (allowed: {', '.join(choices)})")
-    values = frozenset(attribute_value(value, f"{name} in a condition", choices) for value in given)
+    values = frozenset(attribute_value(value, f"{name} value", choices) for value in given)
     return Condition(name, values)
 
 
