@@ -7,7 +7,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from statusgen.model.content import Component, Impact
-from statusgen.model.priority import IMPACT, URGENCY, WORKAROUND, Condition, PriorityRules
+from statusgen.model.priority import (
+    IMPACT,
+    URGENCIES,
+    URGENCY,
+    WORKAROUND,
+    Condition,
+    PriorityRules,
+)
 from statusgen.model.state import IncidentState
 
 
@@ -62,6 +69,6 @@ def possible_facts(components: Iterable[Component]) -> list[Facts]:
         Facts(impact, urgency, workaround, (component,))
         for component in kinds.values()
         for impact in Impact
-        for urgency in (None, "low", "medium", "high")
+        for urgency in (None, *URGENCIES)
         for workaround in (False, True)
     ]
