@@ -329,7 +329,7 @@ def _policy(
     waived: list[str] = []
     for name in ("first_response", "resolution"):
         value = fields.get(name)
-        if value is None or value.value is None or value.value == NO_TARGET:
+        if value is None or value.value is None or str(value.value).lower() == NO_TARGET:
             targets[name] = None
             if value is not None:  # written out: left without a target on purpose
                 waived.append(name)
