@@ -110,8 +110,10 @@ def test_seed_001_workaround_and_test_environment_without_overrides(
             opened("question", "none", "[pipes]"),
             # Production and test at once: production's rule comes first.
             opened("both", "critical", "[pipes-test, pipes]"),
-            # No component: no environment holds, and no rule gives it a priority.
-            opened("nowhere", "major", "[]", "priority: P2"),
+            # No component: no environment holds, no rule gives it a priority, and without a
+            # matrix or default it has none, so no SLA.
+            opened("nowhere", "major", "[]"),
+            opened("nowhere-said", "major", "[]", "priority: P2"),
         ]
     )
     site = build_site(make_project(files, components=SEED_001))
@@ -123,7 +125,8 @@ def test_seed_001_workaround_and_test_environment_without_overrides(
         "test-down": "P3",
         "question": "P4",
         "both": "P1",
-        "nowhere": "P2",
+        "nowhere": None,
+        "nowhere-said": "P2",
     }
 
 
