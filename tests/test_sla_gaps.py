@@ -85,7 +85,7 @@ def expected_warnings() -> list[tuple[str, int, str]]:
         (
             "components.yaml",
             at("P1: {first_response: 1h, resolution: 4h}"),
-            "tier 'core' has no policy for priority P4 (its policies: P1, P2, P3), which the "
+            "tier 'core' has no policy for priority P4 (policies of core: P1, P2, P3), which the "
             "priorities give an incident of impact none, urgency low on 'api': such incidents "
             "get no SLA",
         ),

@@ -171,13 +171,17 @@ def _priorities_without_policies(
                 uncovered.setdefault(priority, facts)
         line = min(p.line for p in own) if own else members[0].line
         for priority, facts in sorted(uncovered.items()):
-            fallback = _priorities_of(with_policies, DEFAULT_TIER)
+            fallback = _priorities_of(with_policies, DEFAULT_TIER) if tier != DEFAULT_TIER else ""
+            mine = f" (policies of {tier}: {_priorities_of(with_policies, tier)})" if own else ""
             gaps.append(
                 Gap(
                     line,
-                    f"tier '{tier}' has no policy for priority {priority}"
-                    + (f" (its policies: {_priorities_of(with_policies, tier)})" if own else "")
-                    + (f", nor has the default tier ({fallback})" if fallback else "")
+                    f"tier '{tier}' has no policy for priority {priority}{mine}"
+                    + (
+                        f", nor has the default tier (policies of default: {fallback})"
+                        if fallback
+                        else ""
+                    )
                     + f", which the priorities give an incident of {_describe(facts)}: such "
                     "incidents get no SLA",
                 )
