@@ -26,6 +26,7 @@ from statusgen.model.content import Impact, Kind, Site, UpdateStatus
 
 if TYPE_CHECKING:
     from statusgen.authoring.when import When
+    from statusgen.model.state import Snapshot
 
 EXIT_OK = 0
 EXIT_CONTENT_ERROR = 1
@@ -240,6 +241,12 @@ def make_parser() -> argparse.ArgumentParser:
         choices=("text", "github"),
         default="text",
         help="github: print errors as GitHub Actions annotations on the file and line",
+    )
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 1) on warnings too: an incident without an SLA, a tier without "
+        "policies, a policy without a target, a label missing",
     )
 
     new = commands.add_parser(
@@ -481,17 +488,53 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK
 
 
+def _content_warnings(site: Site, snapshot: Snapshot) -> list[tuple[str, int, str]]:
+    """What the content leaves undefined or unclear, by file and line: policies and calendars
+    without labels, and the SLA's gaps."""
+    from statusgen.derive.sla_gaps import find_gaps
+    from statusgen.load.config import CONFIG_FILE
+
+    gaps = [
+        (gap.incident.path if gap.incident else CONFIG_FILE, gap.line, gap.message)
+        for gap in find_gaps(site, snapshot)
+    ]
+    configuration = [(path, line, text) for path, line, text in gaps if path == CONFIG_FILE]
+    labels = _label_warnings(site)
+    return [
+        *sorted([*labels, *configuration], key=lambda warning: warning[1]),
+        *(warning for warning in gaps if warning[0] != CONFIG_FILE),
+    ]
+
+
+def _print_warnings(
+    warnings: Sequence[tuple[str, int, str]], project: Path, fmt: str, *, strict: bool = False
+) -> None:
+    """Each as `path:line: warning: …` (an error's form, under --strict), or as a GitHub
+    annotation."""
+    for path, line, warning in warnings:
+        if fmt == "github":
+            kind = "error" if strict else "warning"
+            print(f"::{kind} file={_github_path(project, path)},line={line}::{warning}")
+        elif strict:
+            print(f"{_coloured(sys.stderr, f'{path}:{line}', '31;1')}: {warning}", file=sys.stderr)
+        else:
+            print(f"{path}:{line}: warning: {warning}", file=sys.stderr)
+
+
 def _check(args: argparse.Namespace, project: Path) -> int:
     from statusgen import build as pipeline  # the heavy imports wait until a command needs them
 
     checked = pipeline.check(project)
     _warn(checked.warnings)
     site = checked.site
-    for path, line, warning in _label_warnings(site):
-        if args.format == "github":
-            print(f"::warning file={_github_path(project, path)},line={line}::{warning}")
-        else:
-            print(f"{path}:{line}: warning: {warning}", file=sys.stderr)
+    warnings = _content_warnings(site, checked.snapshot)
+    _print_warnings(warnings, project, args.format, strict=args.strict)
+    if args.strict and warnings:
+        print(
+            f"statusgen: {_count(len(warnings), 'warning')}, errors under --strict",
+            file=sys.stderr,
+        )
+        return EXIT_CONTENT_ERROR
     for path, line, hint in [] if args.quiet else _sla_hints(site):
         if args.format == "github":
             print(f"::notice file={_github_path(project, path)},line={line}::{hint}")
@@ -511,6 +554,7 @@ def _build(args: argparse.Namespace, project: Path) -> int:
         project, out, now=args.now, use_cache=not args.no_cache, force=args.force
     )
     _warn(report.warnings)
+    _print_warnings(_content_warnings(report.site, report.snapshot), project, "text")
     if not args.quiet:
         # To the second in the site's zone, as the pages read: the clock's microseconds and
         # UTC would say nothing a reader of the pages can match.

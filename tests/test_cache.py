@@ -30,7 +30,8 @@ policies:
   default:
     P1: {first_response: 30m, resolution: 4h}
     P2: {first_response: 2h, resolution: 2bd, calendar: business}
-    P3: {first_response: 8h, calendar: business}
+    P3: {first_response: 8h, resolution: none, calendar: business}
+    P4: {first_response: 2bd, resolution: none, calendar: business}
     maintenance: {notice: 2bd, calendar: business, windows: ["sat-sun 00:00-06:00"]}
 """
 

@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from statusgen import __version__
 from statusgen.cli import SCHEMAS, main
 from statusgen.errors import SourceError
-from statusgen.load import config, holidays, incident, sla
+from statusgen.load import config, holidays, incident, priority, sla
 from statusgen.load.nodes import parse_timestamp, parse_yaml
 from statusgen.model.calendars import parse_duration
 from statusgen.model.content import Impact, Kind
@@ -183,9 +183,10 @@ KEY_TABLES: list[tuple[str, str, Any, str]] = [
     ("components", "/properties/uptime/properties/weights", config, "WEIGHTED_STATUSES"),
     ("components", "/$defs/calendar", sla, "CALENDAR_KEYS"),
     ("components", "/$defs/calendar/properties/holidays", holidays, "HOLIDAYS_KEYS"),
-    ("components", "/properties/priorities", sla, "PRIORITIES_KEYS"),
-    ("components", "/properties/priorities/properties/matrix", sla, "URGENCIES"),
-    ("components", "/$defs/priorityRow", sla, "IMPACTS"),
+    ("components", "/properties/priorities", priority, "PRIORITIES_KEYS"),
+    ("components", "/properties/priorities/properties/matrix", priority, "URGENCIES"),
+    ("components", "/$defs/priorityRow", priority, "IMPACTS"),
+    ("components", "/$defs/priorityRule", priority, "RULE_KEYS"),
     ("components", "/$defs/policy", sla, "TARGET_KEYS"),
     ("components", "/$defs/target/anyOf/2", sla, "TARGET_ON_CALENDAR_KEYS"),
     ("components", "/$defs/maintenancePolicy", sla, "MAINTENANCE_KEYS"),
@@ -284,7 +285,7 @@ def test_the_front_matter_schema_knows_both_kinds_of_file() -> None:
 ENUMS: list[tuple[str, str, tuple[str, ...]]] = [
     ("incident", "/properties/type", tuple(k.value for k in Kind)),
     ("incident", "/properties/impact", tuple(i.value for i in Impact)),
-    ("incident", "/properties/urgency", sla.URGENCIES),
+    ("incident", "/properties/urgency", priority.URGENCIES),
     (
         "incident",
         "/properties/components/anyOf/1/additionalProperties/anyOf/1",
@@ -341,6 +342,11 @@ policies:
       notice: 2bd
       calendar: business
       windows: ["sat-sun 00:00-06:00"]
+  default:
+    P1: {first_response: 1h, resolution: 5h}
+    P2: {first_response: 2h, resolution: 9h}
+    P3: {first_response: 3h, resolution: 2bd, calendar: business}
+    P4: {first_response: 8h, resolution: none}
 sla:
   public: full
 """

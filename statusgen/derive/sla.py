@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from statusgen.derive.priority import priority_of
 from statusgen.model.calendars import MINUTES_PER_DAY
-from statusgen.model.content import CaseTarget, Impact, UpdateStatus
+from statusgen.model.content import CaseTarget, UpdateStatus
 from statusgen.model.sla import (
     DEFAULT_TIER,
     Annotation,
@@ -24,16 +25,6 @@ from statusgen.model.sla import (
 from statusgen.model.state import IncidentState, Snapshot
 
 
-def priority_of(state: IncidentState, plan: Plan) -> str | None:
-    """Explicit priority, else the urgency x impact matrix, else the default by impact."""
-    incident = state.incident
-    if incident.priority:
-        return incident.priority
-    if incident.urgency and (incident.urgency, incident.impact) in plan.matrix:
-        return plan.matrix[(incident.urgency, incident.impact)]
-    return plan.by_impact.get(incident.impact, plan.by_impact.get(Impact.NONE))
-
-
 def annotate(
     state: IncidentState, config: SlaConfig, now: datetime, plan: Plan | None = None
 ) -> Annotation | None:
@@ -46,7 +37,7 @@ def annotate(
     plan = plan or config.default_plan
     if state.is_maintenance or not config.published or plan is None:
         return None
-    priority = priority_of(state, plan)
+    priority = priority_of(state, plan.priority_rules)
     if priority is None:
         return None
     tiers = tuple(sorted({component.tier for component, _ in state.affected})) or (DEFAULT_TIER,)

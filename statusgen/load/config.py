@@ -19,6 +19,7 @@ from statusgen.load.nodes import (
     parse_yaml,
     suggest,
 )
+from statusgen.load.priority import Attributes, attribute_value, load_attributes
 from statusgen.load.sla import load_sla
 from statusgen.model.colour import HEX_COLOUR, Accent
 from statusgen.model.content import (
@@ -35,7 +36,17 @@ from statusgen.model.sla import SlaConfig
 CONFIG_FILE = "components.yaml"
 
 
-TOP_KEYS = ("site", "groups", "uptime", "calendars", "priorities", "policies", "sla", "plans")
+TOP_KEYS = (
+    "site",
+    "groups",
+    "attributes",
+    "uptime",
+    "calendars",
+    "priorities",
+    "policies",
+    "sla",
+    "plans",
+)
 
 
 UPTIME_KEYS = ("days", "weights")
@@ -68,7 +79,7 @@ _SVG_ROOT = re.compile(rb"<svg[\s>]")
 GROUP_KEYS = ("name", "components")
 
 
-COMPONENT_KEYS = ("id", "name", "description", "tier")
+COMPONENT_KEYS = ("id", "name", "description", "tier", "attributes")
 
 
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
@@ -121,9 +132,11 @@ def load_config(
     errors.extend(check_keys(doc, TOP_KEYS, "top-level"))
     fields = doc.fields()
     info = _site_info(project, doc, fields.get("site"), errors) or fallback.info
-    groups = _groups(doc, fields.get("groups"), errors)
+    attributes = load_attributes(fields.get("attributes"), errors)
+    groups = _groups(doc, fields.get("groups"), attributes, errors)
     uptime = _uptime(fields["uptime"], errors) if "uptime" in fields else UptimeConfig()
-    return Config(info, groups, load_sla(fields, info.timezone, errors, holidays), uptime)
+    sla = load_sla(fields, info.timezone, errors, holidays, attributes)
+    return Config(info, groups, sla, uptime)
 
 
 def _uptime(node: Located, errors: list[SourceError]) -> UptimeConfig:
@@ -352,7 +365,9 @@ def _known_language(language: str) -> bool:
     return True
 
 
-def _groups(doc: Located, groups: Located | None, errors: list[SourceError]) -> tuple[Group, ...]:
+def _groups(
+    doc: Located, groups: Located | None, attributes: Attributes, errors: list[SourceError]
+) -> tuple[Group, ...]:
     if groups is None:
         errors.append(doc.error("missing 'groups' (a list of component groups)"))
         return ()
@@ -383,7 +398,7 @@ def _groups(doc: Located, groups: Located | None, errors: list[SourceError]) -> 
             continue
         components = []
         for entry in members.elements():
-            component = _component(entry, name, seen, errors)
+            component = _component(entry, name, seen, attributes, errors)
             if component:
                 components.append(component)
         result.append(Group(name, tuple(components)))
@@ -391,13 +406,18 @@ def _groups(doc: Located, groups: Located | None, errors: list[SourceError]) -> 
 
 
 def _component(
-    entry: Located, group: str, seen: dict[str, SourceRef], errors: list[SourceError]
+    entry: Located,
+    group: str,
+    seen: dict[str, SourceRef],
+    attributes: Attributes,
+    errors: list[SourceError],
 ) -> Component | None:
     if not entry.is_mapping:
         errors.append(entry.error("a component must be a mapping with 'id' and 'name'"))
         return None
     errors.extend(check_keys(entry, COMPONENT_KEYS, "component"))
     fields = entry.fields()
+    own = _attributes(fields["attributes"], attributes, errors) if "attributes" in fields else ()
     for name in ("id", "name"):
         if name not in fields:
             errors.append(entry.error(f"component: missing '{name}'"))
@@ -435,7 +455,41 @@ def _component(
         )
         return None
     seen[cid] = fields["id"].where
-    return Component(cid, name, description, tier, group)
+    return Component(cid, name, description, tier, group, own, fields["id"].where.line)
+
+
+def _attributes(
+    node: Located, attributes: Attributes, errors: list[SourceError]
+) -> tuple[tuple[str, str], ...]:
+    """`attributes: {environment: test}`: the component's value of attributes the site
+    declares, in the order declared."""
+    declared = ", ".join(attributes) or "none yet"
+    if not node.is_mapping:
+        errors.append(
+            node.error(
+                "a component's 'attributes' must map attributes to values, such as "
+                f"{{environment: test}} (declared under the top-level 'attributes': {declared})"
+            )
+        )
+        return ()
+    given: dict[str, str] = {}
+    for key, value in node.items():
+        name = str(key.value)
+        if name not in attributes:
+            close = suggest(name, attributes)
+            errors.append(
+                key.error(
+                    f"unknown attribute '{name}'{close if 'did you mean' in close else ''} "
+                    f"(declared under the top-level 'attributes': {declared}; declare an "
+                    "attribute there first, with its values)"
+                )
+            )
+            continue
+        try:
+            given[name] = attribute_value(value, f"{name} value", attributes[name])
+        except SourceError as exc:
+            errors.append(exc)
+    return tuple((name, given[name]) for name in attributes if name in given)
 
 
 def unknown_component(field: Located, cid: str, known: dict[str, Component]) -> SourceError:

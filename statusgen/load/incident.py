@@ -24,7 +24,7 @@ from statusgen.load.nodes import (
     read_timestamp,
     suggest,
 )
-from statusgen.load.sla import URGENCIES, target_on_calendar
+from statusgen.load.sla import target_on_calendar
 from statusgen.markup import markdown_to_html, text_problem
 from statusgen.model.calendars import Calendar, parse_duration
 from statusgen.model.content import (
@@ -40,10 +40,20 @@ from statusgen.model.content import (
     Update,
     UpdateStatus,
 )
+from statusgen.model.priority import URGENCIES
 
 INCIDENT_KEYS = (
-    "type", "title", "impact", "components", "started", "eta", "priority", "urgency", "sla",
-)  # fmt: skip
+    "type",
+    "title",
+    "impact",
+    "components",
+    "started",
+    "eta",
+    "priority",
+    "urgency",
+    "workaround",
+    "sla",
+)
 
 
 # The targets an incident may set itself (`sla:`), as DeadlineKind's values.
@@ -132,6 +142,7 @@ def read_incident(
     started = fields.read("started", partial(timestamp, "started"))
     priority = fields.read("priority", partial(_priority, context.priorities))
     urgency = fields.read("urgency", lambda f: located_choice(f, "urgency", URGENCIES))
+    workaround = fields.read("workaround", _workaround)
     eta = fields.read("eta", partial(timestamp, "eta"))
     targets = fields.read("sla", partial(_case_targets, context)) if kind is Kind.INCIDENT else ()
     window = kind is Kind.MAINTENANCE
@@ -176,6 +187,8 @@ def read_incident(
         priority=priority,
         urgency=urgency,
         targets=targets or (),
+        workaround=bool(workaround),
+        key_lines=tuple((str(key.value), key.where.line) for key, _ in front.items()),
     )
 
 
@@ -231,6 +244,13 @@ def _timestamp(tz: ZoneInfo, name: str, field: Located) -> datetime:
 
 def _impact(field: Located) -> Impact:
     return Impact(located_choice(field, "impact", [i.value for i in Impact]))
+
+
+def _workaround(field: Located) -> bool:
+    """Whether customers have a way around the problem: `true` or `false`."""
+    if not isinstance(field.value, bool):
+        raise field.error(f"workaround must be true or false, not '{field.value}'")
+    return field.value
 
 
 def _priority(priorities: list[str], field: Located) -> str:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from statusgen.errors import SourceError, SourceRef
 from statusgen.load.holidays import HolidaysProblem, HolidaysReader, holidays_spec
 from statusgen.load.nodes import Located, check_keys, located_choice, located_text, suggest
+from statusgen.load.priority import Attributes, load_priorities
 from statusgen.model.calendars import (
     MINUTES_PER_DAY,
     YEAR_DAYS,
@@ -20,10 +21,10 @@ from statusgen.model.calendars import (
     Hours,
     parse_duration,
 )
-from statusgen.model.content import Impact
 from statusgen.model.sla import (
     DEFAULT_PLAN,
     MAINTENANCE,
+    NO_TARGET,
     Disclosure,
     MaintenancePolicy,
     Plan,
@@ -34,9 +35,6 @@ from statusgen.model.sla import (
 )
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-URGENCIES = ("low", "medium", "high")
 
 
 _SPAN = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
@@ -60,12 +58,6 @@ PLAN_KEYS = ("label", "default", "public", "calendars", "priorities", "policies"
 _PLAN_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 
 
-PRIORITIES_KEYS = ("matrix", "default")
-
-
-IMPACTS = tuple(i.value for i in Impact)  # the columns of a row of priorities
-
-
 # A target written as a mapping: `{target: 2h, calendar: 24x7}`.
 TARGET_ON_CALENDAR_KEYS = ("target", "calendar")
 
@@ -77,27 +69,29 @@ _WINDOW = re.compile(r"(?P<days>[a-z]{3}(?:\s*[-,]\s*[a-z]{3})*)\s+(?P<span>\S.*
 
 
 def load_sla(
-    fields: dict[str, Located], tz: ZoneInfo, errors: list[SourceError], holidays: HolidaysReader
+    fields: dict[str, Located],
+    tz: ZoneInfo,
+    errors: list[SourceError],
+    holidays: HolidaysReader,
+    attributes: Attributes | None = None,
 ) -> SlaConfig:
     """Read calendars, priorities and policies; every mistake goes to `errors`. `holidays`
-    reads the public holidays a calendar names."""
+    reads the public holidays a calendar names; `attributes` are the component attributes
+    the priority rules may ask about."""
     calendars = {"24x7": Calendar("24x7", tz, always=True)}
     if "calendars" in fields:
         calendars.update(_calendars(fields["calendars"], tz, errors, holidays))
-    matrix: dict[tuple[str, Impact], str] = {}
-    by_impact: dict[Impact, str] = {}
-    if "priorities" in fields:
-        matrix, by_impact = _priorities(fields["priorities"], errors)
+    priority_rules = load_priorities(fields.get("priorities"), attributes or {}, errors)
     policies: dict[tuple[str, str], Policy] = {}
     maintenance: dict[str, MaintenancePolicy] = {}
     if "policies" in fields:
         policies, maintenance = _policies(fields["policies"], calendars, errors)
     public = _disclosure(fields["sla"], errors) if "sla" in fields else Disclosure.FULL
-    plans: tuple[Plan, ...] = (Plan(DEFAULT_PLAN, calendars, matrix, by_impact, policies),)
+    plans: tuple[Plan, ...] = (Plan(DEFAULT_PLAN, calendars, priority_rules, policies),)
     if "plans" in fields:
-        plans = _plans(fields["plans"], fields, plans[0], tz, errors, holidays)
+        plans = _plans(fields["plans"], fields, plans[0], tz, errors, holidays, attributes or {})
     return SlaConfig(
-        calendars, matrix, by_impact, policies, maintenance, public, plans, "plans" in fields
+        calendars, priority_rules, policies, maintenance, public, plans, "plans" in fields
     )
 
 
@@ -108,6 +102,7 @@ def _plans(
     tz: ZoneInfo,
     errors: list[SourceError],
     holidays: HolidaysReader,
+    attributes: Attributes,
 ) -> tuple[Plan, ...]:
     """`plans:`, the default first: the one that says `default: true`, else the first. Without
     a plan read, the site's own settings."""
@@ -137,7 +132,8 @@ def _plans(
         errors.extend(check_keys(value, PLAN_KEYS, "plan"))
         fields = value.fields()
         plan = replace(
-            _plan(plan_id, fields, site_fields, site, tz, errors, holidays), line=key.where.line
+            _plan(plan_id, fields, site_fields, site, tz, errors, holidays, attributes),
+            line=key.where.line,
         )
         plans.append(plan)
         if _flag(fields, "default", errors):
@@ -170,6 +166,7 @@ def _plan(
     tz: ZoneInfo,
     errors: list[SourceError],
     holidays: HolidaysReader,
+    attributes: Attributes,
 ) -> Plan:
     """One plan: what it sets, and the site's settings for what it does not. Its calendars
     add to the site's (one of the same name replaces the site's for this plan), and the site's
@@ -177,9 +174,9 @@ def _plan(
     calendars = site.calendars
     if "calendars" in fields:
         calendars = {**site.calendars, **_calendars(fields["calendars"], tz, errors, holidays)}
-    matrix, by_impact = site.matrix, site.by_impact
+    priority_rules = site.priority_rules
     if "priorities" in fields:
-        matrix, by_impact = _priorities(fields["priorities"], errors)
+        priority_rules = load_priorities(fields["priorities"], attributes, errors)
     policies = site.policies
     if "policies" in fields:
         policies, maintenance = _policies(fields["policies"], calendars, errors)
@@ -197,8 +194,7 @@ def _plan(
     return Plan(
         plan_id,
         calendars,
-        matrix,
-        by_impact,
+        priority_rules,
         policies,
         label=_label(fields),
         public=_flag(fields, "public", errors, default=True),
@@ -502,61 +498,6 @@ def _minutes(span: str) -> tuple[int, int] | None:
     return h1 * 60 + m1, h2 * 60 + m2
 
 
-def _priorities(
-    node: Located, errors: list[SourceError]
-) -> tuple[dict[tuple[str, Impact], str], dict[Impact, str]]:
-    matrix: dict[tuple[str, Impact], str] = {}
-    by_impact: dict[Impact, str] = {}
-    if not node.is_mapping:
-        errors.append(node.error("'priorities' must be a mapping with 'matrix' and/or 'default'"))
-        return matrix, by_impact
-    errors.extend(check_keys(node, PRIORITIES_KEYS, "priorities"))
-    fields = node.fields()
-    if "matrix" in fields:
-        rows = fields["matrix"]
-        for key, row in rows.items() if rows.is_mapping else []:
-            urgency = str(key.value)
-            if urgency not in URGENCIES:
-                errors.append(
-                    key.error(f"unknown urgency '{urgency}' (allowed: {', '.join(URGENCIES)})")
-                )
-                continue
-            no_cell = f"priority matrix: urgency '{urgency}' has no priority for impact '{{}}'"
-            for impact, priority in _priority_row(row, "priority matrix", no_cell, errors).items():
-                matrix[(urgency, impact)] = priority
-        missing = (
-            [u for u in URGENCIES if u not in {str(k.value) for k, _ in rows.items()}]
-            if rows.is_mapping
-            else URGENCIES
-        )
-        for urgency in missing:
-            errors.append(rows.error(f"priority matrix: missing the row for urgency '{urgency}'"))
-    if "default" in fields:
-        no_cell = "default priorities: no priority for impact '{}'"
-        by_impact = _priority_row(fields["default"], "default priorities", no_cell, errors)
-    return matrix, by_impact
-
-
-def _priority_row(
-    row: Located, what: str, missing: str, errors: list[SourceError]
-) -> dict[Impact, str]:
-    """A priority for each impact; `missing` words the error for an impact without one. An
-    empty cell or a list is a mistake, not a priority."""
-    cells = row.fields() if row.is_mapping else {}
-    if row.is_mapping:
-        errors.extend(check_keys(row, IMPACTS, what))
-    found: dict[Impact, str] = {}
-    for impact in IMPACTS:
-        if impact not in cells:
-            errors.append(row.error(missing.format(impact)))
-            continue
-        try:
-            found[Impact(impact)] = located_text(cells[impact], "priority")
-        except SourceError as exc:
-            errors.append(exc)
-    return found
-
-
 def _policies(
     node: Located, calendars: dict[str, Calendar], errors: list[SourceError]
 ) -> tuple[dict[tuple[str, str], Policy], dict[str, MaintenancePolicy]]:
@@ -643,10 +584,13 @@ def _policy(
     )
     default_calendar = _calendar_ref(fields.get("calendar"), calendars, node)
     targets: dict[str, Target | None] = {}
+    waived: list[str] = []
     for name in ("first_response", "resolution"):
         value = fields.get(name)
-        if value is None or value.value is None:
+        if value is None or value.value is None or str(value.value).lower() == NO_TARGET:
             targets[name] = None
+            if value is not None:  # written out: left without a target on purpose
+                waived.append(name)
             continue
         calendar = default_calendar
         target_node, named = target_on_calendar(value, name, "2h")
@@ -666,6 +610,7 @@ def _policy(
         _label(fields),
         line,
         default_calendar,
+        waived=tuple(waived),
     )
 
 

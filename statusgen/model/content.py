@@ -157,6 +157,13 @@ class Component:
     description: str
     tier: str
     group: str
+    # The attributes the site declares under `attributes:` that it sets (criticality, say), as
+    # (name, value) in the order of the declarations.
+    attributes: tuple[tuple[str, str], ...] = ()
+    line: int = field(default=0, compare=False)  # where components.yaml gives its id
+
+    def attribute(self, name: str) -> str | None:
+        return next((value for key, value in self.attributes if key == name), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +240,13 @@ class Incident(_Pickled):
     digest: str = ""  # of the file's bytes
     summary_rendered: str = ""  # the summary as sanitized HTML
     targets: tuple[CaseTarget, ...] = ()  # the service-level targets its front matter sets
+    workaround: bool = False  # whether customers have a way around the problem
+    key_lines: tuple[tuple[str, int], ...] = ()  # each front-matter key and its line
+
+    def line_of(self, *keys: str) -> int:
+        """The line of the first of `keys` the front matter holds; else its first line."""
+        lines = dict(self.key_lines)
+        return next((lines[key] for key in keys if key in lines), 2)
 
     @property
     def summary_html(self) -> Markup:

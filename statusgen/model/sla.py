@@ -8,7 +8,7 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from statusgen.model.calendars import Calendar, Duration
-from statusgen.model.content import Impact
+from statusgen.model.priority import PriorityRules
 
 MAINTENANCE = "maintenance"  # the policy key of a tier's maintenance rules
 # The tier of components that name none, whose policies apply where a tier has none of its own.
@@ -16,6 +16,7 @@ DEFAULT_TIER = "default"
 # The id of a site's only plan when it declares none: its top-level calendars, priorities and
 # policies.
 DEFAULT_PLAN = "default"
+NO_TARGET = "none"  # a policy's target written so: no such target, on purpose
 
 
 def readable(identifier: str) -> str:
@@ -82,6 +83,8 @@ class Policy(_Labelled):
     # Its own `calendar:`, which its targets count on unless they name another: also the
     # calendar of a target an incident sets without naming one, where the policy has none.
     calendar: Calendar | None = field(default=None, compare=False)
+    # The targets written as `none` (or empty): left out on purpose, not forgotten.
+    waived: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def name(self) -> str:
@@ -102,8 +105,7 @@ class Plan:
 
     id: str
     calendars: dict[str, Calendar]
-    matrix: dict[tuple[str, Impact], str]
-    by_impact: dict[Impact, str]
+    priority_rules: PriorityRules
     policies: dict[tuple[str, str], Policy]
     label: str = ""  # what customers read it as; empty: not given
     public: bool = True  # False: internal only, neither shown nor in the JSON API
@@ -142,8 +144,7 @@ class MaintenancePolicy(_Labelled):
 @dataclass(frozen=True, slots=True)
 class SlaConfig:
     calendars: dict[str, Calendar] = field(default_factory=dict)
-    matrix: dict[tuple[str, Impact], str] = field(default_factory=dict)
-    by_impact: dict[Impact, str] = field(default_factory=dict)
+    priority_rules: PriorityRules = field(default_factory=PriorityRules)
     policies: dict[tuple[str, str], Policy] = field(default_factory=dict)
     maintenance: dict[str, MaintenancePolicy] = field(default_factory=dict)  # by tier
     public: Disclosure = Disclosure.FULL
@@ -153,12 +154,9 @@ class SlaConfig:
 
     @property
     def priorities(self) -> list[str]:
-        names = (
-            {p for _, p in self.policies} | set(self.matrix.values()) | set(self.by_impact.values())
-        )
+        names = {p for _, p in self.policies} | self.priority_rules.names
         for plan in self.plans:
-            names |= {p for _, p in plan.policies}
-            names |= set(plan.matrix.values()) | set(plan.by_impact.values())
+            names |= {p for _, p in plan.policies} | plan.priority_rules.names
         return sorted(names)
 
     @property
