@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from statusgen.model.calendars import MINUTES_PER_DAY
+from statusgen.model.calendars import END_OF_TIME, MINUTES_PER_DAY
 from statusgen.model.content import Impact, UpdateStatus
 from statusgen.model.sla import (
     DEFAULT_TIER,
@@ -58,7 +59,7 @@ def annotate(state: IncidentState, config: SlaConfig, now: datetime) -> Annotati
             policy=policy,
             tiers=tiers,
             first_response=deadline(policy.first_response, start, responded, now),
-            resolution=deadline(policy.resolution, start, state.ended, now),
+            resolution=resolution_deadline(policy.resolution, state.open_spans, now),
         )
 
     far = datetime.max.replace(tzinfo=UTC)
@@ -105,6 +106,64 @@ def deadline(
         overrun=duration.spent(calendar, due, now),
         late=now - due,
     )  # fmt: skip
+
+
+def resolution_deadline(
+    target: Target | None, open_spans: tuple[tuple[datetime, datetime | None], ...], now: datetime
+) -> Deadline | None:
+    """The resolution deadline of an incident that stood open over `open_spans` (oldest first,
+    the last without an end while it is open).
+
+    The clock runs from the start to the last resolution, leaving out the time the incident
+    stood resolved before it was reopened, counted as the target counts (working time on its
+    calendar, or calendar time): each such spell pushes the due time back by that much. So
+    while it is reopened the due time moves, and only time spent open can breach it."""
+    if target is None:
+        return None
+    start, resolved = open_spans[0][0], open_spans[-1][1]
+    if len(open_spans) == 1:
+        return deadline(target, start, resolved, now)
+    calendar, duration = target.calendar, target.duration
+    due = duration.due(calendar, start)
+    # When it stood resolved: from each resolution to the update that reopened it.
+    resolved_spells = [
+        (end, begun) for (_, end), (begun, _) in itertools.pairwise(open_spans) if end is not None
+    ]
+    for end, begun in resolved_spells:
+        if end < due:
+            due = _pushed_back(target, due, duration.spent(calendar, end, begun))
+    reached = now if resolved is None else resolved
+    excluded = sum(
+        (duration.spent(calendar, end, begun) for end, begun in resolved_spells), timedelta(0)
+    )
+    open_until = [(begun, min(end or reached, reached)) for begun, end in open_spans]
+    elapsed = sum((duration.spent(calendar, a, b) for a, b in open_until), timedelta(0))
+    after_due = [(max(a, due), b) for a, b in open_until if b > due]
+    overrun = sum((duration.spent(calendar, a, b) for a, b in after_due), timedelta(0))
+    late = sum((b - a for a, b in after_due), timedelta(0))
+    clock_start = start.astimezone(UTC) if duration.calendar_days else calendar.clock_start(start)
+    if resolved is None and now <= due:
+        state = DeadlineState.WAITING if now < clock_start else DeadlineState.RUNNING
+        return Deadline(
+            target, clock_start, due, None, state,
+            elapsed=elapsed, remaining=duration.spent(calendar, now, due), overrun=None,
+            excluded=excluded,
+        )  # fmt: skip
+    met = resolved is not None and resolved <= due
+    return Deadline(
+        target, clock_start, due, resolved, DeadlineState.MET if met else DeadlineState.BREACHED,
+        elapsed=elapsed, remaining=None,
+        overrun=None if met else overrun,
+        late=None if met else late,
+        excluded=excluded,
+    )  # fmt: skip
+
+
+def _pushed_back(target: Target, due: datetime, by: timedelta) -> datetime:
+    """A due time moved later by `by` of the time the target counts."""
+    if target.duration.calendar_days:
+        return due + by if due <= END_OF_TIME - by else max(END_OF_TIME, due)
+    return target.calendar.add(due, by)
 
 
 def check_maintenance(state: IncidentState, config: SlaConfig) -> MaintenanceCheck | None:

@@ -85,6 +85,7 @@ def to_record(annotation: Annotation) -> AnnotationRecord:
             return None
         return (
             d.clock_start, d.due_at, d.at, d.state, d.elapsed, d.remaining, d.overrun, d.late,
+            d.excluded,
         )  # fmt: skip
 
     policy = annotation.policy

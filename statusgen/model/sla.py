@@ -196,6 +196,9 @@ class Deadline:
     remaining: timedelta | None  # working time left, while running
     overrun: timedelta | None  # how far past the deadline, once breached, counted by the target
     late: timedelta | None = None  # how far past the deadline once breached, in calendar time
+    # The time a reopened incident stood resolved, counted by the target, which its resolution
+    # clock leaves out; None where it was never reopened (and for a first response).
+    excluded: timedelta | None = None
 
     def clock_waited(self, opened: datetime) -> bool:
         """Whether the clock started after the incident opened (it opened outside working

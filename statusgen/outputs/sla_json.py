@@ -45,6 +45,13 @@ def as_json(annotation: Annotation, public: Disclosure = Disclosure.FULL) -> dic
             "late": _seconds(d.late),
         }
 
+    def resolution(d: Deadline | None) -> dict[str, Any] | None:
+        shown = target(d)
+        if d is None or shown is None:
+            return shown
+        # The time it stood resolved before it was reopened, which its clock leaves out.
+        return shown | {"excluded": _seconds(d.excluded or timedelta(0))}
+
     calendars = {
         d.target.calendar.name for d in (annotation.first_response, annotation.resolution) if d
     }
@@ -55,7 +62,7 @@ def as_json(annotation: Annotation, public: Disclosure = Disclosure.FULL) -> dic
         "policy": annotation.policy.name,
         "calendar": ", ".join(sorted(calendars)),
         "first_response": target(annotation.first_response),
-        "resolution": target(annotation.resolution),
+        "resolution": resolution(annotation.resolution),
     }
 
 
