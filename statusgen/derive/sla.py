@@ -166,7 +166,9 @@ def _pushed_back(target: Target, due: datetime, by: timedelta) -> datetime:
     return target.calendar.add(due, by)
 
 
-def check_maintenance(state: IncidentState, config: SlaConfig) -> MaintenanceCheck | None:
+def check_maintenance(
+    state: IncidentState, config: SlaConfig, now: datetime
+) -> MaintenanceCheck | None:
     """The maintenance rules of the tiers it touches; the first one it breaks wins."""
     if (
         not state.is_maintenance
@@ -185,10 +187,13 @@ def check_maintenance(state: IncidentState, config: SlaConfig) -> MaintenanceChe
     incident = state.incident
     assert incident.scheduled_start and incident.scheduled_end
     start, end = incident.scheduled_start, incident.scheduled_end
-    announcements = [
-        u.at for u in state.updates if u.status is UpdateStatus.SCHEDULED and not u.automatic
-    ]
-    announced = min(announcements) if announcements else None
+    announced, moved = _announcement(state)
+    # The work as its updates tell it; a maintenance ended before its window opened never ran.
+    began = not state.phase.upcoming and state.ended != state.started
+    work_started = state.started if began else None
+    work_ended = state.ended if began else None
+    worked_until = work_ended or now
+    overrun = worked_until - end if began and worked_until > end else None
 
     def evaluate(policy: MaintenancePolicy) -> MaintenanceCheck:
         given = notice_met = None
@@ -200,12 +205,35 @@ def check_maintenance(state: IncidentState, config: SlaConfig) -> MaintenanceChe
                 given = duration.spent(calendar, announced, start)
                 notice_met = duration.due(calendar, announced) <= start
         window_met = within_windows(policy, start, end) if policy.windows else None
-        return MaintenanceCheck(policy, announced, given, notice_met, window_met)
+        work_met = None
+        if policy.windows and work_started is not None:
+            # Under way inside the windows so far, it may still leave them: not decided yet.
+            inside = within_windows(policy, work_started, worked_until)
+            work_met = False if not inside else (None if work_ended is None else True)
+        return MaintenanceCheck(
+            policy, announced, given, notice_met, window_met,
+            window_moved=moved,
+            work_started=work_started,
+            work_ended=work_ended,
+            work_as_scheduled=(work_started, work_ended) in ((start, end), (None, None)),
+            work_met=work_met,
+            overrun=overrun,
+        )  # fmt: skip
 
     return min(
         (evaluate(p) for _, p in sorted(found.items())),
         key=lambda c: (c.honoured, c.notice_met is not False, c.policy.tier),
     )
+
+
+def _announcement(state: IncidentState) -> tuple[datetime | None, bool]:
+    """When the window in force was announced, and whether by an update that moved it: the
+    latest `## Scheduled` update giving a window, else the first `## Scheduled` update."""
+    scheduled = [u for u in state.updates if u.status is UpdateStatus.SCHEDULED and not u.automatic]
+    moves = [u.at for u in scheduled if u.window is not None]
+    if moves:
+        return max(moves), True
+    return (min(u.at for u in scheduled), False) if scheduled else (None, False)
 
 
 def within_windows(policy: MaintenancePolicy, start: datetime, end: datetime) -> bool:
@@ -240,7 +268,7 @@ def _at(midnight: datetime, minutes: int, tz: Any) -> datetime:
 def check_all_maintenance(snapshot: Snapshot, config: SlaConfig) -> dict[str, MaintenanceCheck]:
     result = {}
     for state in snapshot.incidents:
-        check = check_maintenance(state, config)
+        check = check_maintenance(state, config, snapshot.now)
         if check is not None:
             result[state.id] = check
     return result

@@ -184,6 +184,8 @@ class Update(_Pickled):
     line: int = 0
     automatic: bool = False
     rendered: str = ""  # the body as sanitized HTML, made when the file is read
+    # The window a maintenance's `## Scheduled` update moved it to: (start, end); else None.
+    window: tuple[datetime, datetime] | None = None
 
     @property
     def html(self) -> Markup:
@@ -212,6 +214,8 @@ class Incident(_Pickled):
     updates: tuple[Update, ...]
     started: datetime | None = None
     eta: datetime | None = None
+    # A maintenance's window in force: the front matter's, or where a `## Scheduled` update
+    # moved it (the latest such update's).
     scheduled_start: datetime | None = None
     scheduled_end: datetime | None = None
     priority: str | None = None

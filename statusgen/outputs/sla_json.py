@@ -72,12 +72,22 @@ def maintenance_json(
     """The `maintenance_policy` object of a maintenance in the JSON API; where only outcomes
     are published, only whether each rule was honoured."""
     policy = check.policy
+    work: dict[str, Any] | None = None
+    if check.work_started is not None:
+        work = {"window_met": check.work_met, "finished_met": check.finished_met}
     if public is not Disclosure.FULL:
         return {
             "notice": None if policy.notice is None else {"met": check.notice_met},
             "window": {"met": check.window_met} if policy.windows else None,
+            "work": work,
             "honoured": check.honoured,
         }
+    if work is not None:
+        work = {
+            "started_at": _iso(check.work_started),
+            "ended_at": _iso(check.work_ended),
+            "overrun": _seconds(check.overrun),
+        } | work
     notice = None
     if policy.notice is not None:
         notice = {
@@ -97,8 +107,10 @@ def maintenance_json(
         "policy": policy.name,
         "tier": policy.tier,
         "announced_at": _iso(check.announced),
+        "window_moved": check.window_moved,
         "notice": notice,
         "window": window,
+        "work": work,
         "honoured": check.honoured,
     }
 
