@@ -153,6 +153,7 @@ def test_an_open_incident_runs_then_breaches(
         "remaining": 3600,
         "overrun": None,
         "late": None,
+        "excluded": 0,
     }
     breached = sla_of(late, "a")["resolution"]
     assert (breached["state"], breached["overrun"], breached["remaining"]) == (
@@ -620,13 +621,14 @@ def test_an_answer_before_the_clock_starts_says_so(
             "06:00",
             "87.50%",
         ),
-        # Reopened after its resolution, then a postmortem: the postmortem resolves it again.
+        # Reopened after its resolution, then a postmortem: the postmortem resolves it again;
+        # the half hour it stood resolved is no outage (03:00-06:00 and 06:30-07:30).
         (
             "## Postmortem 2026-11-10 07:30\nWhat happened.\n## Identified 2026-11-10 06:30\n"
             "Back.\n## Resolved 2026-11-10 06:00\nFixed.\n"
             "## Investigating 2026-11-10 03:20\nLooking.\n",
             "07:30",
-            "81.25%",
+            "83.33%",
         ),
     ],
 )

@@ -252,6 +252,7 @@ def test_a_summary_publishes_the_same_files_with_outcomes_only(
     assert november["maintenance"]["next-work"] == {
         "notice": {"met": True},
         "window": None,
+        "work": None,  # not begun
         "honoured": True,
     }
     assert index["incidents"]["ongoing"] == november["incidents"]["ongoing"]

@@ -351,6 +351,7 @@ def test_a_summary_tells_outcomes_without_internals(
     assert objects["upgrade"]["maintenance_policy"] == {
         "notice": {"met": True},
         "window": {"met": True},
+        "work": None,  # not begun
         "honoured": True,
     }
     index = json.loads((site.out / "api/sla.json").read_text())

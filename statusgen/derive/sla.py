@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from statusgen.derive.priority import priority_of
-from statusgen.model.calendars import MINUTES_PER_DAY
+from statusgen.model.calendars import END_OF_TIME, MINUTES_PER_DAY
 from statusgen.model.content import CaseTarget, UpdateStatus
 from statusgen.model.sla import (
     DEFAULT_TIER,
@@ -49,17 +50,12 @@ def annotate(
     candidates = sorted({p.name: p for p in found if p is not None}.values(), key=lambda p: p.name)
     if not candidates:
         return None
-    start = state.started
-    ends = {
-        DeadlineKind.FIRST_RESPONSE: state.updates[-1].at if state.updates else None,
-        DeadlineKind.RESOLUTION: state.ended,
-    }
     chosen: dict[DeadlineKind, tuple[Policy, Deadline]] = {}
-    for kind, at in ends.items():
+    for kind in DeadlineKind:
         marks = [
             (mark, policy)
             for policy in candidates
-            if (mark := deadline(_target(policy, kind), start, at, now)) is not None
+            if (mark := _measure(kind, _target(policy, kind), state, now)) is not None
         ]
         if marks:
             mark, policy = min(marks, key=lambda m: (m[0].due_at, m[1].tier))
@@ -77,7 +73,7 @@ def annotate(
     for kind, case in own.items():
         policy = chosen[kind][0] if kind in chosen else measured
         target = case_target(case, policy, plan)
-        mark = deadline(target, start, ends[kind], now)
+        mark = _measure(kind, target, state, now)
         assert mark is not None
         chosen[kind] = (policy, mark)
     return Annotation(
@@ -115,6 +111,17 @@ def case_target(case: CaseTarget, policy: Policy, plan: Plan) -> Target:
     named = plan.calendars.get(case.calendar) if case.calendar else None
     calendar = named or policy.calendar_of(kind) or plan.calendars["24x7"]
     return Target(case.duration, calendar)
+
+
+def _measure(
+    kind: DeadlineKind, target: Target | None, state: IncidentState, now: datetime
+) -> Deadline | None:
+    """The deadline of a target of this kind: the first response from the start to the first
+    update, the resolution over the spells the incident stood open."""
+    if kind is DeadlineKind.RESOLUTION:
+        return resolution_deadline(target, state.open_spans, now)
+    responded = state.updates[-1].at if state.updates else None
+    return deadline(target, state.started, responded, now)
 
 
 def _target(policy: Policy, kind: DeadlineKind) -> Target | None:
@@ -167,7 +174,67 @@ def deadline(
     )  # fmt: skip
 
 
-def check_maintenance(state: IncidentState, config: SlaConfig) -> MaintenanceCheck | None:
+def resolution_deadline(
+    target: Target | None, open_spans: tuple[tuple[datetime, datetime | None], ...], now: datetime
+) -> Deadline | None:
+    """The resolution deadline of an incident that stood open over `open_spans` (oldest first,
+    the last without an end while it is open).
+
+    The clock runs from the start to the last resolution, leaving out the time the incident
+    stood resolved before it was reopened, counted as the target counts (working time on its
+    calendar, or calendar time): each such spell pushes the due time back by that much. So
+    while it is reopened the due time moves, and only time spent open can breach it."""
+    if target is None:
+        return None
+    start, resolved = open_spans[0][0], open_spans[-1][1]
+    if len(open_spans) == 1:
+        return deadline(target, start, resolved, now)
+    calendar, duration = target.calendar, target.duration
+    due = duration.due(calendar, start)
+    # When it stood resolved: from each resolution to the update that reopened it.
+    resolved_spells = [
+        (end, begun) for (_, end), (begun, _) in itertools.pairwise(open_spans) if end is not None
+    ]
+    for end, begun in resolved_spells:
+        if end < due:
+            due = _pushed_back(target, due, duration.spent(calendar, end, begun))
+    reached = now if resolved is None else resolved
+    excluded = sum(
+        (duration.spent(calendar, end, begun) for end, begun in resolved_spells), timedelta(0)
+    )
+    open_until = [(begun, min(end or reached, reached)) for begun, end in open_spans]
+    elapsed = sum((duration.spent(calendar, a, b) for a, b in open_until), timedelta(0))
+    after_due = [(max(a, due), b) for a, b in open_until if b > due]
+    overrun = sum((duration.spent(calendar, a, b) for a, b in after_due), timedelta(0))
+    late = sum((b - a for a, b in after_due), timedelta(0))
+    clock_start = start.astimezone(UTC) if duration.calendar_days else calendar.clock_start(start)
+    if resolved is None and now <= due:
+        state = DeadlineState.WAITING if now < clock_start else DeadlineState.RUNNING
+        return Deadline(
+            target, clock_start, due, None, state,
+            elapsed=elapsed, remaining=duration.spent(calendar, now, due), overrun=None,
+            excluded=excluded,
+        )  # fmt: skip
+    met = resolved is not None and resolved <= due
+    return Deadline(
+        target, clock_start, due, resolved, DeadlineState.MET if met else DeadlineState.BREACHED,
+        elapsed=elapsed, remaining=None,
+        overrun=None if met else overrun,
+        late=None if met else late,
+        excluded=excluded,
+    )  # fmt: skip
+
+
+def _pushed_back(target: Target, due: datetime, by: timedelta) -> datetime:
+    """A due time moved later by `by` of the time the target counts."""
+    if target.duration.calendar_days:
+        return due + by if due <= END_OF_TIME - by else max(END_OF_TIME, due)
+    return target.calendar.add(due, by)
+
+
+def check_maintenance(
+    state: IncidentState, config: SlaConfig, now: datetime
+) -> MaintenanceCheck | None:
     """The maintenance rules of the tiers it touches; the first one it breaks wins."""
     if (
         not state.is_maintenance
@@ -186,10 +253,13 @@ def check_maintenance(state: IncidentState, config: SlaConfig) -> MaintenanceChe
     incident = state.incident
     assert incident.scheduled_start and incident.scheduled_end
     start, end = incident.scheduled_start, incident.scheduled_end
-    announcements = [
-        u.at for u in state.updates if u.status is UpdateStatus.SCHEDULED and not u.automatic
-    ]
-    announced = min(announcements) if announcements else None
+    announced, moved = _announcement(state)
+    # The work as its updates tell it; a maintenance ended before its window opened never ran.
+    began = not state.phase.upcoming and state.ended != state.started
+    work_started = state.started if began else None
+    work_ended = state.ended if began else None
+    worked_until = work_ended or now
+    overrun = worked_until - end if began and worked_until > end else None
 
     def evaluate(policy: MaintenancePolicy) -> MaintenanceCheck:
         given = notice_met = None
@@ -201,12 +271,35 @@ def check_maintenance(state: IncidentState, config: SlaConfig) -> MaintenanceChe
                 given = duration.spent(calendar, announced, start)
                 notice_met = duration.due(calendar, announced) <= start
         window_met = within_windows(policy, start, end) if policy.windows else None
-        return MaintenanceCheck(policy, announced, given, notice_met, window_met)
+        work_met = None
+        if policy.windows and work_started is not None:
+            # Under way inside the windows so far, it may still leave them: not decided yet.
+            inside = within_windows(policy, work_started, worked_until)
+            work_met = False if not inside else (None if work_ended is None else True)
+        return MaintenanceCheck(
+            policy, announced, given, notice_met, window_met,
+            window_moved=moved,
+            work_started=work_started,
+            work_ended=work_ended,
+            work_as_scheduled=(work_started, work_ended) in ((start, end), (None, None)),
+            work_met=work_met,
+            overrun=overrun,
+        )  # fmt: skip
 
     return min(
         (evaluate(p) for _, p in sorted(found.items())),
         key=lambda c: (c.honoured, c.notice_met is not False, c.policy.tier),
     )
+
+
+def _announcement(state: IncidentState) -> tuple[datetime | None, bool]:
+    """When the window in force was announced, and whether by an update that moved it: the
+    latest `## Scheduled` update giving a window, else the first `## Scheduled` update."""
+    scheduled = [u for u in state.updates if u.status is UpdateStatus.SCHEDULED and not u.automatic]
+    moves = [u.at for u in scheduled if u.window is not None]
+    if moves:
+        return max(moves), True
+    return (min(u.at for u in scheduled), False) if scheduled else (None, False)
 
 
 def within_windows(policy: MaintenancePolicy, start: datetime, end: datetime) -> bool:
@@ -241,7 +334,7 @@ def _at(midnight: datetime, minutes: int, tz: Any) -> datetime:
 def check_all_maintenance(snapshot: Snapshot, config: SlaConfig) -> dict[str, MaintenanceCheck]:
     result = {}
     for state in snapshot.incidents:
-        check = check_maintenance(state, config)
+        check = check_maintenance(state, config, snapshot.now)
         if check is not None:
             result[state.id] = check
     return result

@@ -118,17 +118,26 @@ def incident_state(
     else:
         started = incident.started or updates[-1].at
         eta = next((u.eta for u in updates if u.eta), incident.eta)
-    ended = closed_at(updates) if not is_open else None
-    if ended is not None and ended < started:
-        # Completed or cancelled before its window opened: it never ran, and ends (and
-        # starts) there, lasting nothing, rather than ending before it began.
-        started = ended
+    if incident.kind is Kind.MAINTENANCE:
+        ended = closed_at(updates) if not is_open else None
+        if ended is not None and ended < started:
+            # Completed or cancelled before its window opened: it never ran, and ends (and
+            # starts) there, lasting nothing, rather than ending before it began.
+            started = ended
+        spans: tuple[tuple[datetime, datetime | None], ...] = ((started, ended),)
+        reopenings: tuple[Update, ...] = ()
+    else:
+        spans, reopenings = open_spans(started, updates)
+        ended = spans[-1][1]
     phase = _PHASES[status]
     if phase is Phase.UPCOMING:
         assert incident.scheduled_length is not None
         duration = incident.scheduled_length  # planned
     else:
-        duration = max((ended or now) - started, timedelta(0))
+        # The time it stood open: a reopened incident's resolved spells are not part of it.
+        duration = sum(
+            (max((end or now) - begun, timedelta(0)) for begun, end in spans), timedelta(0)
+        )
     return IncidentState(
         incident=incident,
         updates=tuple(updates),
@@ -141,23 +150,52 @@ def incident_state(
         eta=eta,
         eta_passed=bool(is_open and eta is not None and now > eta),
         affected=tuple((components[cid], status) for cid, status in incident.components),
+        open_spans=spans,
+        reopenings=reopenings,
     )
 
 
 def closed_at(updates: list[Update]) -> datetime:
-    """When a closed incident or maintenance ended, from its updates (newest first, the newest
-    closing it): its latest `resolved`, `completed` or `cancelled` update since it was last open.
-
-    A postmortem closes an incident too: without a resolution after the last open update, the
-    first postmortem after it is the resolution, so status, SLA, availability and the API agree.
-    """
+    """When a closed maintenance ended, from its updates (newest first, the newest closing it):
+    its latest `completed` or `cancelled` update since it was last under way or scheduled."""
     closing = []
     for update in updates:
         if update.status not in CLOSED_STATUSES:
             break
         closing.append(update)
+    return _closed_by(closing[::-1])
+
+
+def open_spans(
+    started: datetime, updates: list[Update]
+) -> tuple[tuple[tuple[datetime, datetime | None], ...], tuple[Update, ...]]:
+    """When an incident stood open, from its updates (newest first), and the updates that
+    reopened it: an update that is not a resolution, posted after one, opens it again.
+
+    Each spell ends at the latest `resolved` update that followed it; a postmortem closes it
+    only where no resolution came, at the first postmortem: it is written after the fact, so
+    after a resolution it moves nothing, and after a reopening it brings back no earlier
+    resolution. Status, SLA, availability and the API all read these spans."""
+    spans: list[tuple[datetime, datetime | None]] = []
+    reopenings: list[Update] = []
+    begun = started
+    closing: list[Update] = []  # oldest first, since the incident was last open
+    for update in reversed(updates):
+        if update.status in CLOSED_STATUSES:
+            closing.append(update)
+        elif closing:
+            spans.append((begun, _closed_by(closing)))
+            reopenings.append(update)
+            begun, closing = update.at, []
+    spans.append((begun, _closed_by(closing) if closing else None))
+    return tuple(spans), tuple(reopenings)
+
+
+def _closed_by(closing: list[Update]) -> datetime:
+    """When a run of closing updates (oldest first) closed what it follows: at its latest
+    resolution, else at its first update (a postmortem with no resolution before it)."""
     resolutions = [u.at for u in closing if u.status is not UpdateStatus.POSTMORTEM]
-    return resolutions[0] if resolutions else closing[-1].at
+    return resolutions[-1] if resolutions else closing[0].at
 
 
 def automatic_updates(incident: Incident, explicit: list[Update], now: datetime) -> list[Update]:

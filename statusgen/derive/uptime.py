@@ -71,13 +71,15 @@ def compute_uptime(snapshot: Snapshot, config: UptimeConfig, tz: ZoneInfo) -> di
     window_start = bounds[0]
     result = {}
     for cid, component_state in snapshot.components.items():
-        spans = []
+        spans: list[_Span] = []
         for state in component_state.incidents:
             if state.ended is not None and state.ended < window_start:
                 continue  # over before the window opened
-            span = _span(state, cid, config, now)
-            if span is not None and (span.end > window_start or span.start >= window_start):
-                spans.append(span)
+            spans.extend(
+                span
+                for span in _spans(state, cid, config, now)
+                if span.end > window_start or span.start >= window_start
+            )
         result[cid] = _measure(dates, bounds, spans, now)
     return result
 
@@ -86,17 +88,22 @@ def _midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(_UTC)
 
 
-def _span(state: IncidentState, cid: str, config: UptimeConfig, now: datetime) -> _Span | None:
+def _spans(state: IncidentState, cid: str, config: UptimeConfig, now: datetime) -> list[_Span]:
+    """When the incident or maintenance weighed on the component: each spell it stood open (a
+    reopened incident's resolved spells are not outages)."""
     if state.is_maintenance:
         if state.status is UpdateStatus.SCHEDULED or (state.ended and state.ended <= state.started):
-            return None  # not begun (or over before it began): nothing to exclude
+            return []  # not begun (or over before it began): nothing to exclude
         status, weight = ComponentStatus.UNDER_MAINTENANCE, None
     else:
         status = next(s for c, s in state.affected if c.id == cid)
         weight = config.weights.get(status, 0.0)
-    start = state.started.astimezone(_UTC)
-    end = min((state.ended or now).astimezone(_UTC), now)
-    return _Span(start, max(start, end), status, weight, state)
+    spans = []
+    for begun, ended in state.open_spans:
+        start = begun.astimezone(_UTC)
+        end = min((ended or now).astimezone(_UTC), now)
+        spans.append(_Span(start, max(start, end), status, weight, state))
+    return spans
 
 
 def _measure(
@@ -161,5 +168,7 @@ def _touching(count: int, bounds: list[datetime], spans: list[_Span]) -> list[li
         # A span ending exactly at midnight does not touch the day that begins then.
         last = min(count - 1, bisect_left(bounds, span.end) - 1)
         for i in range(first, max(first, last) + 1):
-            touching[i].append(span)
+            # A reopened incident touches a day once, however many of its spells fall in it.
+            if all(other.state is not span.state for other in touching[i]):
+                touching[i].append(span)
     return touching

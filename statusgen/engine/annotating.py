@@ -107,6 +107,7 @@ def to_record(annotation: Annotation) -> AnnotationRecord:
         policy = annotation.policy_of(kind)
         values = (
             d.clock_start, d.due_at, d.at, d.state, d.elapsed, d.remaining, d.overrun, d.late,
+            d.excluded,
         )  # fmt: skip
         return (policy.tier, policy.priority, annotation.by_incident(kind), values)
 

@@ -97,6 +97,12 @@ SLA_LINE = re.compile(
 _DURATION_HELP = "use 30m, 2h, 1h30m, 2bd for business days, 7d for calendar days"
 
 
+# A maintenance's `## Scheduled` update that moves its window: `Window: <start> - <end>` (the
+# dates' own dashes have no spaces around them; an en dash or "to" separates as well).
+WINDOW_LABEL = re.compile(r"^\s*window\s*:", re.IGNORECASE)
+WINDOW_LINE = re.compile(r"^\s*window\s*:\s*(.+?)\s+(?:-|\u2013|to)\s+(.+?)\s*$", re.IGNORECASE)
+
+
 @dataclass(frozen=True, slots=True)
 class ReadingContext:
     tz: ZoneInfo
@@ -170,6 +176,10 @@ def read_incident(
     )
     if len(errors) > before or title is None:
         return None
+    # The window in force is the one the latest `## Scheduled` update moved it to, if any.
+    moved = max((u for u in updates if u.window), key=lambda u: u.at, default=None)
+    if moved is not None and moved.window is not None:
+        start, end = moved.window
     return Incident(
         id=path.stem,
         path=rel,
@@ -408,6 +418,13 @@ def parse_updates(
         heads.append((parsed[0], parsed[1], lineno, current))
     updates = []
     for status, at, lineno, lines in heads:
+        window: tuple[datetime, datetime] | None = None
+        if kind is Kind.MAINTENANCE and status is UpdateStatus.SCHEDULED:
+            found, window_offset = _split_window(lines, tz)
+            if isinstance(found, str):
+                errors.append(SourceError(SourceRef(rel, lineno + 1 + window_offset), found))
+                continue
+            window = found
         fields = _split_fields(lines, tz, lineno + 1, kind)
         if fields.problems:
             errors.extend(SourceError(SourceRef(rel, line), p) for line, p in fields.problems)
@@ -420,7 +437,7 @@ def parse_updates(
         updates.append(
             Update(
                 status, at, text, fields.eta, lineno,
-                rendered=markdown_to_html(text), targets=fields.targets,
+                rendered=markdown_to_html(text), targets=fields.targets, window=window,
             )
         )  # fmt: skip
     return "\n".join(summary).strip(), updates
@@ -453,6 +470,35 @@ _STATUSES = {status.value: status for status in UpdateStatus}
 
 def _names(statuses: tuple[UpdateStatus, ...]) -> str:
     return ", ".join(s.value for s in statuses)
+
+
+def _split_window(
+    lines: list[str], tz: ZoneInfo
+) -> tuple[tuple[datetime, datetime] | str | None, int]:
+    """A `Window: <start> - <end>` first line moves a maintenance's window; it is blanked out of
+    `lines` (so that the lines after it keep their numbers). Returns the window (or what is wrong
+    with it) and the line's offset."""
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if WINDOW_LABEL.match(line) is None:
+            break
+        match = WINDOW_LINE.match(line)
+        if match is None:
+            return (
+                "Window line: expected 'Window: <start> - <end>' "
+                "(e.g. 'Window: 2026-11-29 00:00 - 2026-11-29 04:00')",
+                index,
+            )
+        lines[index] = ""
+        try:
+            start, end = (read_timestamp(match.group(n), tz) for n in (1, 2))
+        except ValueError as problem:
+            return f"Window line: {problem}", index
+        if end <= start:
+            return "Window line: the window must end after it starts", index
+        return (start, end), index
+    return None, 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -205,6 +205,8 @@ class Update(_Pickled):
     automatic: bool = False
     rendered: str = ""  # the body as sanitized HTML, made when the file is read
     targets: tuple[CaseTarget, ...] = ()  # the service-level targets it sets
+    # The window a maintenance's `## Scheduled` update moved it to: (start, end); else None.
+    window: tuple[datetime, datetime] | None = None
 
     @property
     def html(self) -> Markup:
@@ -233,6 +235,8 @@ class Incident(_Pickled):
     updates: tuple[Update, ...]
     started: datetime | None = None
     eta: datetime | None = None
+    # A maintenance's window in force: the front matter's, or where a `## Scheduled` update
+    # moved it (the latest such update's).
     scheduled_start: datetime | None = None
     scheduled_end: datetime | None = None
     priority: str | None = None

@@ -252,6 +252,9 @@ class Deadline:
     remaining: timedelta | None  # working time left, while running
     overrun: timedelta | None  # how far past the deadline, once breached, counted by the target
     late: timedelta | None = None  # how far past the deadline once breached, in calendar time
+    # The time a reopened incident stood resolved, counted by the target, which its resolution
+    # clock leaves out; None where it was never reopened (and for a first response).
+    excluded: timedelta | None = None
 
     def clock_waited(self, opened: datetime) -> bool:
         """Whether the clock started after the incident opened (it opened outside working
@@ -343,17 +346,42 @@ class Annotation:
 
 @dataclass(frozen=True, slots=True)
 class MaintenanceCheck:
-    """Whether a maintenance was announced early enough and falls in an allowed window."""
+    """Whether a maintenance was announced early enough, falls in an allowed window, and whether
+    the work itself, as its updates tell it, kept to the allowed and the announced windows."""
 
     policy: MaintenancePolicy
-    announced: datetime | None  # its first `scheduled` update
+    announced: datetime | None  # the announcement of the window in force (see window_moved)
     notice_given: timedelta | None  # time counted by the notice target from announcement to start
     notice_met: bool | None  # None when the policy asks for no notice
     window_met: bool | None  # None when the policy allows any time
+    # Whether `announced` is the `## Scheduled` update that moved the window to where it is,
+    # rather than the first announcement.
+    window_moved: bool = False
+    # The work as it happened: from its first `in_progress` or `verifying` update (or the
+    # scheduled start, where none came first) to its `completed` update (or the scheduled end);
+    # None before it began, and the end while it is under way.
+    work_started: datetime | None = None
+    work_ended: datetime | None = None
+    work_as_scheduled: bool = True  # whether the work began and ended as scheduled
+    # Whether the work lay inside the allowed windows: None where any time is allowed, before
+    # it began, and while under way inside them so far.
+    work_met: bool | None = None
+    # How long the work ran past the scheduled end (so far, while under way); None if it did not.
+    overrun: timedelta | None = None
+
+    @property
+    def finished_met(self) -> bool | None:
+        """Whether the work ended by the scheduled end: None until it ends or overruns."""
+        if self.overrun is not None:
+            return False
+        return None if self.work_ended is None else True
 
     @property
     def honoured(self) -> bool:
-        return self.notice_met is not False and self.window_met is not False
+        return all(
+            rule is not False
+            for rule in (self.notice_met, self.window_met, self.work_met, self.finished_met)
+        )
 
     @property
     def notice_state(self) -> DeadlineState | None:
@@ -362,6 +390,16 @@ class MaintenanceCheck:
     @property
     def window_state(self) -> DeadlineState | None:
         return _rule_state(self.window_met)
+
+    @property
+    def work_state(self) -> DeadlineState | None:
+        """How the work itself kept to the allowed windows, where it did not go as scheduled
+        (as scheduled, the window's state says it all)."""
+        return None if self.work_as_scheduled else _rule_state(self.work_met)
+
+    @property
+    def finished_state(self) -> DeadlineState | None:
+        return _rule_state(self.finished_met)
 
 
 def _rule_state(met: bool | None) -> DeadlineState | None:

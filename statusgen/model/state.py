@@ -56,6 +56,15 @@ class IncidentState:
     eta: datetime | None
     eta_passed: bool
     affected: tuple[tuple[Component, ComponentStatus], ...]
+    # When it stood open, oldest first: from its start to its first resolution, then from each
+    # update that reopened it to the resolution after it; the last span's end is `ended` (None
+    # while open). A maintenance has one span.
+    open_spans: tuple[tuple[datetime, datetime | None], ...] = ()
+    reopenings: tuple[Update, ...] = ()  # the updates that began the spans after the first
+
+    def reopened_by(self, update: Update) -> bool:
+        """Whether this update opened the incident again after a resolution."""
+        return any(update is reopening for reopening in self.reopenings)
 
     @property
     def latest(self) -> Update | None:

@@ -57,6 +57,13 @@ def as_json(annotation: Annotation, public: Disclosure = Disclosure.FULL) -> dic
             "late": _seconds(d.late),
         }
 
+    def resolution(d: Deadline | None) -> dict[str, Any] | None:
+        shown = target(DeadlineKind.RESOLUTION, d)
+        if d is None or shown is None:
+            return shown
+        # The time it stood resolved before it was reopened, which its clock leaves out.
+        return shown | {"excluded": _seconds(d.excluded or timedelta(0))}
+
     calendars = {
         d.target.calendar.name for d in (annotation.first_response, annotation.resolution) if d
     }
@@ -67,7 +74,7 @@ def as_json(annotation: Annotation, public: Disclosure = Disclosure.FULL) -> dic
         "policy": annotation.policy.name,
         "calendar": ", ".join(sorted(calendars)),
         "first_response": target(DeadlineKind.FIRST_RESPONSE, annotation.first_response),
-        "resolution": target(DeadlineKind.RESOLUTION, annotation.resolution),
+        "resolution": resolution(annotation.resolution),
     }
 
 
@@ -77,12 +84,22 @@ def maintenance_json(
     """The `maintenance_policy` object of a maintenance in the JSON API; where only outcomes
     are published, only whether each rule was honoured."""
     policy = check.policy
+    work: dict[str, Any] | None = None
+    if check.work_started is not None:
+        work = {"window_met": check.work_met, "finished_met": check.finished_met}
     if public is not Disclosure.FULL:
         return {
             "notice": None if policy.notice is None else {"met": check.notice_met},
             "window": {"met": check.window_met} if policy.windows else None,
+            "work": work,
             "honoured": check.honoured,
         }
+    if work is not None:
+        work = {
+            "started_at": _iso(check.work_started),
+            "ended_at": _iso(check.work_ended),
+            "overrun": _seconds(check.overrun),
+        } | work
     notice = None
     if policy.notice is not None:
         notice = {
@@ -102,8 +119,10 @@ def maintenance_json(
         "policy": policy.name,
         "tier": policy.tier,
         "announced_at": _iso(check.announced),
+        "window_moved": check.window_moved,
         "notice": notice,
         "window": window,
+        "work": work,
         "honoured": check.honoured,
     }
 
