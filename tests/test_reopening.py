@@ -84,6 +84,9 @@ def test_on_a_24x7_clock_the_resolved_hour_is_left_out(
     # 07:30, half an hour before it: met, where counting the resolved hour would miss it.
     assert resolution == {
         "target": "4h",
+        "set_by": "policy",
+        "policy": "default P1",
+        "tier": "default",
         "calendar": "24x7",
         "clock_start": utc("2026-11-10 03:00"),
         "due_at": utc("2026-11-10 08:00"),
@@ -194,6 +197,9 @@ def test_on_business_hours_the_resolved_working_time_is_left_out(
     resolution = sla_of(site, "a")["resolution"]
     assert resolution == expected | {
         "target": "2bd",
+        "set_by": "policy",
+        "policy": "default P2",
+        "tier": "default",
         "calendar": "business",
         "clock_start": utc("2026-11-23 10:00"),
         "excluded": 4 * 3600,
