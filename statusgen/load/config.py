@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,6 +19,7 @@ from statusgen.load.nodes import (
     parse_yaml,
     suggest,
 )
+from statusgen.load.notifications import load_notifications
 from statusgen.load.sla import load_sla
 from statusgen.model.colour import HEX_COLOUR, Accent
 from statusgen.model.content import (
@@ -30,12 +31,22 @@ from statusgen.model.content import (
     SiteInfo,
     UptimeConfig,
 )
+from statusgen.model.notifications import NotificationSettings
 from statusgen.model.sla import SlaConfig
 
 CONFIG_FILE = "components.yaml"
 
 
-TOP_KEYS = ("site", "groups", "uptime", "calendars", "priorities", "policies", "sla")
+TOP_KEYS = (
+    "site",
+    "groups",
+    "uptime",
+    "calendars",
+    "priorities",
+    "policies",
+    "sla",
+    "notifications",
+)
 
 
 UPTIME_KEYS = ("days", "weights")
@@ -83,6 +94,7 @@ class Config:
     groups: tuple[Group, ...]
     sla: SlaConfig
     uptime: UptimeConfig
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
 
 
 def load_config(
@@ -123,7 +135,12 @@ def load_config(
     info = _site_info(project, doc, fields.get("site"), errors) or fallback.info
     groups = _groups(doc, fields.get("groups"), errors)
     uptime = _uptime(fields["uptime"], errors) if "uptime" in fields else UptimeConfig()
-    return Config(info, groups, load_sla(fields, info.timezone, errors, holidays), uptime)
+    sla = load_sla(fields, info.timezone, errors, holidays)
+    notifications = NotificationSettings()
+    if "notifications" in fields:
+        known = {c.id: c for group in groups for c in group.components}
+        notifications = load_notifications(fields["notifications"], known, errors)
+    return Config(info, groups, sla, uptime, notifications)
 
 
 def _uptime(node: Located, errors: list[SourceError]) -> UptimeConfig:
