@@ -37,7 +37,7 @@ _OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def post_json(
-    url: str, payload: Any, headers: dict[str, str] | None = None, *, timeout: float = TIMEOUT
+    url: str, payload: Any, headers: dict[str, str] | None = None, *, timeout: float | None = None
 ) -> bytes:
     """POST `payload` as JSON to `url`; the body of a 2xx answer, or DeliveryError."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -48,7 +48,7 @@ def post_json(
     }
     try:
         request = urllib.request.Request(url, data=body, headers=request_headers, method="POST")
-        with _OPENER.open(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=timeout or TIMEOUT) as response:
             answer: bytes = response.read()
             return answer
     except urllib.error.HTTPError as error:

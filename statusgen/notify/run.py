@@ -82,7 +82,7 @@ class Summary:
 
 def _span(horizon: timedelta) -> str:
     minutes = int(horizon.total_seconds() // 60)
-    if minutes % 1440 == 0:
+    if minutes % 1440 == 0 and minutes > 1440:
         return f"{minutes // 1440}d"
     if minutes % 60 == 0:
         return f"{minutes // 60}h"
@@ -90,6 +90,11 @@ def _span(horizon: timedelta) -> str:
 
 
 Report = Callable[[str], None]
+
+
+def pause(seconds: float) -> None:
+    """How a run waits before trying again (tests wait for no one)."""
+    time.sleep(seconds)
 
 
 def notify(
@@ -102,7 +107,7 @@ def notify(
     dry_run: bool = False,
     say: Report = lambda _: None,
     warn: Report = lambda _: None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(tz=UTC),
     post: Post = post_json,
 ) -> Summary:
@@ -123,7 +128,7 @@ def notify(
     if not dry_run:
         record.prune(oldest)
     summary = Summary(due=len(due), horizon=horizon)
-    sender = _Sender(record, sleep, clock, say, warn, dry_run, summary)
+    sender = _Sender(record, sleep or pause, clock, say, warn, dry_run, summary)
     for notice in due:
         for channel in channels:
             for recipient in channel.recipients(notice):

@@ -15,6 +15,7 @@ posts three payloads, each ending at its own update.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -27,7 +28,7 @@ from statusgen.notify.chat import Post, UrlChannel
 from statusgen.notify.http import post_json
 from statusgen.notify.notices import Notice
 from statusgen.notify.wording import Words
-from statusgen.outputs.api import StatuspageApi, dump
+from statusgen.outputs.api import StatuspageApi
 
 DOCUMENTATION = "https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/"
 
@@ -55,7 +56,7 @@ class WebhookChannel(UrlChannel):
         return {"X-Statusgen-Delivery": f"{self.name}/{notice.id}"}
 
     def preview(self, notice: Notice, recipient: Recipient) -> str:
-        return f"{self.platform}:\n{dump(self.payload(notice)).decode('utf-8').rstrip()}"
+        return f"{self.platform}:\n{json.dumps(self.payload(notice), ensure_ascii=False, indent=2)}"
 
     def payload(self, notice: Notice) -> dict[str, Any]:
         return {
