@@ -344,12 +344,24 @@ sla:
   public: full
 """
 
+NOTIFICATIONS_CONFIG = """\
+notifications:
+  horizon: 24h
+  channels:
+    - name: ops
+      type: slack
+      url_env: SLACK_WEBHOOK_URL
+      components: [api, web]
+    - {name: hooks, type: webhook, url_env: STATUS_WEBHOOK_URL}
+"""
+
 BASE_COMPONENTS = (
     COMPONENTS.replace(
         "  timezone: America/Sao_Paulo\n",
         "  timezone: America/Sao_Paulo\n  language: en\n  accent: '#0b57d0'\n",
     )
     + SLA_CONFIG
+    + NOTIFICATIONS_CONFIG
 )
 
 BASE_INCIDENT = """\
@@ -701,6 +713,49 @@ CASES: list[tuple[str, str, str, str | None]] = [
     ("incident", "started: 2026-11-20 14:02", "started: 2026-11-20T14:02:00.5-0300", None),
     ("incident", "components:\n  api: partial_outage\n  web:\n", "components: [api, web]\n", None),
     ("maintenance", "type: maintenance", "type: Maintenance", None),
+    # notifications
+    (
+        "components",
+        "  horizon: 24h",
+        "  horizn: 24h",
+        "unknown notifications key 'horizn' (did you mean 'horizon'?)",
+    ),
+    (
+        "components",
+        "url_env: SLACK_WEBHOOK_URL",
+        "url_evn: SLACK_WEBHOOK_URL",
+        "unknown channel key 'url_evn' (did you mean 'url_env'?)",
+    ),
+    (
+        "components",
+        "url_env: SLACK_WEBHOOK_URL",
+        "url: https://hooks.slack.com/services/T0/B0/abc",
+        "channel 'ops': a webhook address is a secret and must not be written here",
+    ),
+    (
+        "components",
+        "url_env: SLACK_WEBHOOK_URL",
+        "url_env: https://hooks.slack.com/services/T0/B0/abc",
+        "channel 'ops': url_env holds an address; it must name the environment variable",
+    ),
+    (
+        "components",
+        "url_env: SLACK_WEBHOOK_URL",
+        "url_env: 1SLACK",
+        "channel 'ops': url_env '1SLACK' is not the name of an environment variable",
+    ),
+    ("components", "type: slack", "type: slak", "unknown channel type 'slak' (allowed: slack"),
+    ("components", "  horizon: 24h", "  horizon: 2bd", "notifications horizon '2bd' is not"),
+    ("components", "  horizon: 24h", "  horizon: soon", "notifications horizon 'soon' is not"),
+    ("components", "name: ops", "name: Ops Team", "channel name 'Ops Team' may use only a-z"),
+    (
+        "components",
+        "      components: [api, web]\n",
+        "      components: []\n",
+        "channel components must be a non-empty list of component ids",
+    ),
+    ("components", "type: slack", "type: Slack", None),
+    ("components", "  horizon: 24h", "  horizon: 90m", None),
 ]
 
 

@@ -113,7 +113,9 @@ def _channel(
                     f"CI) and name that variable with 'url_env: ...'"
                 )
             )
-    url_env = _env_name(entry, fields, "url_env", name, errors) if kind is not None else None
+    url_env = None
+    if kind is not None and not inline:  # an address written inline was told what to write
+        url_env = _env_name(entry, fields, "url_env", name, errors)
     chosen = _components(fields.get("components"), components, errors)
     if len(errors) > before or name is None or kind is None:
         return None
