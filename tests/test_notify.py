@@ -643,3 +643,44 @@ def test_the_time_defaults_to_the_clock(
     project = project_at(tmp_path / "project", [recent])
     assert main(["-C", str(project), "notify"]) == 0
     assert len(receiver.to("ops")) == 1
+
+
+def test_a_dry_run_says_which_channels_could_not_send(
+    tmp_path: Path,
+    receiver: Receiver,
+    env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A dry run in the job that has the secrets checks them: a variable missing fails it."""
+    project = project_at(tmp_path / "project", [OPENED])
+    monkeypatch.delenv("TEAMS_URL")
+    assert run(project, "2026-11-22 11:05", "--dry-run") == 1
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == (
+        "dry run: would send 2, could not send 1: teams — the environment variable TEAMS_URL "
+        "is not set (it holds the webhook's address); nothing was sent and the delivery record "
+        "was left as it was"
+    )
+    assert receiver.received == []
+
+
+def test_two_runs_at_once_send_each_update_once(
+    tmp_path: Path, receiver: Receiver, env: dict[str, str]
+) -> None:
+    project = project_at(tmp_path / "project", [OPENED, IDENTIFIED, RESOLVED], maintenance=True)
+    site = load_site(project)
+    record = tmp_path / "shared" / "record.json"
+    results: list[int] = []
+
+    def one_run() -> None:
+        summary = notify(project, site, at("2026-11-22 12:05"), record, environ=env)
+        results.append(summary.sent)
+
+    runs = [threading.Thread(target=one_run) for _ in range(3)]
+    for thread in runs:
+        thread.start()
+    for thread in runs:
+        thread.join()
+    assert sorted(results) == [0, 0, 4 + 4 + 1 + 3]  # ops, teams, data-team, hooks
+    assert len(receiver.received) == 12

@@ -12,6 +12,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -135,6 +136,28 @@ class Record:
             raise RecordError(
                 f"{self.path}: the delivery record cannot be written ({error.strerror or error})"
             ) from None
+
+
+@contextmanager
+def taking_turns(path: Path) -> Iterator[None]:
+    """Runs on the record at `path` one at a time (the folder holding it locked), so that two
+    runs started by hand at once cannot both send an update. In CI the workflow's concurrency
+    group already runs one publish at a time. Where nothing can be locked, nothing waits."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on the systems CI runs
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(folder, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks: as if there were no fcntl
+            pass
+        yield
+    finally:
+        os.close(folder)  # which lets the next run go
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,11 +20,11 @@ from pathlib import Path
 from statusgen.derive import derive
 from statusgen.model.content import Site
 from statusgen.notify.channel import Channel, DeliveryError, Recipient
-from statusgen.notify.channels import make_channels
+from statusgen.notify.channels import UnusableChannel, make_channels
 from statusgen.notify.chat import Post
 from statusgen.notify.http import post_json
 from statusgen.notify.notices import Notice, notices
-from statusgen.notify.record import Delivery, Record
+from statusgen.notify.record import Delivery, Record, taking_turns
 from statusgen.notify.wording import Words
 
 ATTEMPTS = 3  # per delivery and run: a channel still failing after that waits for the next run
@@ -55,29 +56,33 @@ class Summary:
     def line(self, dry_run: bool) -> str:
         """`sent 12, failed 1: ops — 500 Internal Server Error`."""
         if dry_run:
-            return (
-                f"dry run: would send {self.would_send}; nothing was sent and the delivery "
-                "record was left as it was"
-            )
+            text = f"dry run: would send {self.would_send}"
+            if self.failures:
+                text += f", could not send {len(self.failures)}: " + self._reasons()
+            return text + "; nothing was sent and the delivery record was left as it was"
         if not self.sent and not self.failed:
             if not self.due:
                 return f"nothing to send: no update in the last {_span(self.horizon)}"
             return f"nothing to send: every update of the last {_span(self.horizon)} was delivered"
         text = f"sent {self.sent}"
         if self.failed:
-            reasons: dict[str, None] = {}
-            for failure in self.failures:
-                who = failure.channel
-                if failure.recipient not in ("-", "webhook"):
-                    who += f" ({failure.recipient})"
-                reasons.setdefault(f"{who} — {failure.reason}")
-            text += f", failed {self.failed}: " + "; ".join(reasons)
+            text += f", failed {self.failed}: " + self._reasons()
             if self.held:
                 text += (
                     f" ({self.held} held back behind an earlier update of the same incident "
                     "that could not be delivered)"
                 )
         return text
+
+    def _reasons(self) -> str:
+        """Each channel (and recipient) that failed, with why: once each."""
+        reasons: dict[str, None] = {}
+        for failure in self.failures:
+            who = failure.channel
+            if failure.recipient not in ("-", "webhook"):
+                who += f" ({failure.recipient})"
+            reasons.setdefault(f"{who} — {failure.reason}")
+        return "; ".join(reasons)
 
 
 def _span(horizon: timedelta) -> str:
@@ -113,28 +118,29 @@ def notify(
 ) -> Summary:
     """Deliver what is due at `now` to every channel of `site`; the record at `record_path`
     is read first and written after each delivery (never in a dry run)."""
-    record = Record.read(record_path)
-    derived = derive(site, now)
-    words = Words(project, site.info)
-    channels = make_channels(site, derived, words, environ, post)
-    horizon = site.notifications.horizon
-    oldest = now - horizon
-    due = [
-        notice
-        for notice in notices(derived.snapshot, site.info)
-        if notice.at >= oldest
-        and (record.settled_before is None or notice.at >= record.settled_before)
-    ]
-    if not dry_run:
-        record.prune(oldest)
-    summary = Summary(due=len(due), horizon=horizon)
-    sender = _Sender(record, sleep or pause, clock, say, warn, dry_run, summary)
-    for notice in due:
-        for channel in channels:
-            for recipient in channel.recipients(notice):
-                sender.send(channel, notice, recipient)
-    if not dry_run:
-        record.save()  # the pruning, and a first record where there was none
+    with nullcontext() if dry_run else taking_turns(record_path):
+        record = Record.read(record_path)
+        derived = derive(site, now)
+        words = Words(project, site.info)
+        channels = make_channels(site, derived, words, environ, post)
+        horizon = site.notifications.horizon
+        oldest = now - horizon
+        due = [
+            notice
+            for notice in notices(derived.snapshot, site.info)
+            if notice.at >= oldest
+            and (record.settled_before is None or notice.at >= record.settled_before)
+        ]
+        if not dry_run:
+            record.prune(oldest)
+        summary = Summary(due=len(due), horizon=horizon)
+        sender = _Sender(record, sleep or pause, clock, say, warn, dry_run, summary)
+        for notice in due:
+            for channel in channels:
+                for recipient in channel.recipients(notice):
+                    sender.send(channel, notice, recipient)
+        if not dry_run:
+            record.save()  # the pruning, and a first record where there was none
     return summary
 
 
@@ -156,6 +162,12 @@ class _Sender:
         if key in self.record:
             return
         where = _where(channel, recipient)
+        if self.dry_run and isinstance(channel, UnusableChannel):
+            self.summary.failures.append(
+                Failure(channel.name, recipient.shown, notice.id, channel.reason)
+            )
+            self.warn(f"cannot send {notice.id} to {where}: {channel.reason}")
+            return
         if self.dry_run:
             self.summary.would_send += 1
             preview = channel.preview(notice, recipient)
