@@ -296,8 +296,7 @@ def test_a_run_that_cannot_reach_the_server_leaves_the_backlog_for_the_next(
     summary = capsys.readouterr().err.strip().splitlines()[-1]
     assert summary == (
         "sent 0, failed 6: ops — connection refused; teams — connection refused; "
-        "hooks — connection refused (3 held back behind an earlier update of the same incident "
-        "that could not be delivered)"
+        "hooks — connection refused (3 held back behind an update that could not be delivered)"
     )
     # Three attempts for the first update on each channel, waiting longer each time; the
     # incident's later update waits behind it instead of overtaking it.
@@ -325,8 +324,8 @@ def test_one_failing_channel_does_not_stop_the_others_and_429_waits_as_told(
     err = capsys.readouterr().err
     assert err.strip().splitlines()[-1] == (
         "sent 2, failed 4: ops — 500 Internal Server Error: rollup_error; "
-        "hooks — 404 Not Found: rollup_error (2 held back behind an earlier update of the same "
-        "incident that could not be delivered)"
+        "hooks — 404 Not Found: rollup_error (2 held back behind an update that could not be "
+        "delivered)"
     )
     assert statuses(receiver.to("ops")) == []
     assert len(receiver.to("teams")) == 2  # after waiting the 7 s it was told to
@@ -684,3 +683,22 @@ def test_two_runs_at_once_send_each_update_once(
         thread.join()
     assert sorted(results) == [0, 0, 4 + 4 + 1 + 3]  # ops, teams, data-team, hooks
     assert len(receiver.received) == 12
+
+
+def test_a_channel_that_is_down_is_tried_once_per_run(
+    tmp_path: Path, receiver: Receiver, env: dict[str, str], no_waiting: list[float]
+) -> None:
+    """Three attempts for its first update, then the rest wait for the next run: a service that
+    is down is not hammered (Discord bans addresses that send it too many failing requests)."""
+    project = project_at(tmp_path / "project", [OPENED], maintenance=True)
+    receiver.answers["/slack"] = [(503, {})] * 3
+    summary = notify(
+        project, load_site(project), at("2026-11-22 11:05"), tmp_path / "r.json",
+        environ=env, sleep=no_waiting.append,
+    )  # fmt: skip
+    assert no_waiting == [2.0, 4.0]
+    assert (summary.sent, len(summary.failures), summary.held) == (4, 1, 1)
+    assert summary.line(dry_run=False) == (
+        "sent 4, failed 2: ops — 503 Service Unavailable: rollup_error (1 held back behind an "
+        "update that could not be delivered)"
+    )

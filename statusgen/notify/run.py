@@ -45,7 +45,8 @@ class Summary:
     sent: int = 0
     would_send: int = 0  # in a dry run
     failures: list[Failure] = field(default_factory=list)
-    held: int = 0  # later updates of an incident whose earlier one failed on the same channel
+    held: int = 0  # not tried: behind an update of the same incident that failed on the channel,
+    # or on a channel that failed with a temporary error earlier in the run
     due: int = 0  # notices within the horizon
     horizon: timedelta = timedelta(0)
 
@@ -68,10 +69,7 @@ class Summary:
         if self.failed:
             text += f", failed {self.failed}: " + self._reasons()
             if self.held:
-                text += (
-                    f" ({self.held} held back behind an earlier update of the same incident "
-                    "that could not be delivered)"
-                )
+                text += f" ({self.held} held back behind an update that could not be delivered)"
         return text
 
     def _reasons(self) -> str:
@@ -156,6 +154,9 @@ class _Sender:
     # (channel, recipient key, incident id) whose update failed: its later updates wait, so
     # that no one reads "resolved" before the "investigating" that did not reach them.
     stalled: set[tuple[str, str, str]] = field(default_factory=set)
+    # (channel, recipient key) still failing after every attempt with a temporary error: not
+    # tried again in this run (a service that is down is not hammered; the next run tries).
+    unreachable: set[tuple[str, str]] = field(default_factory=set)
 
     def send(self, channel: Channel, notice: Notice, recipient: Recipient) -> None:
         key = (notice.id, channel.name, recipient.key)
@@ -174,7 +175,7 @@ class _Sender:
             self.say(f"would send {notice.id} to {where}:\n{_indented(preview)}")
             return
         thread = (channel.name, recipient.key, notice.state.id)
-        if thread in self.stalled:
+        if thread in self.stalled or (channel.name, recipient.key) in self.unreachable:
             self.summary.held += 1
             self.warn(f"held back {notice.id} for {where}: an earlier update did not get there")
             return
@@ -185,6 +186,8 @@ class _Sender:
             self.say(f"sent {notice.id} to {where}")
             return
         self.stalled.add(thread)
+        if failure.temporary:
+            self.unreachable.add((channel.name, recipient.key))
         self.summary.failures.append(
             Failure(channel.name, recipient.shown, notice.id, failure.reason)
         )
