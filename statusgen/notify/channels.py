@@ -13,7 +13,7 @@ from statusgen.notify.chat import WEBHOOK, DiscordChannel, Post, SlackChannel, T
 from statusgen.notify.http import post_json
 from statusgen.notify.notices import Notice
 from statusgen.notify.webhook import WebhookChannel
-from statusgen.notify.wording import Words
+from statusgen.notify.wording import Phrasebook
 
 _CHAT = {
     ChannelType.SLACK: SlackChannel,
@@ -46,7 +46,7 @@ class UnusableChannel:
 def make_channels(
     site: Site,
     derived: Derived,
-    words: Words,
+    words: Phrasebook,
     environ: Mapping[str, str],
     post: Post = post_json,
 ) -> list[Channel]:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 from statusgen.notify.channel import Recipient
 from statusgen.notify.http import post_json
 from statusgen.notify.notices import Notice
-from statusgen.notify.wording import Wording, Words
+from statusgen.notify.wording import Phrasebook, Wording
 
 Post = Callable[[str, Any, dict[str, str]], bytes]  # url, payload, headers -> the answer's body
 WEBHOOK = Recipient("-", "webhook")
@@ -37,7 +37,7 @@ class UrlChannel:
         self,
         name: str,
         url: str,
-        words: Words,
+        words: Phrasebook,
         components: frozenset[str] | None = None,
         post: Post = post_json,
     ) -> None:

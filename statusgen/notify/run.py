@@ -25,7 +25,7 @@ from statusgen.notify.chat import Post
 from statusgen.notify.http import post_json
 from statusgen.notify.notices import Notice, notices
 from statusgen.notify.record import Delivery, Record, taking_turns
-from statusgen.notify.wording import Words
+from statusgen.notify.wording import Phrasebook
 
 ATTEMPTS = 3  # per delivery and run: a channel still failing after that waits for the next run
 FIRST_WAIT = 2.0  # seconds before the second attempt; doubled before each one after
@@ -119,7 +119,7 @@ def notify(
     with nullcontext() if dry_run else taking_turns(record_path):
         record = Record.read(record_path)
         derived = derive(site, now)
-        words = Words(project, site.info)
+        words = Phrasebook(project, site.info)
         channels = make_channels(site, derived, words, environ, post)
         horizon = site.notifications.horizon
         oldest = now - horizon

@@ -27,7 +27,7 @@ from statusgen.notify.channel import Recipient
 from statusgen.notify.chat import Post, UrlChannel
 from statusgen.notify.http import post_json
 from statusgen.notify.notices import Notice
-from statusgen.notify.wording import Words
+from statusgen.notify.wording import Phrasebook
 from statusgen.outputs.api import StatuspageApi
 
 DOCUMENTATION = "https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/"
@@ -40,7 +40,7 @@ class WebhookChannel(UrlChannel):
         self,
         name: str,
         url: str,
-        words: Words,
+        words: Phrasebook,
         site: Site,
         derived: Derived,
         components: frozenset[str] | None = None,

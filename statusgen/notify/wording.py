@@ -47,8 +47,8 @@ class Wording:
         return "\n".join(lines)
 
 
-class Words:
-    """Words each notice of one site: its catalogs are read once."""
+class Phrasebook:
+    """How each notice of one site is worded: its catalogs are read once."""
 
     def __init__(self, project: Path, info: SiteInfo) -> None:
         self.info = info
