@@ -705,3 +705,29 @@ def test_a_channel_that_is_down_is_tried_once_per_run(
         "sent 4, failed 2: ops — 503 Service Unavailable: rollup_error (1 held back behind an "
         "update that could not be delivered)"
     )
+
+
+def test_a_long_update_fits_each_platforms_limits(
+    tmp_path: Path, receiver: Receiver, env: dict[str, str]
+) -> None:
+    words = " ".join(["call (555) 0100 @here"] * 900)  # 19,000 characters, a third escaped
+    long_update = f"## Investigating 2026-11-22 11:00\n{words}\n"
+    project = project_at(tmp_path / "project", [long_update])
+    text = (project / "components.yaml").read_text()
+    long_title = "A title that goes on " * 10
+    (project / "components.yaml").write_text(text.replace("components: [db]", "components: [api]"))
+    path = project / API_INCIDENT
+    path.write_text(path.read_text().replace("Elevated API errors", long_title.strip()))
+    assert run(project, "2026-11-22 11:05") == 0
+
+    (slack,) = receiver.to("ops")
+    assert len(slack["blocks"][0]["text"]["text"]) <= 150
+    assert slack["blocks"][0]["text"]["text"].endswith("…")
+    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in slack["blocks"])
+    (discord,) = receiver.to("data-team")
+    embed = discord["embeds"][0]
+    total = len(embed["title"]) + len(embed["description"]) + len(embed["footer"]["text"])
+    total += sum(len(f["name"]) + len(f["value"]) for f in embed["fields"])
+    assert len(embed["title"]) <= 256 and len(embed["description"]) <= 4096 and total <= 6000
+    (teams,) = receiver.to("teams")
+    assert len(json.dumps(teams).encode()) < 28_000

@@ -229,6 +229,7 @@ class DiscordChannel(UrlChannel):
         return urlunsplit(parts._replace(query=query))
 
     def payload(self, notice: Notice) -> dict[str, Any]:
+        # Within Discord's limits: 4096 for the description, 1024 a field, 6000 in all.
         wording = self.words.of(notice)
         status = notice.update.status
         colour = (
@@ -243,12 +244,12 @@ class DiscordChannel(UrlChannel):
         embed: dict[str, Any] = {
             "title": _cut(wording.headline, 256),
             "url": wording.url,
-            "description": discord_escape(_cut(wording.body, 3500)),
+            "description": _cut(discord_escape(wording.body), 3000),
             "color": colour,
             "fields": [
                 {
                     "name": _cut(fact.label, 256),
-                    "value": discord_escape(_cut(fact.value, 900)),
+                    "value": _cut(discord_escape(fact.value), 700),
                     "inline": True,
                 }
                 for fact in wording.facts[:10]
