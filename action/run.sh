@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs the command decide.sh chose on the project folder, from the repository's root, so that
 # the annotations of `check` name files as the repository does. A build's site path is an
-# output, for the Pages upload and for the steps that follow.
+# output, for the Pages upload and for the steps that follow; so is the time it was built as of,
+# which a later `notify` is given, so that it announces nothing the published pages do not show.
 set -euo pipefail
 project="${STATUSGEN_PROJECT:-.}"
+now="${STATUSGEN_NOW:-}"
 case "$STATUSGEN_COMMAND" in
   check)
     statusgen -C "$project" check --format github
@@ -15,7 +17,9 @@ case "$STATUSGEN_COMMAND" in
       *) site="$project/$out" ;;
     esac
     args=(-C "$project" build "--out=$site")
-    if [ -n "${STATUSGEN_NOW:-}" ]; then args+=("--now=$STATUSGEN_NOW"); fi
+    # The clock, read once here (unless the build is to be reproducible: SOURCE_DATE_EPOCH).
+    if [ -z "$now" ] && [ -z "${SOURCE_DATE_EPOCH:-}" ]; then now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"; fi
+    if [ -n "$now" ]; then args+=("--now=$now"); fi
     # As the action's conditions compare it: without regard to case.
     cache="${STATUSGEN_CACHE:-true}"
     if [ "${cache,,}" != true ]; then args+=(--no-cache); fi
@@ -24,9 +28,17 @@ case "$STATUSGEN_COMMAND" in
     # The delimiter form: a value cannot add an output of its own with a line break.
     delimiter="statusgen-$RANDOM$RANDOM$RANDOM"
     printf 'site<<%s\n%s\n%s\n' "$delimiter" "$site" "$delimiter" >> "$GITHUB_OUTPUT"
+    printf 'now<<%s\n%s\n%s\n' "$delimiter" "$now" "$delimiter" >> "$GITHUB_OUTPUT"
+    ;;
+  notify)
+    args=(-C "$project" notify)
+    if [ -n "$now" ]; then args+=("--now=$now"); fi
+    # exec: a cancelled job's signal reaches statusgen itself, which has recorded each delivery
+    # as it was made.
+    exec statusgen "${args[@]}"
     ;;
   *)
-    echo "::error title=statusgen action::unknown command (allowed: check, build)"
+    echo "::error title=statusgen action::unknown command (allowed: check, build, notify)"
     exit 2
     ;;
 esac

@@ -35,7 +35,8 @@ EXIT_BUG = 70  # EX_SOFTWARE of sysexits.h
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
 EXIT_PIPE = 141  # 128 + SIGPIPE, as for a command whose reader closed the pipe
 INTERRUPTED = "statusgen: interrupted"
-SCHEMAS = ("components", "incident")  # statusgen/schemas/<name>.schema.json
+SCHEMAS = ("components", "incident")
+DEFAULT_RECORD = ".statusgen-notify/record.json"  # statusgen/schemas/<name>.schema.json
 REPORT_A_BUG = (
     f"statusgen {__version__}: this is a bug in statusgen, not in your content; "
     "please report it with the traceback above and the command you ran"
@@ -400,6 +401,36 @@ def make_parser() -> argparse.ArgumentParser:
         help="where to build (default: a temporary folder); absent, empty or a statusgen site",
     )
 
+    notify = commands.add_parser(
+        "notify",
+        parents=[common],
+        help="tell the channels in components.yaml of every update not yet delivered",
+        description="Deliver each update (incident opened, updated, resolved; maintenance "
+        "scheduled, started, completed, ...) posted within the horizon and not yet delivered "
+        "to every channel configured under 'notifications:' in components.yaml, oldest first, "
+        "recording each delivery in the delivery record as it is made. Webhook addresses are "
+        "read from the environment variables the channels name. Exit 1 if anything could not "
+        "be delivered (it is left for the next run).",
+    )
+    notify.add_argument(
+        "--now",
+        type=_timestamp,
+        help="as if it were this time (offset optional; default: the clock): pass the time "
+        "the published site was built at",
+    )
+    notify.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would be sent, and to which channel, without sending anything or "
+        "touching the record",
+    )
+    notify.add_argument(
+        "--record",
+        type=Path,
+        help=f"the delivery record (default: {DEFAULT_RECORD} in the project); keep it "
+        "between runs: the publish workflow keeps it on a branch of its own",
+    )
+
     schema = commands.add_parser(
         "schema",
         help="print the JSON Schema of components.yaml or of an incident's front matter",
@@ -671,6 +702,49 @@ def _schema(args: argparse.Namespace, project: Path) -> int:
     return EXIT_OK
 
 
+def _notify(args: argparse.Namespace, project: Path) -> int:
+    from statusgen.build import moment
+    from statusgen.engine import load_site
+    from statusgen.notify.run import notify, secrets_of
+
+    site = load_site(project)
+    if not site.notifications.enabled:
+        print(
+            "statusgen notify: no channels configured, nothing to do (add 'notifications:' "
+            "to components.yaml to tell Slack, Teams, Discord or a webhook of each update)",
+            file=sys.stderr,
+        )
+        return EXIT_OK
+    environ = dict(os.environ)
+    hidden = secrets_of(site, environ)
+
+    def shown(text: str) -> str:  # the addresses are secrets: never printed, whatever happens
+        for secret in hidden:
+            text = text.replace(secret, "***")
+        return text
+
+    def say(text: str) -> None:
+        if not args.quiet:
+            print(shown(text))
+
+    def warn(text: str) -> None:
+        print(f"statusgen notify: {shown(text)}", file=sys.stderr)
+
+    summary = notify(
+        project,
+        site,
+        moment(args.now, site),
+        args.record or project / DEFAULT_RECORD,
+        environ=environ,
+        dry_run=args.dry_run,
+        say=say,
+        warn=warn,
+    )
+    line = shown(summary.line(args.dry_run))
+    print(line, file=sys.stderr if summary.failed else sys.stdout)
+    return EXIT_CONTENT_ERROR if summary.failed else EXIT_OK
+
+
 def _warn(warnings: Sequence[str]) -> None:
     for warning in warnings:
         print(f"statusgen: warning: {warning}", file=sys.stderr)
@@ -684,6 +758,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "completion": _completion,
     "init": _init,
     "schema": _schema,
+    "notify": _notify,
 }
 
 

@@ -20,6 +20,9 @@ ALLOWED = {
     "outputs": {"model", "derive", "render", "errors", "markup"},
     "write": {"outputs", "errors"},
     "engine": {"model", "load", "derive", "render", "outputs", "write", "errors", "markup"},
+    # Notifications are worked out from the stages' values, never from a build's files; speed
+    # is none of their business.
+    "notify": {"model", "load", "derive", "render", "outputs", "errors", "markup"},
     "markup": set(),
     "errors": set(),
 }

@@ -112,7 +112,7 @@ def test_nothing_there_is_replaced(tmp_path: Path, capsys: pytest.CaptureFixture
     assert (tmp_path / "README.md").read_text() == "# Ours\n"
     assert (tmp_path / ".gitignore").read_text() == (
         "node_modules\nsite/\n# Built by statusgen: made again on every build.\n"
-        "_site/\n.statusgen-cache/\n"
+        "_site/\n.statusgen-cache/\n.statusgen-notify/\n"
     )
     said = capsys.readouterr()
     assert (

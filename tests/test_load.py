@@ -277,7 +277,7 @@ def test_every_error_of_every_file_is_reported_together(make_project: MakeProjec
         (
             COMPONENTS + "themes: dark\n",
             [
-                "components.yaml:17: unknown top-level key 'themes' (allowed: attributes, calendars, groups, plans, policies, priorities, site, sla, uptime)"
+                "components.yaml:17: unknown top-level key 'themes' (allowed: attributes, calendars, groups, notifications, plans, policies, priorities, site, sla, uptime)"
             ],
         ),
         (

@@ -270,6 +270,7 @@ BASH_CASES = [
             "completion",
             "init",
             "schema",
+            "notify",
         },
     ),
     ("statusgen up", {"update"}),

@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from statusgen import __version__
 from statusgen.cli import SCHEMAS, main
 from statusgen.errors import SourceError
-from statusgen.load import config, holidays, incident, priority, sla
+from statusgen.load import config, holidays, incident, notifications, priority, sla
 from statusgen.load.nodes import parse_timestamp, parse_yaml
 from statusgen.model.calendars import parse_duration
 from statusgen.model.content import Impact, Kind
@@ -192,6 +192,8 @@ KEY_TABLES: list[tuple[str, str, Any, str]] = [
     ("components", "/$defs/maintenancePolicy", sla, "MAINTENANCE_KEYS"),
     ("components", "/properties/sla", sla, "SLA_KEYS"),
     ("components", "/$defs/plan", sla, "PLAN_KEYS"),
+    ("components", "/properties/notifications", notifications, "NOTIFICATIONS_KEYS"),
+    ("components", "/$defs/channel", notifications, "CHANNEL_KEYS"),
     ("incident", "/else/propertyNames/enum", incident, "INCIDENT_KEYS"),
     ("incident", "/then/propertyNames/enum", incident, "MAINTENANCE_KEYS"),
     ("incident", "/properties/sla", incident, "CASE_TARGET_KEYS"),
@@ -351,12 +353,24 @@ sla:
   public: full
 """
 
+NOTIFICATIONS_CONFIG = """\
+notifications:
+  horizon: 24h
+  channels:
+    - name: ops
+      type: slack
+      url_env: SLACK_WEBHOOK_URL
+      components: [api, web]
+    - {name: hooks, type: webhook, url_env: STATUS_WEBHOOK_URL}
+"""
+
 BASE_COMPONENTS = (
     COMPONENTS.replace(
         "  timezone: America/Sao_Paulo\n",
         "  timezone: America/Sao_Paulo\n  language: en\n  accent: '#0b57d0'\n",
     )
     + SLA_CONFIG
+    + NOTIFICATIONS_CONFIG
 )
 
 BASE_INCIDENT = """\
@@ -708,6 +722,49 @@ CASES: list[tuple[str, str, str, str | None]] = [
     ("incident", "started: 2026-11-20 14:02", "started: 2026-11-20T14:02:00.5-0300", None),
     ("incident", "components:\n  api: partial_outage\n  web:\n", "components: [api, web]\n", None),
     ("maintenance", "type: maintenance", "type: Maintenance", None),
+    # notifications
+    (
+        "components",
+        "  horizon: 24h",
+        "  horizn: 24h",
+        "unknown notifications key 'horizn' (did you mean 'horizon'?)",
+    ),
+    (
+        "components",
+        "url_env: SLACK_WEBHOOK_URL",
+        "url_evn: SLACK_WEBHOOK_URL",
+        "unknown channel key 'url_evn' (did you mean 'url_env'?)",
+    ),
+    (
+        "components",
+        "url_env: SLACK_WEBHOOK_URL",
+        "url: https://hooks.slack.com/services/T0/B0/abc",
+        "channel 'ops': a webhook address is a secret and must not be written here",
+    ),
+    (
+        "components",
+        "url_env: SLACK_WEBHOOK_URL",
+        "url_env: https://hooks.slack.com/services/T0/B0/abc",
+        "channel 'ops': url_env holds an address; it must name the environment variable",
+    ),
+    (
+        "components",
+        "url_env: SLACK_WEBHOOK_URL",
+        "url_env: 1SLACK",
+        "channel 'ops': url_env '1SLACK' is not the name of an environment variable",
+    ),
+    ("components", "type: slack", "type: slak", "unknown channel type 'slak' (allowed: slack"),
+    ("components", "  horizon: 24h", "  horizon: 2bd", "notifications horizon '2bd' is not"),
+    ("components", "  horizon: 24h", "  horizon: soon", "notifications horizon 'soon' is not"),
+    ("components", "name: ops", "name: Ops Team", "channel name 'Ops Team' may use only a-z"),
+    (
+        "components",
+        "      components: [api, web]\n",
+        "      components: []\n",
+        "channel components must be a non-empty list of component ids",
+    ),
+    ("components", "type: slack", "type: Slack", None),
+    ("components", "  horizon: 24h", "  horizon: 90m", None),
 ]
 
 

@@ -6,8 +6,10 @@ import json
 import os
 import re
 import shutil
+import string
 import subprocess
 import venv
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +189,7 @@ def read_outputs(text: str) -> dict[str, str]:
         ("workflow_dispatch", "", "build"),
         ("pull_request", "build", "build"),
         ("push", "check", "check"),
+        ("push", "notify", "notify"),
     ],
 )
 def test_the_action_checks_pull_requests_and_builds_the_rest(
@@ -203,7 +206,7 @@ def test_the_action_refuses_an_unknown_command(tmp_path: Path) -> None:
     result, outputs = run_script("decide.sh", {"STATUSGEN_COMMAND": "deploy"}, tmp_path)
     assert result.returncode == 2
     assert (
-        "::error title=statusgen action::unknown command 'deploy' (allowed: check, build)"
+        "::error title=statusgen action::unknown command 'deploy' (allowed: check, build, notify)"
         in result.stdout
     )
     assert outputs == {}
@@ -223,15 +226,20 @@ def test_the_action_builds_the_site_where_asked(
     }
     result, outputs = run_script("run.sh", env, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert outputs == {"site": str(project / "_site")}
+    assert outputs == {"site": str(project / "_site"), "now": "2026-11-22 01:00"}
     assert (project / "_site/index.html").is_file()
     assert not (project / ".statusgen-cache").exists()  # cache: false builds without it
     again, _ = run_script("run.sh", {**env, "STATUSGEN_CACHE": "True"}, tmp_path)
     assert again.returncode == 0, again.stderr
     assert (project / ".statusgen-cache").is_dir()  # "True" is true, as the action's if reads it
     elsewhere = tmp_path / "published"
-    _, outputs = run_script("run.sh", {**env, "STATUSGEN_OUT": str(elsewhere)}, tmp_path)
-    assert outputs == {"site": str(elsewhere)}
+    _, outputs = run_script(
+        "run.sh", {**env, "STATUSGEN_OUT": str(elsewhere), "STATUSGEN_NOW": ""}, tmp_path
+    )
+    # Without a time, the clock's, read once: the build was made as of it, and notify is told.
+    assert outputs["site"] == str(elsewhere)
+    built = datetime.fromisoformat(outputs["now"])
+    assert abs(datetime.now(tz=UTC) - built) < timedelta(minutes=5)
     assert (elsewhere / "index.html").is_file()
 
 
@@ -244,7 +252,7 @@ def test_a_site_path_cannot_add_an_output_of_its_own(
            "STATUSGEN_OUT": out, "STATUSGEN_NOW": "2026-11-22 01:00"}  # fmt: skip
     result, outputs = run_script("run.sh", env, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert outputs == {"site": str(project / out)}
+    assert outputs == {"site": str(project / out), "now": "2026-11-22 01:00"}
 
 
 def test_annotations_name_files_from_the_repository_root(
@@ -311,3 +319,96 @@ def test_the_workflows_give_the_action_only_inputs_it_has() -> None:
     assert inputs["cache"]["default"] in ("true", "false")
     assert inputs["pages"]["default"] in ("true", "false")
     assert inputs["command"]["default"] in ("", "check", "build")
+
+
+def test_notify_runs_after_the_deployment_with_the_builds_time_and_the_record() -> None:
+    for workflow in (load("publish.yml"), starter_publish()):
+        jobs = workflow["jobs"]
+        notify = jobs["notify"]
+        assert notify["needs"] == ["build", "deploy"]
+        assert notify["permissions"] == {"contents": "write"}
+        (step,) = [s for s in notify["steps"] if s.get("with", {}).get("command") == "notify"]
+        assert step["with"]["now"] == "${{ needs.build.outputs.now }}"
+        assert jobs["build"]["outputs"]["now"] == "${{ steps.build.outputs.now }}"
+        assert all(v.startswith("${{ secrets.") for v in step["env"].values())
+        # One run at a time: the delivery record has one writer.
+        assert workflow["concurrency"]["cancel-in-progress"] is False
+    steps = action()["runs"]["steps"]
+    scripts = [s.get("run", "") for s in steps]
+    load_at = next(i for i, r in enumerate(scripts) if "record-load.sh" in r)
+    run_at = next(i for i, s in enumerate(steps) if s.get("id") == "run")
+    save_at = next(i for i, r in enumerate(scripts) if "record-save.sh" in r)
+    assert load_at < run_at < save_at
+    assert steps[save_at]["if"].startswith("always() && ")  # also after a failed or cancelled run
+
+
+def starter_publish() -> dict[Any, Any]:
+    text = (REPO / "statusgen" / "starter" / "publish.yml.in").read_text()
+    data: dict[Any, Any] = yaml.safe_load(
+        string.Template(text).substitute(action="statusgen/statusgen", version="1.0.0")
+    )
+    return data
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True,
+        env={**os.environ, "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_AUTHOR_NAME": "t",
+             "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
+             "GIT_COMMITTER_EMAIL": "t@example.invalid"},
+    ).stdout  # fmt: skip
+
+
+def clone(origin: Path, where: Path) -> Path:
+    git(origin.parent, "clone", "--quiet", str(origin), str(where))
+    return where
+
+
+def test_the_delivery_record_travels_on_its_own_branch(tmp_path: Path) -> None:
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "--quiet", "--bare", "-b", "main", str(origin))
+    first = clone(origin, tmp_path / "first")
+    (first / "components.yaml").write_text("site: {}\n")
+    git(first, "add", ".")
+    git(first, "commit", "--quiet", "-m", "content")
+    git(first, "push", "--quiet", "origin", "main")
+    env = {"STATUSGEN_PROJECT": ".", "STATUSGEN_RECORD_BRANCH": "statusgen-notify"}
+
+    # First use: no branch yet, nothing to read; the run's record is then saved.
+    result, _ = run_script("record-load.sh", env, tmp_path, cwd=first)
+    assert result.returncode == 0, result.stderr
+    assert "no delivery record yet" in result.stdout
+    record = first / ".statusgen-notify" / "record.json"
+    assert not record.exists()
+    record.write_text('{"version": 1, "delivered": ["one"]}\n')
+    result, _ = run_script("record-save.sh", env, tmp_path, cwd=first)
+    assert result.returncode == 0, result.stderr
+    assert git(origin, "show", "statusgen-notify:record.json") == record.read_text()
+    # The branch holds the record alone; main and the checkout are as they were.
+    assert git(origin, "ls-tree", "--name-only", "statusgen-notify").split() == ["record.json"]
+    assert git(first, "status", "--porcelain", "--untracked-files=no") == ""
+    assert git(origin, "log", "--format=%s", "main").split("\n")[0] == "content"
+
+    # The next run, on a fresh checkout, reads it and adds to it.
+    second = clone(origin, tmp_path / "second")
+    result, _ = run_script("record-load.sh", env, tmp_path, cwd=second)
+    assert result.returncode == 0, result.stderr
+    again = second / ".statusgen-notify" / "record.json"
+    assert again.read_text() == record.read_text()
+    result, _ = run_script("record-save.sh", env, tmp_path, cwd=second)
+    assert "delivery record unchanged" in result.stdout
+    again.write_text('{"version": 1, "delivered": ["one", "two"]}\n')
+    result, _ = run_script("record-save.sh", env, tmp_path, cwd=second)
+    assert result.returncode == 0, result.stderr
+    assert len(git(origin, "log", "--format=%H", "statusgen-notify").split()) == 2
+    assert "two" in git(origin, "show", "statusgen-notify:record.json")
+
+    # A run that made no record (notify not configured) saves nothing.
+    third = clone(origin, tmp_path / "third")
+    result, _ = run_script("record-save.sh", env, tmp_path, cwd=third)
+    assert "no delivery record to save" in result.stdout
+    # A remote that cannot be read stops the job: without the record, updates would be resent.
+    git(third, "remote", "set-url", "origin", str(tmp_path / "missing.git"))
+    result, _ = run_script("record-load.sh", env, tmp_path, cwd=third)
+    assert result.returncode == 1
+    assert "cannot read the delivery record's branch 'statusgen-notify'" in result.stdout

@@ -132,7 +132,14 @@ def assemble(
     if errors:
         raise BuildFailed(errors)
     incidents.sort(key=lambda i: i.id)
-    return Site(config.info, config.groups, tuple(incidents), config.sla, config.uptime)
+    return Site(
+        config.info,
+        config.groups,
+        tuple(incidents),
+        config.sla,
+        config.uptime,
+        config.notifications,
+    )
 
 
 def check_incident_text(project: Path, rel: str, raw: bytes) -> Incident:

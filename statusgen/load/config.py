@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,6 +19,7 @@ from statusgen.load.nodes import (
     parse_yaml,
     suggest,
 )
+from statusgen.load.notifications import load_notifications
 from statusgen.load.priority import Attributes, attribute_value, load_attributes
 from statusgen.load.sla import load_sla
 from statusgen.model.colour import HEX_COLOUR, Accent
@@ -31,6 +32,7 @@ from statusgen.model.content import (
     SiteInfo,
     UptimeConfig,
 )
+from statusgen.model.notifications import NotificationSettings
 from statusgen.model.sla import SlaConfig
 
 CONFIG_FILE = "components.yaml"
@@ -46,6 +48,7 @@ TOP_KEYS = (
     "policies",
     "sla",
     "plans",
+    "notifications",
 )
 
 
@@ -94,6 +97,7 @@ class Config:
     groups: tuple[Group, ...]
     sla: SlaConfig
     uptime: UptimeConfig
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
 
 
 def load_config(
@@ -136,7 +140,11 @@ def load_config(
     groups = _groups(doc, fields.get("groups"), attributes, errors)
     uptime = _uptime(fields["uptime"], errors) if "uptime" in fields else UptimeConfig()
     sla = load_sla(fields, info.timezone, errors, holidays, attributes)
-    return Config(info, groups, sla, uptime)
+    notifications = NotificationSettings()
+    if "notifications" in fields:
+        known = {c.id: c for group in groups for c in group.components}
+        notifications = load_notifications(fields["notifications"], known, errors)
+    return Config(info, groups, sla, uptime, notifications)
 
 
 def _uptime(node: Located, errors: list[SourceError]) -> UptimeConfig:

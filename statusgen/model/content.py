@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from statusgen.model.calendars import Duration
 from statusgen.model.colour import Accent
+from statusgen.model.notifications import NotificationSettings
 
 if TYPE_CHECKING:
     from statusgen.model.sla import SlaConfig
@@ -287,6 +288,7 @@ class Site:
     incidents: tuple[Incident, ...]
     sla: SlaConfig
     uptime: UptimeConfig = field(default_factory=UptimeConfig)
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
 
     @property
     def components(self) -> dict[str, Component]:

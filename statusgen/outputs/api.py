@@ -217,6 +217,11 @@ class StatuspageApi:
             self._incidents[state.id] = self._incident(state)
         return self._incidents[state.id]
 
+    def incident_as_of(self, state: IncidentState) -> dict[str, Any]:
+        """The object of a state other than the snapshot's (the incident as it stood when one
+        of its updates was posted, for a webhook): made each time, never kept."""
+        return self._incident(state)
+
     def _incident(self, state: IncidentState) -> dict[str, Any]:
         public = self.site.sla.public
         incident = state.incident
