@@ -57,10 +57,9 @@ def email_settings(
         errors.append(node.error("an e-mail channel must be a mapping of settings"))
         return None
     found: list[SourceError] = []
-    found.extend(_secret_keys(node))
-    found.extend(check_keys(node, (*EMAIL_KEYS, *_written_secrets(node)), "e-mail channel"))
+    found.extend(_known_keys(node, check_keys(node, EMAIL_KEYS, "e-mail channel")))
     fields = node.fields()
-    name = _required_text(node, fields, "name", found)
+    name = _required_text(node, fields, "name", found, "e-mail channel")
     if "type" in fields:
         _read(lambda: located_choice(fields["type"], "channel type", ("email",)), found)
     smtp = _smtp(node, fields.get("smtp"), found)
@@ -93,23 +92,19 @@ _INLINE_SECRET = (
 )
 
 
-def _secret_keys(mapping: Located) -> list[SourceError]:
-    """A password written in the file, at the channel's level or in `smtp`: its value is never
-    repeated in the message."""
-    found = [key.error(_INLINE_SECRET) for key, _ in mapping.items() if _secret(key)]
+def _known_keys(mapping: Located, unknown: list[SourceError]) -> list[SourceError]:
+    """The unknown keys of a channel, a password written in the file (at the channel's level or
+    in `smtp`) told as such instead: its value is never repeated."""
+    secrets = [key.error(_INLINE_SECRET) for key, _ in mapping.items() if _secret(key)]
     for key, value in mapping.items():
         if key.node.value == "smtp" and value.is_mapping:
-            found.extend(_secret_keys(value))
-    return found
+            secrets.extend(key.error(_INLINE_SECRET) for key, _ in value.items() if _secret(key))
+    told = {error.where for error in secrets}
+    return secrets + [error for error in unknown if error.where not in told]
 
 
 def _secret(key: Located) -> bool:
     return str(key.node.value).lower() in _SECRET_KEYS
-
-
-def _written_secrets(mapping: Located) -> list[str]:
-    """The secret keys in `mapping`, refused on their own rather than as unknown keys."""
-    return [str(key.node.value) for key, _ in mapping.items() if _secret(key)]
 
 
 def _read(read: Callable[[], T], found: list[SourceError]) -> T | None:
@@ -121,10 +116,10 @@ def _read(read: Callable[[], T], found: list[SourceError]) -> T | None:
 
 
 def _required_text(
-    node: Located, fields: dict[str, Located], name: str, found: list[SourceError]
+    node: Located, fields: dict[str, Located], name: str, found: list[SourceError], what: str
 ) -> str | None:
     if name not in fields:
-        found.append(node.error(f"e-mail channel has no '{name}'"))
+        found.append(node.error(f"{what} has no '{name}'"))
         return None
     return _read(lambda: located_text(fields[name], name), found)
 
@@ -137,9 +132,9 @@ def _smtp(node: Located, smtp: Located | None, found: list[SourceError]) -> Smtp
     if not smtp.is_mapping:
         found.append(smtp.error("'smtp' must be a mapping of host, port, security, ..."))
         return None
-    errors = check_keys(smtp, (*SMTP_KEYS, *_written_secrets(smtp)), "smtp")
+    errors = check_keys(smtp, SMTP_KEYS, "smtp")
     fields = smtp.fields()
-    host = _required_text(smtp, fields, "host", errors)
+    host = _required_text(smtp, fields, "host", errors, "smtp")
     if host is not None and not re.fullmatch(r"[A-Za-z0-9.:\[\]-]+", host):
         errors.append(fields["host"].error(f"smtp host '{host}' is not a host name or address"))
     security = Security.STARTTLS
@@ -149,16 +144,18 @@ def _smtp(node: Located, smtp: Located | None, found: list[SourceError]) -> Smtp
     port = _port(fields["port"], errors) if "port" in fields else security.default_port
     username_env = _env_name(fields.get("username_env"), "username_env", errors)
     password_env = _env_name(fields.get("password_env"), "password_env", errors)
-    if (username_env is None) != (password_env is None) and not errors:
+    secret_lines = {key.where for key, _ in smtp.items() if _secret(key)}
+    paired = (username_env is None) == (password_env is None)
+    if not paired and not errors and not secret_lines:
         given, missing = (
             ("username_env", "password_env")
             if password_env is None
             else ("password_env", "username_env")
         )
         errors.append(
-            smtp.error(f"'{given}' is set but '{missing}' is not (give both, or neither)")
+            fields[given].error(f"'{given}' is set but '{missing}' is not (give both, or neither)")
         )
-    found.extend(errors)
+    found.extend(error for error in errors if error.where not in secret_lines)
     if errors or host is None or port is None:
         return None
     return SmtpSettings(host, port, security, username_env, password_env)
