@@ -684,6 +684,11 @@ def test_the_password_never_shows(
     shown += [refused.reason, str(refused), repr(refused), repr(mailer)]
     assert set(inbox.logins) == {(USERNAME.encode(), PASSWORD[::-1].encode())}  # PLAIN, LOGIN
 
+    accented = {**environment(certificates), "SMTP_PASSWORD": "pässwörd-" + PASSWORD}
+    unsendable = failure(channel(project, settings(port), accented), notice, recipient)
+    assert not unsendable.temporary and "other than ASCII" in unsendable.reason
+    shown += [unsendable.reason, repr(unsendable)]
+
     missing = {k: v for k, v in environment(certificates).items() if k != "SMTP_PASSWORD"}
     unset = failure(channel(project, settings(port), missing), notice, recipient)
     assert not unset.temporary

@@ -14,7 +14,7 @@ import smtplib
 import socket
 import ssl
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC
 from email.headerregistry import HeaderRegistry, MessageIDHeader
 from email.message import EmailMessage
@@ -59,11 +59,11 @@ POLICY = email.policy.default.clone(header_factory=_HEADERS)
 
 @dataclass(frozen=True, slots=True)
 class Subscriber:
-    address: str = field(repr=False)
+    address: str
     components: frozenset[str] | None  # only updates touching one of these; None = all
     recipient: Recipient
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> str:  # the address stays out of logs and tracebacks
         return f"Subscriber({self.recipient.shown})"
 
     def hears_of(self, notice: Notice) -> bool:
@@ -262,19 +262,18 @@ class Mail:
 
     def text(self, notice: Notice) -> str:
         gettext = self.filters.translations.gettext
-        lines = [f"{self.status(notice)}: {notice.state.incident.title}", ""]
-        lines += [self.body_text(notice), ""]
-        lines += [f"{label} {value}" for label, value in self.facts(notice)]
-        lines += [
-            "",
-            gettext("Read this update on the status page: %(url)s") % {"url": notice.url},
-            f"{self.site.title}: {self.site.url}",
-            "",
-            "-- ",
-            self.why(),
-            gettext("To unsubscribe: %(link)s") % {"link": self.settings.unsubscribe},
+        paragraphs = [
+            f"{self.status(notice)}: {notice.state.incident.title}",
+            self.body_text(notice),
+            "\n".join(f"{label} {value}" for label, value in self.facts(notice)),
+            gettext("Read this update on the status page: %(url)s") % {"url": notice.url}
+            + f"\n{self.site.title}: {self.site.url}",
+            "-- \n"  # the signature's separator: clients fold or dim what follows
+            + self.why()
+            + "\n"
+            + gettext("To unsubscribe: %(link)s") % {"link": self.settings.unsubscribe},
         ]
-        return "\n".join(lines).replace("\n\n\n", "\n\n") + "\n"
+        return "\n\n".join(paragraph for paragraph in paragraphs if paragraph) + "\n"
 
     def why(self) -> str:
         gettext = self.filters.translations.gettext
@@ -435,7 +434,7 @@ class EmailChannel:
                 # Raises when the server offers no STARTTLS: the credentials are then never sent.
                 client.starttls(context=self._tls())
             if credentials is not None:
-                client.login(*credentials)
+                _login(client, *credentials)
         except BaseException:
             client.close()
             raise
@@ -479,6 +478,17 @@ class EmailChannel:
         if isinstance(error, socket.gaierror):
             return DeliveryError(f"host {smtp.host} not found", temporary=True)
         return DeliveryError(_short(error.strerror or type(error).__name__), temporary=True)
+
+
+def _login(client: smtplib.SMTP, username: str, password: str) -> None:
+    try:
+        client.login(username, password)
+    except UnicodeEncodeError:  # whose message would quote the text, the password included
+        raise DeliveryError(
+            "the SMTP user name or password has a character other than ASCII, which SMTP "
+            "authentication cannot send",
+            temporary=False,
+        ) from None
 
 
 def _smtp_failure(error: smtplib.SMTPException) -> DeliveryError:
