@@ -17,7 +17,13 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import aiosmtpd.controller as aiosmtpd_controller
+import aiosmtpd.smtp as aiosmtpd_smtp
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from lxml import html
 
 from statusgen.derive import derive
@@ -27,13 +33,6 @@ from statusgen.notify.channel import DeliveryError, Recipient
 from statusgen.notify.email import CA_FILE_ENV, EmailChannel
 from statusgen.notify.notices import Notice, notices
 from tests.conftest import COMPONENTS, TZ, incident
-
-aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
-aiosmtpd_smtp = pytest.importorskip("aiosmtpd.smtp")
-x509 = pytest.importorskip("cryptography.x509")
-from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
-from cryptography.x509.oid import NameOID  # noqa: E402
 
 PASSWORD = "s3cret-Pa55word!"
 USERNAME = "status-mailer"
@@ -84,7 +83,7 @@ class Inbox:
         return [list(envelope.rcpt_tos) for envelope in self.received]
 
 
-class BoundController(aiosmtpd_controller.Controller):  # type: ignore[misc]
+class BoundController(aiosmtpd_controller.Controller):
     """A controller on a port the system chose: aiosmtpd cannot be given port 0 (it connects to
     the port it was given to check that it started), so the socket is bound first."""
 

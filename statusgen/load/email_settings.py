@@ -98,7 +98,9 @@ def _known_keys(mapping: Located, unknown: list[SourceError]) -> list[SourceErro
     secrets = [key.error(_INLINE_SECRET) for key, _ in mapping.items() if _secret(key)]
     for key, value in mapping.items():
         if key.node.value == "smtp" and value.is_mapping:
-            secrets.extend(key.error(_INLINE_SECRET) for key, _ in value.items() if _secret(key))
+            secrets.extend(
+                inner.error(_INLINE_SECRET) for inner, _ in value.items() if _secret(inner)
+            )
     told = {error.where for error in secrets}
     return secrets + [error for error in unknown if error.where not in told]
 
