@@ -86,8 +86,8 @@ MISTAKES = [
     (
         "      type: teams",
         "      type: email",
-        "components.yaml:25: channel type 'email' is not available in this version of statusgen "
-        "(allowed here: slack, teams, discord, webhook)",
+        "components.yaml:26: unknown e-mail channel key 'url_env' (allowed: components, from, "
+        "name, reply_to, smtp, subscribers_env, subscribers_file, type, unsubscribe)",
     ),
     (
         "  channels:\n",

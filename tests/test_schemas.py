@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from statusgen import __version__
 from statusgen.cli import SCHEMAS, main
 from statusgen.errors import SourceError
-from statusgen.load import config, holidays, incident, notifications, priority, sla
+from statusgen.load import config, email_settings, holidays, incident, notifications, priority, sla
 from statusgen.load.nodes import parse_timestamp, parse_yaml
 from statusgen.model.calendars import parse_duration
 from statusgen.model.content import Impact, Kind
@@ -194,6 +194,8 @@ KEY_TABLES: list[tuple[str, str, Any, str]] = [
     ("components", "/$defs/plan", sla, "PLAN_KEYS"),
     ("components", "/properties/notifications", notifications, "NOTIFICATIONS_KEYS"),
     ("components", "/$defs/channel", notifications, "CHANNEL_KEYS"),
+    ("components", "/$defs/email_channel", email_settings, "EMAIL_KEYS"),
+    ("components", "/$defs/email_channel/properties/smtp", email_settings, "SMTP_KEYS"),
     ("incident", "/else/propertyNames/enum", incident, "INCIDENT_KEYS"),
     ("incident", "/then/propertyNames/enum", incident, "MAINTENANCE_KEYS"),
     ("incident", "/properties/sla", incident, "CASE_TARGET_KEYS"),

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from statusgen.errors import SourceError
+from statusgen.load.email_settings import email_settings
 from statusgen.load.nodes import Located, check_keys, located_choice, located_text, suggest
 from statusgen.model.calendars import parse_duration
 from statusgen.model.content import Component
@@ -94,11 +95,11 @@ def _channel(
     before = len(errors)
     name = _name(entry, fields, errors)
     kind = _type(entry, fields, errors)
-    if kind is ChannelType.EMAIL:
-        email = email_channel_settings(entry, errors)
-        chosen = _components(fields.get("components"), components, errors)
-        if len(errors) > before or name is None:
+    if kind is ChannelType.EMAIL:  # its own parser reads (and checks) every key of it
+        email = email_settings(entry, errors, components=components)
+        if len(errors) > before or name is None or email is None:
             return None
+        chosen = frozenset(email.components) if email.components else None
         return ChannelSettings(name, kind, entry.where.line, None, chosen, email)
     # An address written inline gets its own message below, not "unknown key" as well.
     inline = tuple(f"key '{key}'" for key in _INLINE_SECRET_KEYS if key in fields)
@@ -220,17 +221,3 @@ def _components(
             continue
         chosen.add(cid)
     return frozenset(chosen)
-
-
-def email_channel_settings(entry: Located, errors: list[SourceError]) -> object | None:
-    """E-MAIL HOOK: the e-mail channel's own keys, read by its parser
-    (`statusgen.load.email_settings.email_settings(entry, errors)`, which also checks every key
-    of the channel) where that channel is part of statusgen. Without it, `type: email` is
-    refused rather than accepted and never delivered."""
-    errors.append(
-        entry.fields()["type"].error(
-            "channel type 'email' is not available in this version of statusgen "
-            f"(allowed here: {', '.join(t for t in CHANNEL_TYPES if t != 'email')})"
-        )
-    )
-    return None

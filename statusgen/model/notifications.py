@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum
 
+from statusgen.model.email_settings import EmailSettings
+
 DEFAULT_HORIZON = timedelta(hours=24)
 
 
@@ -29,8 +31,7 @@ class ChannelSettings:
     line: int  # where components.yaml configures it
     url_env: str | None = None  # the environment variable holding the address to post to
     components: frozenset[str] | None = None  # only updates touching one of these; None: all
-    # The e-mail channel's own settings (its EmailSettings) for `type: email`; None otherwise.
-    email: object | None = None
+    email: EmailSettings | None = None  # for `type: email`: its own settings
 
 
 @dataclass(frozen=True, slots=True)

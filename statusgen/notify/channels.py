@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from statusgen.derive import Derived
+from statusgen.errors import BuildFailed
 from statusgen.model.content import Site
 from statusgen.model.notifications import ChannelSettings, ChannelType
 from statusgen.notify.channel import Channel, DeliveryError, Recipient
 from statusgen.notify.chat import WEBHOOK, DiscordChannel, Post, SlackChannel, TeamsChannel
+from statusgen.notify.email import EmailChannel
 from statusgen.notify.http import post_json
 from statusgen.notify.notices import Notice
 from statusgen.notify.webhook import WebhookChannel
@@ -45,6 +48,7 @@ class UnusableChannel:
 
 def make_channels(
     site: Site,
+    project: Path,
     derived: Derived,
     words: Phrasebook,
     environ: Mapping[str, str],
@@ -54,7 +58,7 @@ def make_channels(
     made: list[Channel] = []
     for settings in site.notifications.channels:
         if settings.type is ChannelType.EMAIL:
-            made.append(email_channel(settings, environ))
+            made.append(email_channel(settings, site, project, environ))
             continue
         assert settings.url_env is not None  # the loader requires it of these types
         url = environ.get(settings.url_env, "").strip()
@@ -80,7 +84,17 @@ def _address_problem(variable: str, url: str) -> str | None:
     return None
 
 
-def email_channel(settings: ChannelSettings, environ: Mapping[str, str]) -> Channel:
-    """E-MAIL HOOK: `statusgen.notify.email.EmailChannel(settings.email, environ)` where the
-    e-mail channel is part of statusgen; the loader refuses `type: email` without it."""
-    return UnusableChannel(settings, "e-mail delivery is not available in this version")
+def email_channel(
+    settings: ChannelSettings, site: Site, project: Path, environ: Mapping[str, str]
+) -> Channel:
+    """The e-mail channel; one whose subscriber list has mistakes cannot send (each mistake is
+    told with its line, never with an address), and the other channels go on."""
+    assert settings.email is not None  # the loader sets it for `type: email`
+    try:
+        return EmailChannel(settings.email, environ, site=site, project=project)
+    except BuildFailed as failed:
+        told = "; ".join(str(error) for error in failed.errors[:3])
+        more = len(failed.errors) - 3
+        return UnusableChannel(
+            settings, f"the subscriber list: {told}" + (f" (and {more} more)" if more > 0 else "")
+        )

@@ -120,7 +120,7 @@ def notify(
         record = Record.read(record_path)
         derived = derive(site, now)
         words = Phrasebook(project, site.info)
-        channels = make_channels(site, derived, words, environ, post)
+        channels = make_channels(site, project, derived, words, environ, post)
         horizon = site.notifications.horizon
         oldest = now - horizon
         due = [
@@ -137,6 +137,10 @@ def notify(
             for channel in channels:
                 for recipient in channel.recipients(notice):
                     sender.send(channel, notice, recipient)
+        for channel in channels:
+            close = getattr(channel, "close", None)  # a channel holding a connection ends it
+            if close is not None:
+                close()
         if not dry_run:
             record.save()  # the pruning, and a first record where there was none
     return summary
@@ -230,5 +234,9 @@ def _indented(text: str) -> str:
 def secrets_of(site: Site, environ: Mapping[str, str]) -> Sequence[str]:
     """The values of the variables the channels read their addresses from: what no output may
     contain."""
-    names = [c.url_env for c in site.notifications.channels if c.url_env]
+    names = [c.url_env for c in site.notifications.channels if c.url_env] + [
+        c.email.smtp.password_env
+        for c in site.notifications.channels
+        if c.email is not None and c.email.smtp.password_env
+    ]
     return [environ[name] for name in names if environ.get(name, "").strip()]
