@@ -724,3 +724,83 @@ def test_the_dry_run_preview_masks_the_address(project: Path, certificates: Cert
     assert "Content-Type" not in previews[1]  # its boundary would differ at every run
     for preview in previews:
         assert "ops@example.com" not in preview and "ana@example.org" not in preview
+
+
+# -- Through `statusgen notify`, run after run ---------------------------------------------------
+
+
+def email_channel_config(port: int) -> str:
+    return f"""
+notifications:
+  channels:
+    - name: customers
+      type: email
+      smtp: {{host: 127.0.0.1, port: {port}, security: starttls,
+             username_env: SMTP_USERNAME, password_env: SMTP_PASSWORD}}
+      from: "Example Status <status@example.com>"
+      unsubscribe: "mailto:status-unsubscribe@example.com?subject=unsubscribe"
+      subscribers_env: STATUS_SUBSCRIBERS
+"""
+
+
+def test_the_notify_command_mails_each_update_once_to_each_subscriber_and_keeps_the_backlog(
+    tmp_path: Path,
+    smtp_server: Server,
+    certificates: Certificates,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from statusgen.cli import main
+    from statusgen.notify import run as notify_run
+
+    monkeypatch.setattr(notify_run, "pause", lambda seconds: None)
+    for name, value in environment(certificates).items():
+        monkeypatch.setenv(name, value)
+    inbox, port = smtp_server("starttls")
+    # A port where nothing listens: the server "down" for one run.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        down = closed.getsockname()[1]
+    project = write_project(tmp_path / "project", COMPONENTS + email_channel_config(down))
+
+    def notify(count: int, minutes: int) -> int:
+        (project / "incidents" / "2026-11-20-api-errors.md").write_text(incident_file(count))
+        at = UPDATES[count - 1][1] + timedelta(minutes=minutes)
+        return main(["-C", str(project), "notify", "--now", f"{at:%Y-%m-%d %H:%M}"])
+
+    # Opened while the mail server is unreachable: nothing delivered, exit 1, the reason said.
+    assert notify(1, 5) == 1
+    out, err = capsys.readouterr()
+    assert "failed" in out + err and inbox.received == []
+
+    # Back up: the backlog goes out, then each new update, once per subscriber whose filter
+    # lets it through (db-team@example.net hears only of the database: nothing here).
+    (project / "components.yaml").write_text(COMPONENTS + email_channel_config(port))
+    assert notify(1, 10) == 0
+    assert sorted(address for to in inbox.to() for address in to) == [
+        "ana@example.org",
+        "ops@example.com",
+    ]
+    assert notify(1, 15) == 0  # a rerun: nothing
+    assert notify(2, 5) == 0
+    assert notify(3, 5) == 0
+    assert notify(3, 30) == 0  # and again
+    messages = inbox.messages()
+    assert len(messages) == 6
+    for to in inbox.to():
+        assert len(to) == 1  # each message to one subscriber only
+    by_subscriber: dict[str, list[EmailMessage]] = {}
+    for message in messages:
+        by_subscriber.setdefault(str(message["To"]), []).append(message)
+    for thread in by_subscriber.values():
+        subjects = [str(m["Subject"]) for m in thread]
+        assert [s.split("]")[0] for s in subjects] == ["[Investigating", "[Identified", "[Resolved"]
+        first = thread[0]["Message-ID"]
+        assert all(m["In-Reply-To"] == first for m in thread[1:])
+    # The password and the full list are in no output and not in the delivery record.
+    out, err = capsys.readouterr()
+    record = "".join(p.read_text() for p in (project / ".statusgen-notify").glob("*.json"))
+    assert record.count('"customers"') == 6  # one entry per message delivered
+    for text in (out, err, record):
+        assert PASSWORD not in text
+        assert "ana@example.org" not in text and "ops@example.com" not in text
