@@ -23,6 +23,7 @@ from statusgen.errors import BuildFailed, SourceError, StatusgenError, TemplateF
 from statusgen.load.nodes import read_timestamp
 from statusgen.model.calendars import Calendar
 from statusgen.model.content import Impact, Kind, Site, UpdateStatus
+from statusgen.model.sla import Plan
 
 if TYPE_CHECKING:
     from statusgen.authoring.when import When
@@ -143,7 +144,7 @@ _GENERIC_NAME = "by a generic name, '{}' in the site's language"
 
 
 def _label_warnings(site: Site) -> list[tuple[str, int, str]]:
-    """A policy or calendar without a label, on pages in another language than English: what
+    """A plan, policy or calendar without a label, on pages in another language than English: what
     customers read is then the id of the configuration, or a generic name."""
     from statusgen.load.config import CONFIG_FILE
     from statusgen.render.i18n import SOURCE_LANGUAGE
@@ -155,6 +156,8 @@ def _label_warnings(site: Site) -> list[tuple[str, int, str]]:
     for named in site.sla.named_without_label:
         if isinstance(named, Calendar):
             what, shown = f"calendar '{named.name}'", _GENERIC_NAME.format("working hours")
+        elif isinstance(named, Plan):
+            what, shown = f"plan '{named.id}'", f"'{named.title}', its id as words"
         elif named.own_title is None:
             what, shown = f"policy '{named.name}'", _GENERIC_NAME.format("Default")
         else:

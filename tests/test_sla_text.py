@@ -609,6 +609,19 @@ def test_check_warns_of_each_policy_and_calendar_without_a_label_on_a_translated
         assert label_warnings(capsys, given) == [], components
 
 
+def test_check_warns_of_each_declared_plan_without_a_label_on_a_translated_site(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plans = "plans:\n  standard: {label: Padrão}\n  premium: {}\n  internal: {public: false}\n"
+    components = in_language("pt-BR") + SLA + plans
+    line = components.splitlines().index("  premium: {}") + 1
+    given = make_project(dict(FILES), components=components)
+    assert [w for w in label_warnings(capsys, given) if "plan" in w] == [
+        f"components.yaml:{line}: warning: plan 'premium' has no 'label', so pages call it "
+        "'Premium', its id as words; give it a label in the site's language (pt-BR)"
+    ]  # the labelled one and the internal one (never shown) are not named
+
+
 @pytest.mark.parametrize(
     ("language", "holidays", "place"),
     [

@@ -191,11 +191,12 @@ class SlaConfig:
         return self.public is Disclosure.FULL
 
     @property
-    def named_without_label(self) -> list[Policy | MaintenancePolicy | Calendar]:
-        """What pages name that has no label, in the order of components.yaml: every policy
-        (the next incident may fall under any), and each calendar a target counts working time
-        on (pages call a 24x7 or calendar-day clock by what it counts, never by its calendar).
-        Only a site publishing its service levels in full names them."""
+    def named_without_label(self) -> list[Plan | Policy | MaintenancePolicy | Calendar]:
+        """What pages name that has no label, in the order of components.yaml: every published
+        plan a site declares, every policy (the next incident may fall under any), and each
+        calendar a target counts working time on (pages call a 24x7 or calendar-day clock by
+        what it counts, never by its calendar). Only a site publishing its service levels in
+        full names them."""
         if not self.detailed:
             return []
         policies = {
@@ -207,7 +208,8 @@ class SlaConfig:
             for target in (policy.first_response, policy.resolution)
             if target is not None and not target.wall_clock
         }
-        named: list[Policy | MaintenancePolicy | Calendar] = [
+        named: list[Plan | Policy | MaintenancePolicy | Calendar] = [
+            *(self.published_plans if self.declared_plans else ()),
             *policies.values(),
             *self.maintenance.values(),
             *calendars.values(),
