@@ -12,9 +12,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
 from statusgen.cli import main
-from tests.conftest import REPO, BuiltSite, MakeProject, incident
+from tests.conftest import REPO, BuiltSite, MakeProject, copy_example, incident
 
 Build = Callable[..., BuiltSite]
 POLICIES = REPO / "examples" / "policies"
@@ -403,3 +404,45 @@ def test_seed_004_each_plan_its_own_response_times(
     ) == ("met", "breached")
     page = site.text("incidents/high-critical.html")
     assert "Plan Standard" in page and "Plan Premium" in page
+
+
+def policies_as_targets(configuration: dict[str, Any]) -> tuple[Any, ...]:
+    """A configuration's incident policies and priorities, as the fragment of seed 002 writes
+    them: its tiers in order, named by position; its business calendar called `business`; labels
+    (each site's own words) left out."""
+    business = next(iter(configuration["calendars"]))
+    tiers = [tier for tier in configuration["policies"] if tier != "default"]
+    policies = []
+    for tier in tiers:
+        for priority, policy in configuration["policies"][tier].items():
+            if priority == "maintenance":
+                continue
+            said = {key: value for key, value in policy.items() if key != "label"}
+            text = json.dumps(said, sort_keys=True).replace(f'"{business}"', '"business"')
+            policies.append((tiers.index(tier), priority, text))
+    return configuration["priorities"], policies
+
+
+@pytest.mark.parametrize("folder", ["", "examples/pt-BR"])
+def test_the_example_sites_follow_seed_002_exactly(folder: str) -> None:
+    seed = yaml.safe_load(fragment("002").read_text("utf-8"))
+    site = yaml.safe_load((REPO / folder / "components.yaml").read_text("utf-8"))
+    assert policies_as_targets(site) == policies_as_targets(seed)
+
+
+def test_the_example_site_resolves_urgent_core_problems_in_business_hours(
+    tmp_path: Path, build_site: Build
+) -> None:
+    site = build_site(copy_example(tmp_path / "example"), now=LATER)
+    incidents = month_file(site, "2026-11")["incidents"]
+    # Courses failed to load from Wed 4 Nov 10:31, impact critical on core components: Urgente.
+    # First response 2 h on 24x7: 12:31. Resolution 8 h úteis: Wednesday 10:31-18:00 is 7 h 29
+    # min, the other 31 min on Thursday from 09:00 (8 h on 24x7 would have been 18:31).
+    assert deadlines(incidents["2026-11-04-content-outage"]) == (
+        "2026-11-04 12:31",
+        "2026-11-05 09:31",
+    )
+    june = month_file(site, "2026-06")["incidents"]
+    # Sign-in failed from Wed 3 Jun 08:47, before hours: the resolution clock starts at 09:00,
+    # and 8 h later is 17:00 (on 24x7 it was 16:47). The first response is 24x7: 10:47.
+    assert deadlines(june["2026-06-03-login-outage"]) == ("2026-06-03 10:47", "2026-06-03 17:00")
