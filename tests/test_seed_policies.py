@@ -446,3 +446,34 @@ def test_the_example_site_resolves_urgent_core_problems_in_business_hours(
     # Sign-in failed from Wed 3 Jun 08:47, before hours: the resolution clock starts at 09:00,
     # and 8 h later is 17:00 (on 24x7 it was 16:47). The first response is 24x7: 10:47.
     assert deadlines(june["2026-06-03-login-outage"]) == ("2026-06-03 10:47", "2026-06-03 17:00")
+
+
+def test_seed_004_across_a_dst_change_in_the_customers_zone(
+    make_project: MakeProject, build_site: Build, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The customer's "fuso horário local": New York, where clocks fall back on 1 November 2026."""
+    configuration = SITE + "groups:\n" + COMPONENTS_004 + fragment("004").read_text("utf-8")
+    configuration = configuration.replace("America/Sao_Paulo", "America/New_York")
+    files = all_opened(
+        [
+            ("before-the-change", "2026-10-30 16:30", "2026-11-02 08:10", "critical backup"),
+            ("during-the-night", "2026-10-31 22:00", "2026-11-01 04:30", "none backup"),
+        ]
+    )
+    project = make_project(files, components=configuration)
+    assert_strict_check_passes(project, capsys)
+    by_plan = month_file(build_site(project, now=LATER), "2026-10")["sla_by_plan"]
+    due = {
+        name: tuple(by_plan[name][plan]["first_response"]["due_at"] for plan in by_plan[name])
+        for name in by_plan
+    }
+    assert due == {
+        # P1 (no urgency, impact critical). Standard 1 h: Friday 16:30-17:00 EDT, then Monday
+        # 08:00-08:30 EST, 13:30 UTC (on EDT it would be 12:30). Premium 15 min: Friday 16:45
+        # EDT, 20:45 UTC.
+        "before-the-change": ("2026-11-02T13:30:00Z", "2026-10-30T20:45:00Z"),
+        # P4 (impact none). Saturday 22:00 EDT is 02:00 UTC Sunday. Standard 24 h from Monday
+        # 08:00 EST (13:00 UTC): Monday 9, Tuesday 9, Wednesday 6: 14:00 EST, 19:00 UTC.
+        # Premium 8 h of real time, the repeated hour counted once: 10:00 UTC, 05:00 EST.
+        "during-the-night": ("2026-11-04T19:00:00Z", "2026-11-01T10:00:00Z"),
+    }
