@@ -1,0 +1,100 @@
+"""Edges of the service-level configuration that a random project seldom reaches: each read back
+from what a real build wrote, or from the errors `check` gives."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from statusgen.build import check
+from statusgen.errors import BuildFailed
+from tests.conftest import BuiltSite, MakeProject, incident
+
+Build = Callable[..., BuiltSite]
+
+SITE = """\
+site:
+  title: Example Status
+  url: https://example.github.io/status/
+  timezone: America/Sao_Paulo
+attributes:
+  environment: [prod, test]
+groups:
+  - name: Platform
+    components:
+      - {id: api, name: Public API, tier: core, attributes: {environment: prod}}
+      - {id: sandbox, name: Sandbox, tier: core, attributes: {environment: test}}
+"""
+
+
+def api_incident(site: BuiltSite, incident_id: str) -> dict[str, Any]:
+    listed = json.loads((site.out / "api/v2/incidents.json").read_text())["incidents"]
+    found: dict[str, Any] = next(entry for entry in listed if entry["id"] == incident_id)
+    return found
+
+
+def errors_of(project: Path) -> list[str]:
+    with pytest.raises(BuildFailed) as failed:
+        check(project)
+    return [str(error) for error in failed.value.errors]
+
+
+def line_of(text: str, fragment: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+def opened(impact: str, components: str, extra: str = "") -> str:
+    return incident(
+        f"title: T\nimpact: {impact}\ncomponents: {components}\nstarted: 2026-11-20 10:00\n{extra}",
+        "## Investigating 2026-11-20 10:05\nLooking.\n",
+    )
+
+
+def test_a_workaround_condition_takes_a_list_like_any_other(
+    make_project: MakeProject, build_site: Build
+) -> None:
+    # A condition takes one value or a list of them, any of which will do: workaround too.
+    config = SITE + (
+        "priorities:\n"
+        "  rules:\n"
+        "    - {when: {environment: test, workaround: [true, false]}, priority: P3}\n"
+        "  default: {critical: P1, major: P2, minor: P2, none: P2}\n"
+        "policies:\n"
+        "  core:\n"
+        "    P2: {first_response: 1h, resolution: 8h}\n"
+        "    P3: {first_response: 4h, resolution: 2d}\n"
+    )
+    files = {
+        "incidents/with.md": opened("major", "[sandbox]", "workaround: true"),
+        "incidents/without.md": opened("major", "[sandbox]", "workaround: false"),
+        "incidents/prod.md": opened("major", "[api]", "workaround: true"),
+    }
+    site = build_site(make_project(files, components=config))
+    priorities = {name: api_incident(site, name)["sla"]["priority"] for name in files_ids(files)}
+    assert priorities == {"with": "P3", "without": "P3", "prod": "P2"}
+
+
+def test_a_workaround_condition_refuses_a_list_with_anything_but_true_or_false(
+    make_project: MakeProject,
+) -> None:
+    config = SITE + (
+        "priorities:\n"
+        "  rules:\n"
+        "    - {when: {workaround: [true, maybe]}, priority: P3}\n"
+        "    - {when: {workaround: []}, priority: P3}\n"
+        "  default: {critical: P1, major: P2, minor: P2, none: P2}\n"
+    )
+    assert errors_of(make_project({}, components=config)) == [
+        f"components.yaml:{line_of(config, 'maybe')}: condition 'workaround' must be true or "
+        "false, not 'maybe'",
+        f"components.yaml:{line_of(config, '[]')}: condition 'workaround' lists no value "
+        "(allowed: true, false)",
+    ]
+
+
+def files_ids(files: dict[str, str]) -> list[str]:
+    return [Path(name).stem for name in files]
