@@ -98,3 +98,45 @@ def test_a_workaround_condition_refuses_a_list_with_anything_but_true_or_false(
 
 def files_ids(files: dict[str, str]) -> list[str]:
     return [Path(name).stem for name in files]
+
+
+# A plan that narrows the business calendar of the site's policies it inherits.
+NARROWED = """\
+calendars:
+  business:
+    days: [mon, tue, wed, thu, fri]
+    hours: ["09:00-18:00"]
+priorities:
+  default: {critical: P1, major: P2, minor: P2, none: P2}
+policies:
+  core:
+    P1: {first_response: 1h, resolution: 8h}
+    P2: {first_response: 4h, resolution: 2352h, calendar: business}
+plans:
+  standard:
+  saturday:
+    calendars:
+      business: {days: [sat], hours: ["09:00-10:00"]}
+"""
+
+
+def test_a_target_a_plans_calendar_stretches_past_a_year_is_an_error_naming_the_plan(
+    make_project: MakeProject,
+) -> None:
+    # 2352 working hours are a year of Monday to Friday 09:00-18:00, but 45 years of one hour
+    # on Saturdays: the plan would have lost the policy without a word.
+    config = SITE + NARROWED
+    assert errors_of(make_project({}, components=config)) == [
+        f"components.yaml:{line_of(config, '2352h')}: plan 'saturday', on its own calendars: "
+        "target '2352h' is longer than a year (at most 366d, or 52h or 52bd of working time on "
+        "calendar 'business')"
+    ]
+
+
+def test_a_year_shorter_than_an_hour_is_said_in_minutes(make_project: MakeProject) -> None:
+    config = SITE + NARROWED.replace('["09:00-10:00"]', '["09:00-09:01"]').replace("2352h", "2bd")
+    assert errors_of(make_project({}, components=config)) == [
+        f"components.yaml:{line_of(config, '2bd')}: plan 'saturday', on its own calendars: "
+        "target '4h' is longer than a year (at most 366d, or 52m or 52bd of working time on "
+        "calendar 'business')"
+    ]
