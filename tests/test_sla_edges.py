@@ -140,3 +140,68 @@ def test_a_year_shorter_than_an_hour_is_said_in_minutes(make_project: MakeProjec
         "target '4h' is longer than a year (at most 366d, or 52m or 52bd of working time on "
         "calendar 'business')"
     ]
+
+
+MAINTENANCE = """\
+---
+type: maintenance
+title: Upgrade
+components: [api]
+scheduled_start: 2026-11-28 01:00
+scheduled_end: 2026-11-28 03:00
+---
+## In progress 2026-11-28 01:00
+{in_progress}
+Started.
+
+## Scheduled 2026-11-16 10:00
+{scheduled}
+Planned.
+"""
+
+
+@pytest.mark.parametrize(
+    ("scheduled", "in_progress", "fragment", "message"),
+    [
+        (
+            "SLA resolution: 2h",
+            "",
+            "SLA resolution",
+            "SLA line: a maintenance has no service-level targets (SLA lines are for "
+            "incidents; maintenance rules are the tier's, under 'policies')",
+        ),
+        (
+            "",
+            "Window: 2026-11-29 01:00 - 2026-11-29 03:00",
+            "Window:",
+            "Window line: only the first line of a maintenance's '## Scheduled' update moves "
+            "its window",
+        ),
+        (
+            "Window: 2026-11-29 01:00 - 2026-11-29 03:00\n"
+            "Window: 2026-11-30 01:00 - 2026-11-30 03:00",
+            "",
+            "2026-11-30 01:00",
+            "Window line: only the first line of a maintenance's '## Scheduled' update moves "
+            "its window",
+        ),
+    ],
+)
+def test_a_line_that_would_do_nothing_in_a_maintenance_is_an_error(
+    make_project: MakeProject, scheduled: str, in_progress: str, fragment: str, message: str
+) -> None:
+    text = MAINTENANCE.format(scheduled=scheduled, in_progress=in_progress)
+    project = make_project({"incidents/m.md": text}, components=SITE)
+    assert errors_of(project) == [f"incidents/m.md:{line_of(text, fragment)}: {message}"]
+
+
+def test_a_window_line_in_an_incident_is_an_error(make_project: MakeProject) -> None:
+    text = incident(
+        "title: T\nimpact: major\ncomponents: [api]",
+        "## Investigating 2026-11-20 10:05\nWindow: 2026-11-20 10:00 - 2026-11-20 12:00\nOops.\n",
+    )
+    project = make_project({"incidents/i.md": text}, components=SITE)
+    assert errors_of(project) == [
+        f"incidents/i.md:{line_of(text, 'Window:')}: Window line: only the first line of a "
+        "maintenance's '## Scheduled' update moves its window"
+    ]
