@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 
 from statusgen.build import check
 from statusgen.errors import BuildFailed
-from tests.conftest import BuiltSite, MakeProject, incident
+from tests.conftest import TZ, BuiltSite, MakeProject, incident
 
 Build = Callable[..., BuiltSite]
 
@@ -205,3 +206,53 @@ def test_a_window_line_in_an_incident_is_an_error(make_project: MakeProject) -> 
         f"incidents/i.md:{line_of(text, 'Window:')}: Window line: only the first line of a "
         "maintenance's '## Scheduled' update moves its window"
     ]
+
+
+BUSINESS = """\
+calendars:
+  business:
+    days: [mon, tue, wed, thu, fri]
+    hours: ["09:00-18:00"]
+priorities:
+  default: {critical: P1, major: P2, minor: P2, none: P2}
+policies:
+  core:
+    P2: {first_response: 4h, resolution: 16h, calendar: business}
+"""
+
+
+@pytest.mark.parametrize("language", ["en", "pt-BR", "es"])
+def test_a_reopening_while_closed_for_the_weekend_leaves_nothing_out_and_says_so(
+    make_project: MakeProject, build_site: Build, language: str
+) -> None:
+    # Resolved Friday night, reopened Saturday, resolved Monday: no working time stood resolved.
+    # Written out of order, the reopening above the resolution it follows.
+    text = incident(
+        "title: T\nimpact: major\ncomponents: [api]\nstarted: 2026-11-20 10:00",
+        "## Investigating 2026-11-21 11:00\nBack.\n\n## Resolved 2026-11-23 10:00\nFixed.\n\n"
+        "## Resolved 2026-11-20 19:00\nFixed.\n\n## Investigating 2026-11-20 10:30\nLooking.\n",
+    )
+    config = SITE.replace("  timezone:", f"  language: {language}\n  timezone:") + BUSINESS
+    site = build_site(
+        make_project({"incidents/i.md": text}, components=config),
+        now=datetime(2026, 11, 24, 12, 0, tzinfo=TZ),
+    )
+    resolution = api_incident(site, "i")["sla"]["resolution"]
+    # Open Friday 10:00-18:00 (8 h) and Monday 09:00-10:00 (1 h): 9 h of working time.
+    assert (resolution["excluded"], resolution["elapsed"], resolution["state"]) == (
+        0,
+        9 * 3600,
+        "met",
+    )
+    said = site.text("incidents/i.html", "//*[@class='sla-reopened']")
+    assert (
+        said
+        == {
+            "en": "The incident was reopened after a resolution; it stood resolved only outside "
+            "working hours, so its resolution time leaves nothing out.",
+            "pt-BR": "O incidente foi reaberto depois de resolvido; ficou resolvido só fora do "
+            "horário útil, então o tempo de resolução não desconta nada.",
+            "es": "El incidente se reabrió después de resolverse; quedó resuelto solo fuera del "
+            "horario hábil, así que el tiempo de resolución no descuenta nada.",
+        }[language]
+    )
