@@ -256,3 +256,47 @@ def test_a_reopening_while_closed_for_the_weekend_leaves_nothing_out_and_says_so
             "horario hábil, así que el tiempo de resolución no descuenta nada.",
         }[language]
     )
+
+
+NOTICE = """\
+policies:
+  core:
+    maintenance: {notice: 48h, windows: ["sat-sun 00:00-06:00"]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "This one was announced Mon 23 Nov, 10:00, once its window had already begun"),
+        ("pt-BR", "Esta manutenção foi anunciada em seg. 23 nov., 10:00, quando a janela já tinha"),
+        ("es", "Este mantenimiento se anunció el lun 23 nov, 10:00, cuando la ventana ya había"),
+    ],
+)
+def test_a_window_moved_into_the_past_says_it_was_announced_after_it_began(
+    make_project: MakeProject, build_site: Build, language: str, said: str
+) -> None:
+    # Not "0 min ahead": the update that moved the window came after the window it gives.
+    text = (
+        "---\ntype: maintenance\ntitle: Upgrade\ncomponents: [api]\n"
+        "scheduled_start: 2026-11-28 01:00\nscheduled_end: 2026-11-28 03:00\n---\n"
+        "## Scheduled 2026-11-23 10:00\nWindow: 2026-11-21 01:00 - 2026-11-21 03:00\nMoved.\n\n"
+        "## Scheduled 2026-11-16 10:00\nPlanned.\n"
+    )
+    config = SITE.replace("  timezone:", f"  language: {language}\n  timezone:") + NOTICE
+    site = build_site(
+        make_project({"incidents/m.md": text}, components=config),
+        now=datetime(2026, 11, 24, 12, 0, tzinfo=TZ),
+    )
+    outcome = site.text("incidents/m.html", "//*[contains(@class, 'sla-outcome')]")
+    assert said in outcome
+    checks = api_maintenance(site, "m")
+    assert (checks["notice"]["met"], checks["window_moved"]) == (False, True)
+
+
+def api_maintenance(site: BuiltSite, maintenance_id: str) -> dict[str, Any]:
+    listed = json.loads((site.out / "api/v2/scheduled-maintenances.json").read_text())
+    found: dict[str, Any] = next(
+        entry for entry in listed["scheduled_maintenances"] if entry["id"] == maintenance_id
+    )
+    return found["maintenance_policy"]  # type: ignore[no-any-return]
