@@ -532,11 +532,27 @@ def _split_fields(lines: list[str], tz: ZoneInfo, first_line: int, kind: Kind) -
             else:
                 targets[found.kind] = found
             continue
+        # Read as text, these would look obeyed to whoever wrote them, and do nothing.
+        if kind is Kind.MAINTENANCE and SLA_LINE.match(line) is not None:
+            problems.append((first_line + index, _MAINTENANCE_SLA_LINE))
+            continue
+        if WINDOW_LINE.match(line) is not None:
+            problems.append((first_line + index, _MISPLACED_WINDOW_LINE))
+            continue
         break
     else:
         index = len(lines)
     text = "\n".join(lines[index:]).strip()
     return _UpdateFields(eta, tuple(targets.values()), text, problems)
+
+
+_MAINTENANCE_SLA_LINE = (
+    "SLA line: a maintenance has no service-level targets (SLA lines are for incidents; "
+    "maintenance rules are the tier's, under 'policies')"
+)
+_MISPLACED_WINDOW_LINE = (
+    "Window line: only the first line of a maintenance's '## Scheduled' update moves its window"
+)
 
 
 def _sla_line(match: re.Match[str], line: int) -> CaseTarget | str:

@@ -172,9 +172,15 @@ def _condition(key: Located, node: Located, attributes: Attributes) -> Condition
     elif name == URGENCY:
         choices = URGENCIES
     elif name == WORKAROUND:
-        if not isinstance(node.value, bool):
-            raise node.error(f"condition 'workaround' must be true or false, not '{node.value}'")
-        return Condition(name, frozenset({str(node.value).lower()}))
+        flags = node.elements() if node.is_sequence else [node]
+        for flag in flags:
+            if not isinstance(flag.value, bool):
+                raise flag.error(
+                    f"condition 'workaround' must be true or false, not '{flag.value}'"
+                )
+        if not flags:
+            raise node.error("condition 'workaround' lists no value (allowed: true, false)")
+        return Condition(name, frozenset(str(flag.value).lower() for flag in flags))
     elif name in attributes:
         choices = attributes[name]
     else:

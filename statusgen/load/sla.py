@@ -189,8 +189,7 @@ def _plan(
             for tier, rules in maintenance.items()
         )
     elif "calendars" in fields and "policies" in site_fields:
-        # The site's mistakes in them are told once, when the site's own are read.
-        policies, _ = _policies(site_fields["policies"], calendars, [])
+        policies = _inherited_policies(plan_id, site_fields["policies"], site, calendars, errors)
     return Plan(
         plan_id,
         calendars,
@@ -199,6 +198,30 @@ def _plan(
         label=_label(fields),
         public=_flag(fields, "public", errors, default=True),
     )
+
+
+def _inherited_policies(
+    plan_id: str,
+    node: Located,
+    site: Plan,
+    calendars: dict[str, Calendar],
+    errors: list[SourceError],
+) -> dict[tuple[str, str], Policy]:
+    """The site's policies counted on a plan's calendars. The site's own mistakes in them are
+    told once, when the site's are read; what only the plan's calendars make wrong (a target
+    longer than a year on a shorter week) is told here, or the plan would lose the policy
+    without a word."""
+    site_errors: list[SourceError] = []
+    _policies(node, site.calendars, site_errors)
+    told = {str(error) for error in site_errors}
+    found: list[SourceError] = []
+    policies, _ = _policies(node, calendars, found)
+    errors.extend(
+        SourceError(error.where, f"plan '{plan_id}', on its own calendars: {error.message}")
+        for error in found
+        if str(error) not in told
+    )
+    return policies
 
 
 def _flag(
@@ -635,9 +658,17 @@ def _within_a_year(duration: Duration, calendar: Calendar, node: Located, what: 
     year = calendar.year_of_work
     raise node.error(
         f"{what} '{node.value}' is longer than a year (at most {YEAR_DAYS}d, or "
-        f"{year // timedelta(hours=1)}h or {year // calendar.business_day}bd of working time "
+        f"{_whole_hours(year)} or {year // calendar.business_day}bd of working time "
         f"on calendar '{calendar.name}')"
     )
+
+
+def _whole_hours(length: timedelta) -> str:
+    """A length as a target is written, in whole hours below it (`2352h`), or in minutes when
+    it is under an hour (`52m`), as on a calendar of a minute a week."""
+    if length < timedelta(hours=1):
+        return f"{length // timedelta(minutes=1)}m"
+    return f"{length // timedelta(hours=1)}h"
 
 
 def _calendar_ref(node: Located | None, calendars: dict[str, Calendar], owner: Located) -> Calendar:
