@@ -300,3 +300,60 @@ def api_maintenance(site: BuiltSite, maintenance_id: str) -> dict[str, Any]:
         entry for entry in listed["scheduled_maintenances"] if entry["id"] == maintenance_id
     )
     return found["maintenance_policy"]  # type: ignore[no-any-return]
+
+
+THIN = """\
+calendars:
+  thin:
+    timezone: America/Sao_Paulo
+    hours: {mon: ["09:00-10:00"]}
+"""
+
+
+def test_a_target_the_incident_sets_is_held_to_a_year_of_the_calendar_it_counts_on(
+    make_project: MakeProject,
+) -> None:
+    # A policy's resolution counts on a one-hour-a-week calendar: a year of it is 52 h, so a
+    # target of 100 h the incident sets without naming a calendar would fall due past 9999.
+    config = (
+        SITE
+        + THIN
+        + (
+            "priorities:\n  default: {critical: P1, major: P1, minor: P1, none: P1}\n"
+            "policies:\n  core:\n    P1: {first_response: 1h, resolution: 2h, calendar: thin}\n"
+        )
+    )
+    text = opened("major", "[api]", "sla: {resolution: 100h}")
+    errors = errors_of(make_project({"incidents/a.md": text}, components=config))
+    assert errors == [
+        f"incidents/a.md:{line_of(text, 'sla:')}: SLA target '100h' is longer than a year on "
+        "calendar 'thin', which the policies' resolution counts on"
+    ]
+    # The same on the 24x7 clock it names is well within a year.
+    named = opened("major", "[api]", "sla: {resolution: {target: 100h, calendar: 24x7}}")
+    check(make_project({"incidents/a.md": named}, components=config))
+
+
+def test_a_target_naming_a_calendar_a_plan_redefines_is_held_to_the_plans_too(
+    make_project: MakeProject,
+) -> None:
+    config = (
+        SITE
+        + THIN.replace("thin:", "work:").replace('mon: ["09:00-10:00"]', 'mon-fri: ["09:00-18:00"]')
+        + (
+            "priorities:\n  default: {critical: P1, major: P1, minor: P1, none: P1}\n"
+            "policies:\n  core:\n    P1: {first_response: 1h, resolution: 8h, calendar: work}\n"
+            "plans:\n  standard: {}\n"
+            "  weekly:\n    calendars:\n      work:\n        timezone: America/Sao_Paulo\n"
+            '        hours: {mon: ["09:00-10:00"]}\n'
+        )
+    )
+    text = opened("major", "[api]", "").replace(
+        "## Investigating 2026-11-20 10:05\n",
+        "## Investigating 2026-11-20 10:05\nSLA resolution: 100h on work\n",
+    )
+    errors = errors_of(make_project({"incidents/a.md": text}, components=config))
+    assert errors == [
+        f"incidents/a.md:{line_of(text, 'SLA resolution')}: SLA target '100h' is longer than a "
+        "year on calendar 'work' in plan 'weekly'"
+    ]

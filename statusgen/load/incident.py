@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -41,6 +41,7 @@ from statusgen.model.content import (
     UpdateStatus,
 )
 from statusgen.model.priority import URGENCIES
+from statusgen.model.sla import DEFAULT_PLAN, DeadlineKind, Plan
 
 INCIDENT_KEYS = (
     "type",
@@ -112,13 +113,37 @@ class ReadingContext:
     components_known: bool = True
     # The site's calendars, which a target the incident sets may name.
     calendars: dict[str, Calendar] | None = None
+    # What such a target may count on, each calendar with the plan it is of: by the name it
+    # names (a plan may define its own calendar of that name), and, for a target naming none,
+    # by its kind (the calendar of the policy's target of that kind, in any plan).
+    counted_on: dict[str, tuple[tuple[str, Calendar], ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, config: Config, errors: list[SourceError]) -> ReadingContext:
         components = {c.id: c for g in config.groups for c in g.components}
         known = bool(components) or not errors
         calendars = config.sla.calendars
-        return cls(config.info.timezone, components, config.sla.priorities, known, calendars)
+        return cls(
+            config.info.timezone,
+            components,
+            config.sla.priorities,
+            known,
+            calendars,
+            _counted_on(config.sla.plans),
+        )
+
+
+def _counted_on(plans: tuple[Plan, ...]) -> dict[str, tuple[tuple[str, Calendar], ...]]:
+    """See ReadingContext.counted_on: keyed by calendar name, and by `:kind` for the policies'."""
+    found: dict[str, dict[int, tuple[str, Calendar]]] = {}
+    for plan in plans:
+        for name, calendar in plan.calendars.items():
+            found.setdefault(name, {})[id(calendar)] = (plan.id, calendar)
+        for policy in plan.policies.values():
+            for kind in DeadlineKind:
+                calendar = policy.calendar_of(kind) or plan.calendars["24x7"]
+                found.setdefault(f":{kind.value}", {})[id(calendar)] = (plan.id, calendar)
+    return {key: tuple(versions.values()) for key, versions in found.items()}
 
 
 def read_incident(
@@ -306,10 +331,18 @@ def _calendar_problem(target: CaseTarget, context: ReadingContext) -> str | None
         return None
     name = target.calendar or "24x7"
     calendar = context.calendars.get(name)
-    if calendar is None:
+    if target.calendar is not None and calendar is None:
         return f"unknown calendar '{name}'{suggest(name, context.calendars)}"
-    if not target.duration.within_a_year(calendar):
-        return f"SLA target '{target.duration.text}' is longer than a year on calendar '{name}'"
+    key = target.calendar or f":{target.kind}"
+    versions = context.counted_on.get(key) or ((DEFAULT_PLAN, calendar),)
+    for plan, counted in versions:
+        if counted is not None and not target.duration.within_a_year(counted):
+            where = f"calendar '{counted.name}'"
+            if target.calendar is None:
+                where += f", which the policies' {target.kind.replace('_', ' ')} counts on"
+            if plan != DEFAULT_PLAN:
+                where += f" in plan '{plan}'"
+            return f"SLA target '{target.duration.text}' is longer than a year on {where}"
     return None
 
 
