@@ -395,7 +395,7 @@ def _line(incident: Incident) -> int:
 def _no_sla(state: IncidentState, plan: Plan) -> Finding:
     """Why an incident gets no SLA under the plan."""
     incident = state.incident
-    own = " (the targets it sets itself count only where a policy covers it)"
+    own = "; the targets it sets itself count only where a policy covers it"
     own = own if case_targets(state) else ""
     priority = priority_of(state, plan.priority_rules)
     if priority is None:
