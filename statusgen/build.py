@@ -4,6 +4,7 @@ it fast and knows nothing of what it makes."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from statusgen.engine import Engine
 from statusgen.errors import StatusgenError
 from statusgen.load.nodes import YEARS
 from statusgen.model.content import Site
+from statusgen.model.sla import Annotation
 from statusgen.model.state import Snapshot
 from statusgen.outputs import Inputs, site_outputs
 from statusgen.render.i18n import language_warning
@@ -22,6 +24,8 @@ from statusgen.render.i18n import language_warning
 class Report:
     site: Site
     snapshot: Snapshot
+    # By incident id, then by plan id: each incident's SLA annotations (Derived.plan_annotations).
+    sla_annotations: Mapping[str, Mapping[str, Annotation]]
     files: int
     warnings: tuple[str, ...] = ()  # what the build went on despite: a cache left aside, say
 
@@ -48,7 +52,9 @@ def build(
         derived = engine.derive(site, moment(now, site))
         outputs = site_outputs(Inputs(site, derived, engine.templates(site.info)))
         files = engine.write(outputs, target)
-    return Report(site, derived.snapshot, files, _warnings(project, site, engine))
+    return Report(
+        site, derived.snapshot, derived.plan_annotations, files, _warnings(project, site, engine)
+    )
 
 
 def check(project: Path, *, now: datetime | None = None) -> Report:
@@ -62,7 +68,9 @@ def check(project: Path, *, now: datetime | None = None) -> Report:
         outputs = site_outputs(Inputs(site, derived, engine.templates(site.info)))
         write.check_paths(outputs)
         files = engine.draw(outputs)
-    return Report(site, derived.snapshot, files, _warnings(project, site, engine))
+    return Report(
+        site, derived.snapshot, derived.plan_annotations, files, _warnings(project, site, engine)
+    )
 
 
 def _warnings(project: Path, site: Site, engine: Engine) -> tuple[str, ...]:

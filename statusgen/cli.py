@@ -27,7 +27,7 @@ from statusgen.model.sla import Plan
 
 if TYPE_CHECKING:
     from statusgen.authoring.when import When
-    from statusgen.model.state import Snapshot
+    from statusgen.build import Report
 
 EXIT_OK = 0
 EXIT_CONTENT_ERROR = 1
@@ -522,7 +522,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK
 
 
-def _content_warnings(site: Site, snapshot: Snapshot) -> list[tuple[str, int, str]]:
+def _content_warnings(report: Report) -> list[tuple[str, int, str]]:
     """What the content leaves undefined or unclear, by file and line: policies and calendars
     without labels, and the SLA's gaps."""
     from statusgen.derive.sla_gaps import find_gaps
@@ -530,10 +530,10 @@ def _content_warnings(site: Site, snapshot: Snapshot) -> list[tuple[str, int, st
 
     gaps = [
         (gap.incident.path if gap.incident else CONFIG_FILE, gap.line, gap.message)
-        for gap in find_gaps(site, snapshot)
+        for gap in find_gaps(report.site, report.snapshot, report.sla_annotations)
     ]
     configuration = [(path, line, text) for path, line, text in gaps if path == CONFIG_FILE]
-    labels = _label_warnings(site)
+    labels = _label_warnings(report.site)
     return [
         *sorted([*labels, *configuration], key=lambda warning: warning[1]),
         *(warning for warning in gaps if warning[0] != CONFIG_FILE),
@@ -561,7 +561,7 @@ def _check(args: argparse.Namespace, project: Path) -> int:
     checked = pipeline.check(project)
     _warn(checked.warnings)
     site = checked.site
-    warnings = _content_warnings(site, checked.snapshot)
+    warnings = _content_warnings(checked)
     _print_warnings(warnings, project, args.format, strict=args.strict)
     if args.strict and warnings:
         print(
@@ -588,7 +588,7 @@ def _build(args: argparse.Namespace, project: Path) -> int:
         project, out, now=args.now, use_cache=not args.no_cache, force=args.force
     )
     _warn(report.warnings)
-    _print_warnings(_content_warnings(report.site, report.snapshot), project, "text")
+    _print_warnings(_content_warnings(report), project, "text")
     if not args.quiet:
         # To the second in the site's zone, as the pages read: the clock's microseconds and
         # UTC would say nothing a reader of the pages can match.

@@ -3,6 +3,7 @@ and of every part of the SLA configuration that leaves one undefined; `check --s
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -248,3 +249,266 @@ def test_a_site_that_publishes_no_service_levels_has_no_gaps(
 def test_the_examples_have_no_gaps(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(project, capsys, "check", "--strict", "-q")
     assert (code, err) == (0, "")
+
+
+def warnings_of(
+    project: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> list[tuple[str, int, str]]:
+    """What `check` warns of, in the text or the GitHub format, as (path, line, message)."""
+    code, out, err = run(project, capsys, "check", "-q", "--format", fmt)
+    assert code == 0
+    if fmt == "text":
+        found = [line.split(": warning: ", 1) for line in err.splitlines()]
+        return [(where.rsplit(":", 1)[0], int(where.rsplit(":", 1)[1]), m) for where, m in found]
+    assert err == ""
+    prefix = f"::warning file={os.path.relpath(project)}/"
+    result = []
+    for line in out.splitlines():
+        assert line.startswith(prefix)
+        where, message = line[len(prefix) :].split("::", 1)
+        path, at_line = where.split(",line=")
+        result.append((path, int(at_line), message))
+    return result
+
+
+PLANS = (
+    SITE
+    + """\
+groups:
+  - name: Platform
+    components:
+      - {id: api, name: API, tier: core}
+priorities:
+  default: {critical: P1, major: P2, minor: P3, none: P4}
+policies:
+  core:
+    P1: {first_response: 1h, resolution: 4h}
+    P2: {first_response: 2h, resolution: 8h}
+    P3: {first_response: 4h, resolution: 2d}
+    P4: {first_response: 8h, resolution: 5d}
+plans:
+  standard: {label: Standard}
+  premium:
+    policies:
+      core:
+        P1: {first_response: 15m, resolution: 2h}
+        P2: {first_response: 1h, resolution: 4h}
+        P3: {first_response: 2h, resolution: 8h}
+  gold:
+    policies:
+      core:
+        P1: {first_response: 10m, resolution: 1h}
+        P2: {first_response: 30m, resolution: 2h}
+        P3: {first_response: 1h, resolution: 4h}
+  partner:
+    public: false
+    policies:
+      core:
+        P1: {first_response: 15m, resolution: 1h}
+        P2: {first_response: 30m, resolution: 2h}
+        P3: {first_response: 1h, resolution: 4h}
+        P4: {first_response: 2h}
+"""
+)
+
+PLAN_INCIDENTS = dict(
+    [
+        opened("cosmetic", "impact: none\ncomponents: [api]"),
+        opened("nothing-touched", "impact: minor\ncomponents: []"),
+        opened("outage", "impact: major\ncomponents: [api]"),
+    ]
+)
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_every_plan_is_checked_and_named_where_it_alone_has_the_gap(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    project = make_project(PLAN_INCIDENTS, components=PLANS)
+    cosmetic = PLAN_INCIDENTS["incidents/cosmetic.md"]
+    untouched = PLAN_INCIDENTS["incidents/nothing-touched.md"]
+    assert warnings_of(project, capsys, fmt) == [
+        (
+            "components.yaml",
+            line_of(PLANS, "P1: {first_response: 15m, resolution: 2h}"),
+            "plan 'premium': tier 'core' has no policy for priority P4 (policies of core: P1, "
+            "P2, P3), which the priorities give an incident of impact none on 'api': such "
+            "incidents get no SLA",
+        ),
+        (
+            "components.yaml",
+            line_of(PLANS, "P1: {first_response: 10m"),
+            "plan 'gold': tier 'core' has no policy for priority P4 (policies of core: P1, "
+            "P2, P3), which the priorities give an incident of impact none on 'api': such "
+            "incidents get no SLA",
+        ),
+        (
+            "components.yaml",
+            line_of(PLANS, "P4: {first_response: 2h}"),
+            "plan 'partner': policy 'core P4' sets no resolution target, so its incidents get "
+            "a first-response deadline only (write 'resolution: none' if that is meant)",
+        ),
+        (
+            "incidents/cosmetic.md",
+            line_of(cosmetic, "components:"),
+            "plans 'premium' and 'gold': no SLA: priority P4 has no policy for tier 'core' "
+            "(policies of core: P1, P2, P3)",
+        ),
+        (
+            "incidents/cosmetic.md",
+            line_of(cosmetic, "components:"),
+            "plan 'partner': only part of an SLA: no resolution target (policy 'core P4' sets "
+            "none, nor does the incident; write 'resolution: none' in the policy if that is "
+            "meant, or give the incident its own with 'sla: {resolution: …}')",
+        ),
+        (
+            "incidents/nothing-touched.md",
+            line_of(untouched, "components:"),
+            "no SLA: tier 'default' has no policies (tiers: core)",
+        ),
+    ]
+
+
+def test_a_gap_of_every_plan_names_none(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The site's own policies, inherited by every plan: a gap in them is every plan's."""
+    components = PLANS.split("    P4: {first_response: 8h")[0] + (
+        "plans:\n  standard: {label: Standard}\n  premium: {label: Premium}\n"
+    )
+    files = dict([opened("cosmetic", "impact: none\ncomponents: [api]")])
+    project = make_project(files, components=components)
+    assert warnings_of(project, capsys, "text") == [
+        (
+            "components.yaml",
+            line_of(components, "P1: {first_response: 1h"),
+            "tier 'core' has no policy for priority P4 (policies of core: P1, P2, P3), which the "
+            "priorities give an incident of impact none on 'api': such incidents get no SLA",
+        ),
+        (
+            "incidents/cosmetic.md",
+            line_of(files["incidents/cosmetic.md"], "components:"),
+            "no SLA: priority P4 has no policy for tier 'core' (policies of core: P1, P2, P3)",
+        ),
+    ]
+
+
+PER_TARGET = (
+    SITE
+    + """\
+groups:
+  - name: Platform
+    components:
+      - {id: api, name: API, tier: core}
+      - {id: cdn, name: CDN, tier: edge}
+      - {id: docs, name: Docs, tier: docs}
+priorities:
+  default: {critical: P1, major: P1, minor: P2, none: P2}
+policies:
+  core:
+    P1: {first_response: 1h, resolution: 4h}
+    P2: {first_response: 4h}
+  edge:
+    P1: {first_response: 1h, resolution: 4h}
+    P2: {resolution: 3d}
+  docs:
+    P1: {first_response: 1h, resolution: 4h}
+    P2: {first_response: 8h, resolution: none}
+"""
+)
+
+
+def opened_with_update(name: str, front: str, first_lines: str) -> tuple[str, str]:
+    return f"incidents/{name}.md", incident(
+        f"title: {name}\n{front}\nstarted: 2026-11-20 10:00",
+        f"## Investigating 2026-11-20 10:05\n{first_lines}\nLooking.\n",
+    )
+
+
+PER_TARGET_INCIDENTS = dict(
+    [
+        opened("core-alone", "impact: minor\ncomponents: [api]"),
+        opened("edge-alone", "impact: minor\ncomponents: [cdn]"),
+        opened("core-and-edge", "impact: minor\ncomponents: [api, cdn]"),
+        opened("core-and-docs", "impact: minor\ncomponents: [api, docs]"),
+        opened("core-own-target", "impact: minor\ncomponents: [api]\nsla: {resolution: 3bd}"),
+        opened_with_update(
+            "core-target-told", "impact: minor\ncomponents: [api]", "SLA resolution: 3bd"
+        ),
+    ]
+)
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_part_of_an_sla_is_a_target_no_tier_sets_or_waives_and_the_incident_does_not_set(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str
+) -> None:
+    project = make_project(PER_TARGET_INCIDENTS, components=PER_TARGET)
+    files = PER_TARGET_INCIDENTS
+    assert warnings_of(project, capsys, fmt) == [
+        (
+            "components.yaml",
+            line_of(PER_TARGET, "P2: {first_response: 4h}"),
+            "policy 'core P2' sets no resolution target, so its incidents get a first-response "
+            "deadline only (write 'resolution: none' if that is meant)",
+        ),
+        (
+            "components.yaml",
+            line_of(PER_TARGET, "P2: {resolution: 3d}"),
+            "policy 'edge P2' sets no first-response target, so its incidents get a resolution "
+            "deadline only (write 'first_response: none' if that is meant)",
+        ),
+        (
+            "incidents/core-alone.md",
+            line_of(files["incidents/core-alone.md"], "components:"),
+            "only part of an SLA: no resolution target (policy 'core P2' sets none, nor does "
+            "the incident; write 'resolution: none' in the policy if that is meant, or give the "
+            "incident its own with 'sla: {resolution: …}')",
+        ),
+        (
+            "incidents/edge-alone.md",
+            line_of(files["incidents/edge-alone.md"], "components:"),
+            "only part of an SLA: no first-response target (policy 'edge P2' sets none, nor "
+            "does the incident; write 'first_response: none' in the policy if that is meant, or "
+            "give the incident its own with 'sla: {first_response: …}')",
+        ),
+    ]
+    # What the warnings say is what the site shows: each target the strictest of the tiers'
+    # (core's first response, edge's resolution), or the incident's own.
+    out = tmp_path / "site"
+    code, _, _ = run(project, capsys, "build", "-q", "--out", str(out), "--now", "2026-11-22 12:00")
+    assert code == 0
+    shown = json.loads((out / "api" / "v2" / "incidents.json").read_text())["incidents"]
+    targets = {
+        item["id"]: {kind for kind in ("first_response", "resolution") if item["sla"][kind]}
+        for item in shown
+    }
+    assert targets == {
+        "core-alone": {"first_response"},
+        "edge-alone": {"resolution"},
+        "core-and-edge": {"first_response", "resolution"},
+        "core-and-docs": {"first_response"},
+        "core-own-target": {"first_response", "resolution"},
+        "core-target-told": {"first_response", "resolution"},
+    }
+
+
+def test_an_incident_s_own_target_does_not_make_up_for_no_policy(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = dict([opened("no-tier", "impact: minor\ncomponents: []\nsla: {resolution: 3bd}")])
+    components = PER_TARGET.replace(
+        "P2: {first_response: 4h}", "P2: {first_response: 4h, resolution: 1d}"
+    )
+    components = components.replace(
+        "P2: {resolution: 3d}", "P2: {first_response: 2h, resolution: 3d}"
+    )
+    project = make_project(files, components=components)
+    assert warnings_of(project, capsys, "text") == [
+        (
+            "incidents/no-tier.md",
+            line_of(files["incidents/no-tier.md"], "components:"),
+            "no SLA: tier 'default' has no policies (tiers: core, docs, edge); the targets it "
+            "sets itself count only where a policy covers it",
+        )
+    ]
