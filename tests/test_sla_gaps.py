@@ -512,3 +512,35 @@ def test_an_incident_s_own_target_does_not_make_up_for_no_policy(
             "sets itself count only where a policy covers it",
         )
     ]
+
+
+def test_many_incidents_with_the_same_partial_sla_are_one_warning_naming_how_many(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    components = (
+        "site: {title: T, url: https://example.com/, timezone: UTC}\n"
+        "groups:\n  - name: G\n    components:\n      - {id: api, name: API, tier: core}\n"
+        "priorities:\n  default: {critical: P1, major: P1, minor: P1, none: P1}\n"
+        "policies:\n  core:\n    P1: {first_response: 1h}\n"
+    )
+    files = {
+        f"incidents/2026/i{n}.md": incident(
+            f"title: T{n}\nimpact: minor\ncomponents: [api]",
+            f"## Resolved 2026-11-2{n} 10:00\nFixed.\n\n## Investigating 2026-11-2{n} 09:00\nOn it.\n",
+        )
+        for n in range(1, 6)
+    }
+    project = make_project(files, components=components)
+    assert main(["-C", str(project), "check"]) == 0
+    err = capsys.readouterr().err
+    partial = [line for line in err.splitlines() if "only part of an SLA" in line]
+    assert len(partial) == 1, err
+    assert partial[0].startswith("incidents/2026/i1.md:")
+    assert partial[0].endswith(
+        "; so do 4 more incidents (incidents/2026/i2.md, incidents/2026/i3.md, …)"
+    )
+    # The policy itself is warned of at its line, as ever.
+    assert any(
+        line.startswith("components.yaml:10: warning: ") and "'core P1'" in line
+        for line in err.splitlines()
+    ), err

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from statusgen.derive.priority import Facts, given_priority, possible_facts, priority_of
 from statusgen.derive.sla import case_targets
@@ -83,7 +83,40 @@ def find_gaps(site: Site, snapshot: Snapshot, annotations: Annotations) -> list[
         of_plans = [(plan, [finding]) for plan in plans if (finding := checker.gap(state, plan))]
         if of_plans:
             found += [Gap(line, message, incident) for line, message in _in_plans(plans, of_plans)]
-    return gaps + sorted(found, key=lambda gap: gap.incident.path if gap.incident else "")
+    found.sort(key=lambda gap: gap.incident.path if gap.incident else "")
+    return gaps + _partial_gaps_together(found)
+
+
+# Of incidents that get only part of an SLA for the same reason, how many are named one by one:
+# the reason is a policy's, warned of at its line already, and a long history of them would bury
+# every other warning of a build.
+PARTIAL_NAMED = 3
+
+
+def _partial_gaps_together(found: list[Gap]) -> list[Gap]:
+    """The incidents' gaps, those of more than PARTIAL_NAMED incidents with the same partial SLA
+    told once, at the first of them, with how many more there are and the next few."""
+    alike: dict[str, list[Gap]] = {}
+    for gap in found:
+        if _PARTIAL in gap.message:
+            alike.setdefault(gap.message, []).append(gap)
+    told: set[str] = set()
+    result = []
+    for gap in found:
+        group = alike.get(gap.message, [gap])
+        if len(group) <= PARTIAL_NAMED:
+            result.append(gap)
+        elif gap.message not in told:
+            told.add(gap.message)
+            others = [g.incident.path for g in group[1:PARTIAL_NAMED] if g.incident is not None]
+            more = len(group) - 1
+            result.append(
+                replace(
+                    gap,
+                    message=f"{gap.message}; so do {more} more incidents ({', '.join(others)}, …)",
+                )
+            )
+    return result
 
 
 Finding = tuple[int, str]
@@ -371,12 +404,15 @@ def _part(
     one = len(policies) == 1
     named = " and ".join(f"'{policy.name}'" for policy in policies)
     return (
-        f"only part of an SLA: no {' or '.join(_TARGET_WORDS[name] for name in names)} target "
+        f"{_PARTIAL}: no {' or '.join(_TARGET_WORDS[name] for name in names)} target "
         f"(polic{'y' if one else 'ies'} {named} set{'s' if one else ''} none, nor does the "
         f"incident; write {' and '.join(repr(f'{name}: none') for name in names)} in "
         f"{'the' if one else 'a'} policy if that is meant, or give the incident its own with "
         f"'sla: {{{', '.join(f'{name}: …' for name in names)}}}')"
     )
+
+
+_PARTIAL = "only part of an SLA"
 
 
 def _name(policy: Policy) -> str:
