@@ -731,3 +731,35 @@ def test_a_long_update_fits_each_platforms_limits(
     assert len(embed["title"]) <= 256 and len(embed["description"]) <= 4096 and total <= 6000
     (teams,) = receiver.to("teams")
     assert len(json.dumps(teams).encode()) < 28_000
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://[::1/" + SECRET,  # an unclosed IPv6 host
+        "https://[not-an-ip]/" + SECRET,
+        "https://hooks.example:99999/" + SECRET,
+        "https://hooks.example:port/" + SECRET,
+        "https://hooks.example/" + SECRET + " trailing words",
+        "https://hooks.example/" + SECRET + "\nhooks.example",  # two lines pasted as one
+    ],
+)
+def test_a_malformed_address_fails_its_channel_at_once_without_repeating_it(
+    address: str,
+    tmp_path: Path,
+    receiver: Receiver,
+    env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    no_waiting: list[float],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Not a traceback, nor a network error tried again and again: the variable is named, its
+    value is not, and the other channels deliver."""
+    project = project_at(tmp_path / "project", [OPENED])
+    monkeypatch.setenv("OPS_SLACK_URL", " " + address)
+    assert run(project, "2026-11-22 11:05") == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and no_waiting == []
+    assert "ops — the environment variable OPS_SLACK_URL does not hold an http(s) address" in err
+    assert SECRET not in out + err and "hooks.example" not in out + err
+    assert len(receiver.to("teams")) == 1 and receiver.to("ops") == []
