@@ -763,3 +763,38 @@ def test_a_malformed_address_fails_its_channel_at_once_without_repeating_it(
     assert "ops — the environment variable OPS_SLACK_URL does not hold an http(s) address" in err
     assert SECRET not in out + err and "hooks.example" not in out + err
     assert len(receiver.to("teams")) == 1 and receiver.to("ops") == []
+
+
+def test_a_record_that_cannot_be_written_stops_the_run_before_anything_is_sent(
+    tmp_path: Path,
+    receiver: Receiver,
+    env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not after a first delivery it could not remember, which every later run would repeat."""
+    project = project_at(tmp_path / "project", [OPENED])
+    assert run(project, "2026-11-22 11:05") == 0
+    project_at(project, [OPENED, IDENTIFIED])
+    before = len(receiver.received)
+
+    def refused(path: Path, data: bytes) -> None:  # as a read-only disk or folder answers
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("statusgen.notify.record.write_atomically", refused)
+    capsys.readouterr()
+    assert run(project, "2026-11-22 11:35") == 1
+    err = capsys.readouterr().err
+    assert "the delivery record cannot be written (Permission denied)" in err
+    assert "Traceback" not in err and len(receiver.received) == before
+
+
+def test_a_record_in_a_folder_that_cannot_be_made_is_an_error_that_says_so(
+    tmp_path: Path, receiver: Receiver, env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = project_at(tmp_path / "project", [OPENED])
+    record = project / "components.yaml" / "record.json"  # below a file
+    assert run(project, "2026-11-22 11:05", "--record", str(record)) == 1
+    err = capsys.readouterr().err
+    assert f"{record}: the delivery record cannot be kept in {record.parent}" in err
+    assert "nothing was sent" in err and receiver.received == []

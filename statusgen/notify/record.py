@@ -148,8 +148,14 @@ def taking_turns(path: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover - not on the systems CI runs
         yield
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        folder = os.open(path.parent, os.O_RDONLY)
+    except OSError as error:
+        raise RecordError(
+            f"{path}: the delivery record cannot be kept in {path.parent} "
+            f"({error.strerror or error}); nothing was sent"
+        ) from None
     try:
         try:
             fcntl.flock(folder, fcntl.LOCK_EX)

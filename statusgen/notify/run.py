@@ -131,6 +131,9 @@ def notify(
         ]
         if not dry_run:
             record.prune(oldest)
+            # Written before anything is sent: a record that cannot be written stops the run
+            # here, not after a delivery it could not remember (which the next run would repeat).
+            record.save()
         summary = Summary(due=len(due), horizon=horizon)
         sender = _Sender(record, sleep or pause, clock, say, warn, dry_run, summary)
         for notice in due:
@@ -141,8 +144,6 @@ def notify(
             close = getattr(channel, "close", None)  # a channel holding a connection ends it
             if close is not None:
                 close()
-        if not dry_run:
-            record.save()  # the pruning, and a first record where there was none
     return summary
 
 
