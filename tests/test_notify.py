@@ -602,6 +602,51 @@ def test_a_timeout_is_a_temporary_failure(
     assert no_waiting == [2.0, 4.0]
 
 
+def test_a_server_answering_a_byte_at_a_time_cannot_hold_the_run(
+    tmp_path: Path,
+    receiver: Receiver,
+    env: dict[str, str],
+    no_waiting: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each read comes in time, the answer never does: the request as a whole times out, and
+    the channels after it deliver."""
+    project = project_at(tmp_path / "project", [OPENED])
+    monkeypatch.setattr("statusgen.notify.http.DEADLINE", 0.5)
+    stop = threading.Event()
+
+    def drip(listener: socket.socket) -> None:
+        connection, _ = listener.accept()
+        with connection, connection.makefile("rb") as request:
+            length = 0
+            while (line := request.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode().partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+            request.read(length)
+            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            for _ in range(40):  # a header every 0.1 s, for 4 s; then a full answer
+                if stop.wait(0.1):
+                    return
+                connection.sendall(b"X-Slow: 1\r\n")
+            connection.sendall(b"Content-Length: 2\r\n\r\nok")
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        threading.Thread(target=drip, args=(listener,), daemon=True).start()
+        environ = {**env, "OPS_SLACK_URL": f"http://127.0.0.1:{listener.getsockname()[1]}/"}
+        summary = notify(
+            project, load_site(project), at("2026-11-22 11:05"), tmp_path / "r.json",
+            environ=environ, sleep=lambda _: None,
+        )  # fmt: skip
+        stop.set()
+    assert [(f.channel, f.reason) for f in summary.failures] == [
+        ("ops", "timed out (no full answer within 0.5 s)")
+    ]
+    assert summary.sent == 2 and len(receiver.received) == 2  # teams and hooks
+
+
 def test_the_record_survives_a_kill_between_two_deliveries(
     tmp_path: Path, receiver: Receiver, env: dict[str, str]
 ) -> None:
