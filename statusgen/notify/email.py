@@ -385,6 +385,14 @@ class EmailChannel:
         message = self._mail.message(notice, subscriber)
         try:
             client = self._connection()
+        except (smtplib.SMTPException, OSError, DeliveryError) as error:
+            # Connecting, TLS and the login concern every subscriber alike.
+            self.close()
+            failure = error if isinstance(error, DeliveryError) else self._failure(error)
+            raise DeliveryError(
+                failure.reason, temporary=failure.temporary, channel_wide=True
+            ) from None
+        try:
             client.send_message(message, from_addr=self._sender, to_addrs=[subscriber.address])
         except (smtplib.SMTPException, OSError) as error:
             self.close()

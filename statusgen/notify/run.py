@@ -162,6 +162,9 @@ class _Sender:
     # (channel, recipient key) still failing after every attempt with a temporary error: not
     # tried again in this run (a service that is down is not hammered; the next run tries).
     unreachable: set[tuple[str, str]] = field(default_factory=set)
+    # Channels that failed as a whole (see DeliveryError.channel_wide): not tried again in this
+    # run, for any recipient.
+    down: set[str] = field(default_factory=set)
 
     def send(self, channel: Channel, notice: Notice, recipient: Recipient) -> None:
         key = (notice.id, channel.name, recipient.key)
@@ -180,6 +183,9 @@ class _Sender:
             self.say(f"would send {notice.id} to {where}:\n{_indented(preview)}")
             return
         thread = (channel.name, recipient.key, notice.state.id)
+        if channel.name in self.down:
+            self.summary.held += 1  # told once, when the channel failed: not once a recipient
+            return
         if thread in self.stalled or (channel.name, recipient.key) in self.unreachable:
             self.summary.held += 1
             self.warn(f"held back {notice.id} for {where}: an earlier update did not get there")
@@ -197,6 +203,9 @@ class _Sender:
             Failure(channel.name, recipient.shown, notice.id, failure.reason)
         )
         self.warn(f"failed {notice.id} for {where}: {failure.reason}")
+        if failure.channel_wide:
+            self.down.add(channel.name)
+            self.warn(f"{channel.name}: nothing more is tried on it in this run")
 
     def _attempt(
         self, channel: Channel, notice: Notice, recipient: Recipient
@@ -215,6 +224,7 @@ class _Sender:
                     return DeliveryError(
                         f"{error.reason} (asked to wait {pause:.0f} s; left for the next run)",
                         temporary=True,
+                        channel_wide=error.channel_wide,
                     )
                 self.warn(
                     f"{_where(channel, recipient)}: {error.reason}; trying again in {pause:g} s"
