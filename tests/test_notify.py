@@ -843,3 +843,40 @@ def test_a_record_in_a_folder_that_cannot_be_made_is_an_error_that_says_so(
     err = capsys.readouterr().err
     assert f"{record}: the delivery record cannot be kept in {record.parent}" in err
     assert "nothing was sent" in err and receiver.received == []
+
+
+def test_a_run_as_of_a_later_time_is_warned_of_at_every_run_after_it(
+    tmp_path: Path, receiver: Receiver, env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped --now a year ahead settles every update posted before it: nothing is sent
+    until then, and each run says why rather than 'nothing to send'."""
+    project = project_at(tmp_path / "project", [OPENED])
+    assert run(project, "2027-11-22 11:05") == 0  # the update is a year old then: not sent
+    project_at(project, [OPENED, IDENTIFIED])
+    capsys.readouterr()
+    assert run(project, "2026-11-22 11:35") == 0
+    err = capsys.readouterr().err
+    assert receiver.received == []
+    assert (
+        "the delivery record counts every update posted before 2027-11-21 14:05 UTC as dealt "
+        "with, later than this run's time 2026-11-22 14:35 UTC"
+    ) in err
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"version": true, "delivered": []}',
+        '{"version": 1.0, "delivered": []}',
+        '{"version": 1, "delivered": {}}',
+        '{"version": 1, "delivered": "nothing"}',
+    ],
+)
+def test_a_record_of_another_shape_is_not_taken_for_an_empty_one(
+    tmp_path: Path, receiver: Receiver, env: dict[str, str], text: str
+) -> None:
+    project = project_at(tmp_path / "project", [OPENED])
+    record = tmp_path / "record.json"
+    record.write_text(text)
+    assert run(project, "2026-11-22 11:05", "--record", str(record)) == 1
+    assert receiver.received == [] and record.read_text() == text

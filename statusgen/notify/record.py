@@ -66,10 +66,12 @@ class Record:
             raise RecordError(f"{path}: the delivery record cannot be read ({error})") from None
         try:
             data = json.loads(text)
-            if data.get("version") != VERSION:
+            if type(data.get("version")) is not int or data["version"] != VERSION:
                 raise ValueError(f"version {data.get('version')!r}, expected {VERSION}")
             settled = _time(data["settled_before"]) if data.get("settled_before") else None
             deliveries = {}
+            if not isinstance(data["delivered"], list):
+                raise ValueError("'delivered' is not a list")
             for entry in data["delivered"]:
                 delivery = Delivery(
                     str(entry["notice"]),

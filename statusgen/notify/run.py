@@ -118,6 +118,16 @@ def notify(
     is read first and written after each delivery (never in a dry run)."""
     with nullcontext() if dry_run else taking_turns(record_path):
         record = Record.read(record_path)
+        if record.settled_before is not None and record.settled_before > now:
+            # A run as of a later time (a mistyped --now, a clock gone wrong) settled everything
+            # posted up to a horizon before it: those updates are never sent. Said every run.
+            warn(
+                f"{record_path}: the delivery record counts every update posted before "
+                f"{_utc(record.settled_before)} as dealt with, later than this run's time "
+                f"{_utc(now)}: a run was made as of a later time, and no update posted before "
+                "then will be sent (if that time was a mistake, set 'settled_before' in the "
+                "record back to the last real run's)"
+            )
         derived = derive(site, now)
         words = Phrasebook(project, site.info)
         channels = make_channels(site, project, derived, words, environ, post)
@@ -232,6 +242,10 @@ class _Sender:
                 self.sleep(pause)
                 wait *= 2
         return None  # not reached: the last attempt returns
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _where(channel: Channel, recipient: Recipient) -> str:
