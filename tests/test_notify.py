@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import threading
@@ -880,3 +881,32 @@ def test_a_record_of_another_shape_is_not_taken_for_an_empty_one(
     record.write_text(text)
     assert run(project, "2026-11-22 11:05", "--record", str(record)) == 1
     assert receiver.received == [] and record.read_text() == text
+
+
+def test_limits_hold_for_text_that_grows_when_escaped_or_encoded(
+    tmp_path: Path, receiver: Receiver, env: dict[str, str]
+) -> None:
+    """Slack counts a field once escaped (`&` is `&amp;` there); Teams counts bytes (a
+    character of Japanese takes three)."""
+    names = [f"R&D <tools> & QA & ops {n}" for n in range(80)]
+    components = "".join(
+        f"      - id: c{n}\n        name: {name}\n" for n, name in enumerate(names)
+    )
+    yaml = COMPONENTS.replace("  - name: Data\n", f"  - name: Tools\n    components:\n{components}")
+    yaml = yaml.replace(
+        "    components:\n      - id: db", "  - name: Data\n    components:\n      - id: db"
+    )
+    words = "障害が発生しています。" * 1500  # 16,500 characters, 49,500 bytes
+    project = project_at(tmp_path / "project", [f"## Investigating 2026-11-22 11:00\n{words}\n"])
+    (project / "components.yaml").write_text(yaml + NOTIFICATIONS)
+    path = project / API_INCIDENT
+    ids = ", ".join(f"c{n}" for n in range(80))
+    path.write_text(path.read_text().replace("components: [api]", f"components: [api, {ids}]"))
+    assert run(project, "2026-11-22 11:05") == 0
+
+    (slack,) = receiver.to("ops")
+    (fields,) = [block["fields"] for block in slack["blocks"] if "fields" in block]
+    assert all(len(field["text"]) <= 2000 for field in fields)
+    assert "&amp;" in fields[0]["text"] and not re.search(r"&[a-z]{0,3}…", fields[0]["text"])
+    (teams,) = receiver.to("teams")
+    assert len(json.dumps(teams, ensure_ascii=False).encode()) < 28_000
