@@ -159,6 +159,14 @@ FRONT = """\
     eta: 2026-11-22 13:00
 """
 MAINTENANCE = "incidents/2026/2026-11-22-db-upgrade.md"
+MAINTENANCE_FRONT = """\
+    type: maintenance
+    title: Database upgrade
+    components: [db]
+    scheduled_start: 2026-11-22 13:00
+    scheduled_end: 2026-11-22 14:00
+"""
+SCHEDULED = "## Scheduled 2026-11-22 10:00\nThe database will be upgraded.\n"
 
 
 def project_at(root: Path, updates: list[str], maintenance: bool = False) -> Path:
@@ -167,16 +175,7 @@ def project_at(root: Path, updates: list[str], maintenance: bool = False) -> Pat
         API_INCIDENT: incident(FRONT, "\n".join(reversed(updates))),
     }
     if maintenance:
-        files[MAINTENANCE] = incident(
-            """\
-            type: maintenance
-            title: Database upgrade
-            components: [db]
-            scheduled_start: 2026-11-22 13:00
-            scheduled_end: 2026-11-22 14:00
-            """,
-            "## Scheduled 2026-11-22 10:00\nThe database will be upgraded.\n",
-        )
+        files[MAINTENANCE] = incident(MAINTENANCE_FRONT, SCHEDULED)
     (root / "incidents").mkdir(parents=True, exist_ok=True)
     write_files(root, files)
     return root
@@ -910,3 +909,24 @@ def test_limits_hold_for_text_that_grows_when_escaped_or_encoded(
     assert "&amp;" in fields[0]["text"] and not re.search(r"&[a-z]{0,3}…", fields[0]["text"])
     (teams,) = receiver.to("teams")
     assert len(json.dumps(teams, ensure_ascii=False).encode()) < 28_000
+
+
+MOVED = "## Scheduled 2026-11-22 12:00\nMoved to Sunday.\n"
+CALLED_OFF = "## Cancelled 2026-11-22 12:00\nCalled off after all.\n"
+
+
+@pytest.mark.parametrize("newest_at_top", [True, False])
+def test_updates_of_one_minute_arrive_in_the_order_they_were_posted(
+    tmp_path: Path, receiver: Receiver, env: dict[str, str], newest_at_top: bool
+) -> None:
+    """Not by their status's name: "Cancelled" then "Scheduled: moved" would read as back on."""
+    posted = [SCHEDULED, MOVED, CALLED_OFF]
+    project = project_at(tmp_path / "project", [OPENED], maintenance=True)
+    body = "\n".join(reversed(posted) if newest_at_top else posted)
+    (project / MAINTENANCE).write_text(incident(MAINTENANCE_FRONT, body))
+    assert run(project, "2026-11-22 12:05") == 0
+    assert [body["embeds"][0]["description"] for body in receiver.to("data-team")] == [
+        "The database will be upgraded.",
+        "Moved to Sunday.",
+        "Called off after all.",
+    ]
