@@ -862,3 +862,26 @@ def test_a_mail_server_that_is_down_is_tried_once_per_run(
     assert waited == [2.0, 4.0]
     assert (summary.sent, len(summary.failures), summary.held) == (0, 1, 19)
     assert summary.failures[0].reason == "connection refused"
+
+
+def test_a_title_with_a_line_break_is_one_line_of_the_subject(
+    project: Path, smtp_server: Server, certificates: Certificates
+) -> None:
+    """`check` lets a quoted title hold a line break; a header cannot (nor be split by one)."""
+    yaml = COMPONENTS.replace("title: Example Status", 'title: "Example\\nStatus"')
+    (project / "components.yaml").write_text(yaml)
+    text = incident_file(1).replace(
+        "title: Elevated error rates on the public API",
+        'title: "Elevated errors\\r\\nBcc: everyone@example.com"',
+    )
+    (project / "incidents" / "2026-11-20-api-errors.md").write_text(text)
+    inbox, port = smtp_server("starttls")
+    mailer = channel(project, settings(port), environment(certificates))
+    notice = notices_at(project, OPENED + timedelta(minutes=5))[0]
+    assert "Bcc: everyone@example.com" in mailer.preview(notice, mailer.recipients(notice)[0])
+    mailer.deliver(notice, mailer.recipients(notice)[0])
+    mailer.close()
+    (message,) = inbox.messages()
+    assert message["Subject"] == "[Investigating] Elevated errors Bcc: everyone@example.com"
+    assert message["Bcc"] is None and message["List-Id"].startswith('"Example Status" <')
+    assert inbox.to() == [["ops@example.com"]]
