@@ -19,5 +19,8 @@ elif [ "$status" -ne 0 ]; then
   exit 1
 fi
 git fetch --quiet --no-tags --depth=1 origin "+refs/heads/$branch:refs/statusgen/record"
-git show "refs/statusgen/record:record.json" > "$folder/record.json"
+# Written beside it, then renamed: a failed or interrupted read leaves no part of a record for
+# the save step (which runs whatever happened) to push over the branch's good one.
+git show "refs/statusgen/record:record.json" > "$folder/record.json.part"
+mv "$folder/record.json.part" "$folder/record.json"
 echo "delivery record read from branch $branch"

@@ -33,9 +33,26 @@ case "$STATUSGEN_COMMAND" in
   notify)
     args=(-C "$project" notify)
     if [ -n "$now" ]; then args+=("--now=$now"); fi
-    # exec: a cancelled job's signal reaches statusgen itself, which has recorded each delivery
-    # as it was made.
-    exec statusgen "${args[@]}"
+    # A cancelled job's signal is passed on to statusgen, which has recorded each delivery as
+    # it was made; the record is then saved here, before the step ends, rather than left to a
+    # later step that a cancelled job may never run. (The action's save step runs too, and
+    # finds it saved.)
+    statusgen "${args[@]}" &
+    child=$!
+    signalled=""
+    # As TERM: a command started with & ignores INT. statusgen ends at once, its record whole.
+    trap 'signalled=1; kill -TERM "$child" 2> /dev/null || true' INT TERM
+    status=0
+    wait "$child" || status=$?
+    while kill -0 "$child" 2> /dev/null; do # a trapped signal ends `wait` early
+      status=0
+      wait "$child" || status=$?
+    done
+    trap - INT TERM
+    if [ -n "$signalled" ]; then
+      bash "$(dirname "$0")/record-save.sh" || true
+    fi
+    exit "$status"
     ;;
   *)
     echo "::error title=statusgen action::unknown command (allowed: check, build, notify)"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import threading
@@ -158,6 +159,14 @@ FRONT = """\
     eta: 2026-11-22 13:00
 """
 MAINTENANCE = "incidents/2026/2026-11-22-db-upgrade.md"
+MAINTENANCE_FRONT = """\
+    type: maintenance
+    title: Database upgrade
+    components: [db]
+    scheduled_start: 2026-11-22 13:00
+    scheduled_end: 2026-11-22 14:00
+"""
+SCHEDULED = "## Scheduled 2026-11-22 10:00\nThe database will be upgraded.\n"
 
 
 def project_at(root: Path, updates: list[str], maintenance: bool = False) -> Path:
@@ -166,16 +175,7 @@ def project_at(root: Path, updates: list[str], maintenance: bool = False) -> Pat
         API_INCIDENT: incident(FRONT, "\n".join(reversed(updates))),
     }
     if maintenance:
-        files[MAINTENANCE] = incident(
-            """\
-            type: maintenance
-            title: Database upgrade
-            components: [db]
-            scheduled_start: 2026-11-22 13:00
-            scheduled_end: 2026-11-22 14:00
-            """,
-            "## Scheduled 2026-11-22 10:00\nThe database will be upgraded.\n",
-        )
+        files[MAINTENANCE] = incident(MAINTENANCE_FRONT, SCHEDULED)
     (root / "incidents").mkdir(parents=True, exist_ok=True)
     write_files(root, files)
     return root
@@ -602,6 +602,51 @@ def test_a_timeout_is_a_temporary_failure(
     assert no_waiting == [2.0, 4.0]
 
 
+def test_a_server_answering_a_byte_at_a_time_cannot_hold_the_run(
+    tmp_path: Path,
+    receiver: Receiver,
+    env: dict[str, str],
+    no_waiting: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each read comes in time, the answer never does: the request as a whole times out, and
+    the channels after it deliver."""
+    project = project_at(tmp_path / "project", [OPENED])
+    monkeypatch.setattr("statusgen.notify.http.DEADLINE", 0.5)
+    stop = threading.Event()
+
+    def drip(listener: socket.socket) -> None:
+        connection, _ = listener.accept()
+        with connection, connection.makefile("rb") as request:
+            length = 0
+            while (line := request.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode().partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+            request.read(length)
+            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            for _ in range(40):  # a header every 0.1 s, for 4 s; then a full answer
+                if stop.wait(0.1):
+                    return
+                connection.sendall(b"X-Slow: 1\r\n")
+            connection.sendall(b"Content-Length: 2\r\n\r\nok")
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        threading.Thread(target=drip, args=(listener,), daemon=True).start()
+        environ = {**env, "OPS_SLACK_URL": f"http://127.0.0.1:{listener.getsockname()[1]}/"}
+        summary = notify(
+            project, load_site(project), at("2026-11-22 11:05"), tmp_path / "r.json",
+            environ=environ, sleep=lambda _: None,
+        )  # fmt: skip
+        stop.set()
+    assert [(f.channel, f.reason) for f in summary.failures] == [
+        ("ops", "timed out (no full answer within 0.5 s)")
+    ]
+    assert summary.sent == 2 and len(receiver.received) == 2  # teams and hooks
+
+
 def test_the_record_survives_a_kill_between_two_deliveries(
     tmp_path: Path, receiver: Receiver, env: dict[str, str]
 ) -> None:
@@ -731,3 +776,157 @@ def test_a_long_update_fits_each_platforms_limits(
     assert len(embed["title"]) <= 256 and len(embed["description"]) <= 4096 and total <= 6000
     (teams,) = receiver.to("teams")
     assert len(json.dumps(teams).encode()) < 28_000
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://[::1/" + SECRET,  # an unclosed IPv6 host
+        "https://[not-an-ip]/" + SECRET,
+        "https://hooks.example:99999/" + SECRET,
+        "https://hooks.example:port/" + SECRET,
+        "https://hooks.example/" + SECRET + " trailing words",
+        "https://hooks.example/" + SECRET + "\nhooks.example",  # two lines pasted as one
+    ],
+)
+def test_a_malformed_address_fails_its_channel_at_once_without_repeating_it(
+    address: str,
+    tmp_path: Path,
+    receiver: Receiver,
+    env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    no_waiting: list[float],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Not a traceback, nor a network error tried again and again: the variable is named, its
+    value is not, and the other channels deliver."""
+    project = project_at(tmp_path / "project", [OPENED])
+    monkeypatch.setenv("OPS_SLACK_URL", " " + address)
+    assert run(project, "2026-11-22 11:05") == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and no_waiting == []
+    assert "ops — the environment variable OPS_SLACK_URL does not hold an http(s) address" in err
+    assert SECRET not in out + err and "hooks.example" not in out + err
+    assert len(receiver.to("teams")) == 1 and receiver.to("ops") == []
+
+
+def test_a_record_that_cannot_be_written_stops_the_run_before_anything_is_sent(
+    tmp_path: Path,
+    receiver: Receiver,
+    env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not after a first delivery it could not remember, which every later run would repeat."""
+    project = project_at(tmp_path / "project", [OPENED])
+    assert run(project, "2026-11-22 11:05") == 0
+    project_at(project, [OPENED, IDENTIFIED])
+    before = len(receiver.received)
+
+    def refused(path: Path, data: bytes) -> None:  # as a read-only disk or folder answers
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("statusgen.notify.record.write_atomically", refused)
+    capsys.readouterr()
+    assert run(project, "2026-11-22 11:35") == 1
+    err = capsys.readouterr().err
+    assert "the delivery record cannot be written (Permission denied)" in err
+    assert "Traceback" not in err and len(receiver.received) == before
+
+
+def test_a_record_in_a_folder_that_cannot_be_made_is_an_error_that_says_so(
+    tmp_path: Path, receiver: Receiver, env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = project_at(tmp_path / "project", [OPENED])
+    record = project / "components.yaml" / "record.json"  # below a file
+    assert run(project, "2026-11-22 11:05", "--record", str(record)) == 1
+    err = capsys.readouterr().err
+    assert f"{record}: the delivery record cannot be kept in {record.parent}" in err
+    assert "nothing was sent" in err and receiver.received == []
+
+
+def test_a_run_as_of_a_later_time_is_warned_of_at_every_run_after_it(
+    tmp_path: Path, receiver: Receiver, env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped --now a year ahead settles every update posted before it: nothing is sent
+    until then, and each run says why rather than 'nothing to send'."""
+    project = project_at(tmp_path / "project", [OPENED])
+    assert run(project, "2027-11-22 11:05") == 0  # the update is a year old then: not sent
+    project_at(project, [OPENED, IDENTIFIED])
+    capsys.readouterr()
+    assert run(project, "2026-11-22 11:35") == 0
+    err = capsys.readouterr().err
+    assert receiver.received == []
+    assert (
+        "the delivery record counts every update posted before 2027-11-21 14:05 UTC as dealt "
+        "with, later than this run's time 2026-11-22 14:35 UTC"
+    ) in err
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"version": true, "delivered": []}',
+        '{"version": 1.0, "delivered": []}',
+        '{"version": 1, "delivered": {}}',
+        '{"version": 1, "delivered": "nothing"}',
+    ],
+)
+def test_a_record_of_another_shape_is_not_taken_for_an_empty_one(
+    tmp_path: Path, receiver: Receiver, env: dict[str, str], text: str
+) -> None:
+    project = project_at(tmp_path / "project", [OPENED])
+    record = tmp_path / "record.json"
+    record.write_text(text)
+    assert run(project, "2026-11-22 11:05", "--record", str(record)) == 1
+    assert receiver.received == [] and record.read_text() == text
+
+
+def test_limits_hold_for_text_that_grows_when_escaped_or_encoded(
+    tmp_path: Path, receiver: Receiver, env: dict[str, str]
+) -> None:
+    """Slack counts a field once escaped (`&` is `&amp;` there); Teams counts bytes (a
+    character of Japanese takes three)."""
+    names = [f"R&D <tools> & QA & ops {n}" for n in range(80)]
+    components = "".join(
+        f"      - id: c{n}\n        name: {name}\n" for n, name in enumerate(names)
+    )
+    yaml = COMPONENTS.replace("  - name: Data\n", f"  - name: Tools\n    components:\n{components}")
+    yaml = yaml.replace(
+        "    components:\n      - id: db", "  - name: Data\n    components:\n      - id: db"
+    )
+    words = "障害が発生しています。" * 1500  # 16,500 characters, 49,500 bytes
+    project = project_at(tmp_path / "project", [f"## Investigating 2026-11-22 11:00\n{words}\n"])
+    (project / "components.yaml").write_text(yaml + NOTIFICATIONS)
+    path = project / API_INCIDENT
+    ids = ", ".join(f"c{n}" for n in range(80))
+    path.write_text(path.read_text().replace("components: [api]", f"components: [api, {ids}]"))
+    assert run(project, "2026-11-22 11:05") == 0
+
+    (slack,) = receiver.to("ops")
+    (fields,) = [block["fields"] for block in slack["blocks"] if "fields" in block]
+    assert all(len(field["text"]) <= 2000 for field in fields)
+    assert "&amp;" in fields[0]["text"] and not re.search(r"&[a-z]{0,3}…", fields[0]["text"])
+    (teams,) = receiver.to("teams")
+    assert len(json.dumps(teams, ensure_ascii=False).encode()) < 28_000
+
+
+MOVED = "## Scheduled 2026-11-22 12:00\nMoved to Sunday.\n"
+CALLED_OFF = "## Cancelled 2026-11-22 12:00\nCalled off after all.\n"
+
+
+@pytest.mark.parametrize("newest_at_top", [True, False])
+def test_updates_of_one_minute_arrive_in_the_order_they_were_posted(
+    tmp_path: Path, receiver: Receiver, env: dict[str, str], newest_at_top: bool
+) -> None:
+    """Not by their status's name: "Cancelled" then "Scheduled: moved" would read as back on."""
+    posted = [SCHEDULED, MOVED, CALLED_OFF]
+    project = project_at(tmp_path / "project", [OPENED], maintenance=True)
+    body = "\n".join(reversed(posted) if newest_at_top else posted)
+    (project / MAINTENANCE).write_text(incident(MAINTENANCE_FRONT, body))
+    assert run(project, "2026-11-22 12:05") == 0
+    assert [body["embeds"][0]["description"] for body in receiver.to("data-team")] == [
+        "The database will be upgraded.",
+        "Moved to Sunday.",
+        "Called off after all.",
+    ]

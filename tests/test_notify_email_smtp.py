@@ -804,3 +804,84 @@ def test_the_notify_command_mails_each_update_once_to_each_subscriber_and_keeps_
     for text in (out, err, record):
         assert PASSWORD not in text
         assert "ana@example.org" not in text and "ops@example.com" not in text
+
+
+def test_a_refused_login_is_tried_once_per_run_not_once_per_subscriber(
+    smtp_server: Server,
+    certificates: Certificates,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A wrong password, said once: a login refused for each of a thousand subscribers would
+    lock the account at many providers, and fill the log with their masked addresses."""
+    from statusgen.cli import main
+
+    subscribers = "".join(f"subscriber{n}@example.com\n" for n in range(20))
+    for name, value in environment(certificates, subscribers).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SMTP_PASSWORD", "not-the-password")
+    inbox, port = smtp_server("starttls")
+    project = write_project(tmp_path / "project", COMPONENTS + email_channel_config(port))
+    (project / "incidents" / "2026-11-20-api-errors.md").write_text(incident_file(2))
+    at = UPDATES[1][1] + timedelta(minutes=5)
+    assert main(["-C", str(project), "notify", "--now", f"{at:%Y-%m-%d %H:%M}"]) == 1
+    out, err = capsys.readouterr()
+    # One login, in which smtplib tries each mechanism the server offers (PLAIN, then LOGIN).
+    assert len(inbox.logins) == 2 and inbox.received == []
+    assert err.strip().splitlines()[-1].startswith("sent 0, failed 40: customers (s")
+    assert err.count("535") == 2  # the failure, and the summary
+    assert "customers: nothing more is tried on it in this run" in err
+    assert "not-the-password" not in out + err and "subscriber1@" not in out + err
+
+
+def test_a_mail_server_that_is_down_is_tried_once_per_run(
+    tmp_path: Path,
+    certificates: Certificates,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Three attempts, then the other subscribers wait for the next run: not three attempts
+    and two pauses for each of them."""
+    from statusgen.notify import run as notify_run
+
+    waited: list[float] = []
+    monkeypatch.setattr(notify_run, "pause", waited.append)
+    subscribers = "".join(f"subscriber{n}@example.com\n" for n in range(20))
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        down = closed.getsockname()[1]
+    project = write_project(tmp_path / "project", COMPONENTS + email_channel_config(down))
+    (project / "incidents" / "2026-11-20-api-errors.md").write_text(incident_file(1))
+    summary = notify_run.notify(
+        project,
+        load_site(project),
+        UPDATES[0][1] + timedelta(minutes=5),
+        tmp_path / "record.json",
+        environ=environment(certificates, subscribers),
+    )
+    assert waited == [2.0, 4.0]
+    assert (summary.sent, len(summary.failures), summary.held) == (0, 1, 19)
+    assert summary.failures[0].reason == "connection refused"
+
+
+def test_a_title_with_a_line_break_is_one_line_of_the_subject(
+    project: Path, smtp_server: Server, certificates: Certificates
+) -> None:
+    """`check` lets a quoted title hold a line break; a header cannot (nor be split by one)."""
+    yaml = COMPONENTS.replace("title: Example Status", 'title: "Example\\nStatus"')
+    (project / "components.yaml").write_text(yaml)
+    text = incident_file(1).replace(
+        "title: Elevated error rates on the public API",
+        'title: "Elevated errors\\r\\nBcc: everyone@example.com"',
+    )
+    (project / "incidents" / "2026-11-20-api-errors.md").write_text(text)
+    inbox, port = smtp_server("starttls")
+    mailer = channel(project, settings(port), environment(certificates))
+    notice = notices_at(project, OPENED + timedelta(minutes=5))[0]
+    assert "Bcc: everyone@example.com" in mailer.preview(notice, mailer.recipients(notice)[0])
+    mailer.deliver(notice, mailer.recipients(notice)[0])
+    mailer.close()
+    (message,) = inbox.messages()
+    assert message["Subject"] == "[Investigating] Elevated errors Bcc: everyone@example.com"
+    assert message["Bcc"] is None and message["List-Id"].startswith('"Example Status" <')
+    assert inbox.to() == [["ops@example.com"]]

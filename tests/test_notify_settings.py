@@ -95,6 +95,12 @@ MISTAKES = [
         "unknown notifications key 'channel' (did you mean 'channels'?)",
     ),
     ("  horizon: 90m", "  horizon: [1h]", "notifications horizon '['1h']' is not a duration"),
+    (
+        "  horizon: 90m",
+        "  horizon: 15m",
+        "components.yaml:18: notifications horizon '15m' is too short (at least 1h: an update "
+        "older than the horizon is never sent, and a late or failed run would leave some that old)",
+    ),
 ]
 
 

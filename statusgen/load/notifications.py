@@ -29,6 +29,9 @@ ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 CHANNEL_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 HORIZON_FORMS = "minutes, hours or days such as 90m, 24h or 7d"
 LONGEST_HORIZON_DAYS = 366
+# Shorter, and a scheduled run that is late (GitHub delays them by many minutes when busy) or a
+# deployment that fails once would leave updates older than the horizon: never sent.
+SHORTEST_HORIZON_HOURS = 1
 
 
 def load_notifications(
@@ -79,6 +82,15 @@ def _horizon(field: Located, errors: list[SourceError]) -> timedelta:
         errors.append(
             field.error(
                 f"notifications horizon '{value}' is too long (at most {LONGEST_HORIZON_DAYS}d)"
+            )
+        )
+        return DEFAULT_HORIZON
+    if horizon < timedelta(hours=SHORTEST_HORIZON_HOURS):
+        errors.append(
+            field.error(
+                f"notifications horizon '{value}' is too short (at least "
+                f"{SHORTEST_HORIZON_HOURS}h: an update older than the horizon is never sent, and "
+                "a late or failed run would leave some that old)"
             )
         )
         return DEFAULT_HORIZON

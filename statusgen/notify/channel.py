@@ -34,10 +34,21 @@ class Channel(Protocol):
 
 
 class DeliveryError(Exception):
-    def __init__(self, reason: str, *, temporary: bool, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        temporary: bool,
+        retry_after: float | None = None,
+        channel_wide: bool = False,
+    ) -> None:
         # reason: short, never a secret ("500 Internal Server Error", "connection refused",
-        # "550 mailbox unavailable"); temporary: worth retrying (network, 5xx, 429, SMTP 4xx)
+        # "550 mailbox unavailable"); temporary: worth retrying (network, 5xx, 429, SMTP 4xx);
+        # channel_wide: the channel itself failed, not this recipient (the mail server cannot be
+        # reached or refuses the login): its other recipients are not tried in this run, so that
+        # a thousand subscribers make neither a thousand failed logins nor an hour of retries.
         super().__init__(reason)
         self.reason = reason
         self.temporary = temporary
         self.retry_after = retry_after
+        self.channel_wide = channel_wide

@@ -78,9 +78,16 @@ def _address_problem(variable: str, url: str) -> str | None:
     """What is wrong with the address in `variable`, in words that never repeat it."""
     if not url:
         return f"the environment variable {variable} is not set (it holds the webhook's address)"
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"the environment variable {variable} does not hold an http(s) address"
+    invalid = f"the environment variable {variable} does not hold an http(s) address"
+    if any(character.isspace() or not character.isprintable() for character in url):
+        return invalid + " (it has a space or a control character)"
+    try:  # each raises ValueError on a malformed host or port, quoting part of the address
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port
+    except ValueError:
+        return invalid + " (its host or port is malformed)"
+    if parts.scheme not in ("http", "https") or not host:
+        return invalid
     return None
 
 

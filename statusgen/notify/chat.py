@@ -75,6 +75,15 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _cut_bytes(text: str, limit: int) -> str:
+    """At most `limit` bytes of UTF-8, where a limit counts bytes (Teams: 28 KB a message):
+    a character of Japanese text takes three."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[: limit - 3].decode("utf-8", "ignore").rstrip() + "…"
+
+
 # -- Slack --------------------------------------------------------------------------------------
 
 
@@ -82,6 +91,19 @@ def slack_escape(text: str) -> str:
     """Slack's three control characters as the entities it decodes: `<!channel>` and
     `<https://x|y>` then read as written, mentioning and linking nothing."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slack_cut(text: str, limit: int) -> str:
+    """`text` escaped, then cut to `limit` as Slack counts it (escaped: `&` is five characters
+    there), never inside an entity."""
+    escaped = slack_escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    kept = escaped[: limit - 1]
+    entity = kept.rfind("&")
+    if entity > len(kept) - 4 and ";" not in kept[entity:]:
+        kept = kept[:entity]
+    return kept.rstrip() + "…"
 
 
 class SlackChannel(UrlChannel):
@@ -114,7 +136,7 @@ class SlackChannel(UrlChannel):
                     "fields": [
                         {
                             "type": "mrkdwn",
-                            "text": f"*{slack_escape(fact.label)}*\n{slack_escape(_cut(fact.value, 1900))}",
+                            "text": f"*{_slack_cut(fact.label, 90)}*\n{_slack_cut(fact.value, 1900)}",
                         }
                         for fact in wording.facts[:10]
                     ],
@@ -165,7 +187,7 @@ class TeamsChannel(UrlChannel):
         body: list[dict[str, Any]] = [
             {
                 "type": "TextBlock",
-                "text": card_text(wording.headline),
+                "text": card_text(_cut_bytes(wording.headline, 1000)),
                 "size": "Large",
                 "weight": "Bolder",
                 "wrap": True,
@@ -174,14 +196,21 @@ class TeamsChannel(UrlChannel):
         ]
         if wording.body:
             body.append(
-                {"type": "TextBlock", "text": card_text(_cut(wording.body, 15000)), "wrap": True}
+                {
+                    "type": "TextBlock",
+                    "text": card_text(_cut_bytes(wording.body, 15000)),
+                    "wrap": True,
+                }
             )
         if wording.facts:
             body.append(
                 {
                     "type": "FactSet",
                     "facts": [
-                        {"title": card_text(fact.label), "value": card_text(fact.value)}
+                        {
+                            "title": card_text(_cut_bytes(fact.label, 200)),
+                            "value": card_text(_cut_bytes(fact.value, 2000)),
+                        }
                         for fact in wording.facts
                     ],
                 }

@@ -190,7 +190,7 @@ class Mail:
         self.filters = Filters(site, load_translations(project, site.language))
         self.host = urlsplit(site.url).hostname or "localhost"
         label = re.sub(r"[^a-z0-9-]+", "-", settings.name.lower()).strip("-") or "status"
-        self.list_id = f'"{quote(site.title)}" <{label}.{self.host}>'
+        self.list_id = f'"{quote(one_line(site.title))}" <{label}.{self.host}>'
 
     def message(self, notice: Notice, subscriber: Subscriber) -> EmailMessage:
         message = EmailMessage(policy=POLICY)
@@ -234,7 +234,7 @@ class Mail:
         return self.message_id(update_id(state, state.updates[first], anchors[first]), subscriber)
 
     def subject(self, notice: Notice) -> str:
-        return f"[{self.status(notice)}] {notice.state.incident.title}"
+        return f"[{self.status(notice)}] {one_line(notice.state.incident.title)}"
 
     def status(self, notice: Notice) -> str:
         return self.filters.words.label(notice.update.status)
@@ -385,6 +385,14 @@ class EmailChannel:
         message = self._mail.message(notice, subscriber)
         try:
             client = self._connection()
+        except (smtplib.SMTPException, OSError, DeliveryError) as error:
+            # Connecting, TLS and the login concern every subscriber alike.
+            self.close()
+            failure = error if isinstance(error, DeliveryError) else self._failure(error)
+            raise DeliveryError(
+                failure.reason, temporary=failure.temporary, channel_wide=True
+            ) from None
+        try:
             client.send_message(message, from_addr=self._sender, to_addrs=[subscriber.address])
         except (smtplib.SMTPException, OSError) as error:
             self.close()
@@ -478,6 +486,11 @@ class EmailChannel:
         if isinstance(error, socket.gaierror):
             return DeliveryError(f"host {smtp.host} not found", temporary=True)
         return DeliveryError(_short(error.strerror or type(error).__name__), temporary=True)
+
+
+def one_line(text: str) -> str:
+    """A title as a header holds it: a line break in a quoted YAML title is no header's end."""
+    return " ".join(text.split())
 
 
 def _login(client: smtplib.SMTP, username: str, password: str) -> None:

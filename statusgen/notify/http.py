@@ -11,6 +11,7 @@ import json
 import re
 import socket
 import ssl
+import threading
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
@@ -23,6 +24,9 @@ from statusgen.notify.channel import DeliveryError
 
 USER_AGENT = f"statusgen/{__version__} (+https://github.com/statusgen/statusgen)"
 TIMEOUT = 15.0  # seconds for connecting, and for each read; Statuspage allows receivers 30
+# Seconds for a whole request: the per-read timeout alone lets a server that answers a byte at a
+# time hold the run, and every channel after it, until the job is stopped.
+DEADLINE = 45.0
 _SHOWN_ERROR = re.compile(r"[A-Za-z0-9_ .:-]{1,60}")  # an error code a service answers with
 
 
@@ -39,7 +43,28 @@ _OPENER = urllib.request.build_opener(_NoRedirects)
 def post_json(
     url: str, payload: Any, headers: dict[str, str] | None = None, *, timeout: float | None = None
 ) -> bytes:
-    """POST `payload` as JSON to `url`; the body of a 2xx answer, or DeliveryError."""
+    """POST `payload` as JSON to `url`; the body of a 2xx answer, or DeliveryError. A request
+    not answered in full within DEADLINE is left to finish (or not) on its own thread, which
+    ends with the process, and fails as timed out."""
+    outcome: list[bytes | BaseException] = []
+
+    def attempt() -> None:
+        try:
+            outcome.append(_post(url, payload, headers, timeout))
+        except BaseException as error:  # handed to the caller's thread
+            outcome.append(error)
+
+    worker = threading.Thread(target=attempt, name="statusgen-post", daemon=True)
+    worker.start()
+    worker.join(DEADLINE)
+    if not outcome:
+        raise DeliveryError(f"timed out (no full answer within {DEADLINE:g} s)", temporary=True)
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+def _post(url: str, payload: Any, headers: dict[str, str] | None, timeout: float | None) -> bytes:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     request_headers = {
         "Content-Type": "application/json; charset=utf-8",

@@ -58,16 +58,36 @@ def notices(snapshot: Snapshot, site: SiteInfo) -> tuple[Notice, ...]:
     """Every update posted by the build time (on-schedule maintenance transitions included),
     oldest first; which of them are news is for the delivery record to say."""
     found = [
-        notice
+        (notice.at, state.id, position, notice)
         for state in snapshot.incidents
-        for notice in _of_incident(state, f"{site.url}incidents/{state.id}.html")
+        for position, notice in enumerate(
+            _of_incident(state, f"{site.url}incidents/{state.id}.html")
+        )
     ]
-    return tuple(sorted(found, key=lambda n: (n.at, n.id)))
+    return tuple(notice for *_, notice in sorted(found, key=lambda entry: entry[:3]))
+
+
+def _posting_order(state: IncidentState) -> list[int]:
+    """The indices of `state.updates`, oldest first. Updates of one minute go in the order they
+    were posted, read from the file as `statusgen update` writes it (newest at the top, unless
+    the file is written oldest first): "Scheduled: moved to Sunday" then "Cancelled" must not
+    arrive the other way round. A transition made on schedule comes before what was written
+    for its minute."""
+    written = sorted(state.incident.updates, key=lambda update: update.line)
+    newest_at_top = len(written) < 2 or written[0].at >= written[-1].at
+
+    def posted(index: int) -> tuple[datetime, int, int]:
+        update = state.updates[index]
+        if update.automatic:
+            return (update.at, 0, 0)
+        return (update.at, 1, -update.line if newest_at_top else update.line)
+
+    return sorted(range(len(state.updates)), key=posted)
 
 
 def _of_incident(state: IncidentState, page: str) -> list[Notice]:
     anchors = update_anchors(state)
-    oldest_first = sorted(range(len(state.updates)), key=lambda i: state.updates[i].at)
+    oldest_first = _posting_order(state)
     found: list[Notice] = []
     previous: Update | None = None
     eta = state.incident.scheduled_end if state.is_maintenance else state.incident.eta

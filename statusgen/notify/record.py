@@ -66,10 +66,12 @@ class Record:
             raise RecordError(f"{path}: the delivery record cannot be read ({error})") from None
         try:
             data = json.loads(text)
-            if data.get("version") != VERSION:
+            if type(data.get("version")) is not int or data["version"] != VERSION:
                 raise ValueError(f"version {data.get('version')!r}, expected {VERSION}")
             settled = _time(data["settled_before"]) if data.get("settled_before") else None
             deliveries = {}
+            if not isinstance(data["delivered"], list):
+                raise ValueError("'delivered' is not a list")
             for entry in data["delivered"]:
                 delivery = Delivery(
                     str(entry["notice"]),
@@ -148,8 +150,14 @@ def taking_turns(path: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover - not on the systems CI runs
         yield
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        folder = os.open(path.parent, os.O_RDONLY)
+    except OSError as error:
+        raise RecordError(
+            f"{path}: the delivery record cannot be kept in {path.parent} "
+            f"({error.strerror or error}); nothing was sent"
+        ) from None
     try:
         try:
             fcntl.flock(folder, fcntl.LOCK_EX)

@@ -118,6 +118,16 @@ def notify(
     is read first and written after each delivery (never in a dry run)."""
     with nullcontext() if dry_run else taking_turns(record_path):
         record = Record.read(record_path)
+        if record.settled_before is not None and record.settled_before > now:
+            # A run as of a later time (a mistyped --now, a clock gone wrong) settled everything
+            # posted up to a horizon before it: those updates are never sent. Said every run.
+            warn(
+                f"{record_path}: the delivery record counts every update posted before "
+                f"{_utc(record.settled_before)} as dealt with, later than this run's time "
+                f"{_utc(now)}: a run was made as of a later time, and no update posted before "
+                "then will be sent (if that time was a mistake, set 'settled_before' in the "
+                "record back to the last real run's)"
+            )
         derived = derive(site, now)
         words = Phrasebook(project, site.info)
         channels = make_channels(site, project, derived, words, environ, post)
@@ -131,6 +141,9 @@ def notify(
         ]
         if not dry_run:
             record.prune(oldest)
+            # Written before anything is sent: a record that cannot be written stops the run
+            # here, not after a delivery it could not remember (which the next run would repeat).
+            record.save()
         summary = Summary(due=len(due), horizon=horizon)
         sender = _Sender(record, sleep or pause, clock, say, warn, dry_run, summary)
         for notice in due:
@@ -141,8 +154,6 @@ def notify(
             close = getattr(channel, "close", None)  # a channel holding a connection ends it
             if close is not None:
                 close()
-        if not dry_run:
-            record.save()  # the pruning, and a first record where there was none
     return summary
 
 
@@ -161,6 +172,9 @@ class _Sender:
     # (channel, recipient key) still failing after every attempt with a temporary error: not
     # tried again in this run (a service that is down is not hammered; the next run tries).
     unreachable: set[tuple[str, str]] = field(default_factory=set)
+    # Channels that failed as a whole (see DeliveryError.channel_wide): not tried again in this
+    # run, for any recipient.
+    down: set[str] = field(default_factory=set)
 
     def send(self, channel: Channel, notice: Notice, recipient: Recipient) -> None:
         key = (notice.id, channel.name, recipient.key)
@@ -179,6 +193,9 @@ class _Sender:
             self.say(f"would send {notice.id} to {where}:\n{_indented(preview)}")
             return
         thread = (channel.name, recipient.key, notice.state.id)
+        if channel.name in self.down:
+            self.summary.held += 1  # told once, when the channel failed: not once a recipient
+            return
         if thread in self.stalled or (channel.name, recipient.key) in self.unreachable:
             self.summary.held += 1
             self.warn(f"held back {notice.id} for {where}: an earlier update did not get there")
@@ -196,6 +213,9 @@ class _Sender:
             Failure(channel.name, recipient.shown, notice.id, failure.reason)
         )
         self.warn(f"failed {notice.id} for {where}: {failure.reason}")
+        if failure.channel_wide:
+            self.down.add(channel.name)
+            self.warn(f"{channel.name}: nothing more is tried on it in this run")
 
     def _attempt(
         self, channel: Channel, notice: Notice, recipient: Recipient
@@ -214,6 +234,7 @@ class _Sender:
                     return DeliveryError(
                         f"{error.reason} (asked to wait {pause:.0f} s; left for the next run)",
                         temporary=True,
+                        channel_wide=error.channel_wide,
                     )
                 self.warn(
                     f"{_where(channel, recipient)}: {error.reason}; trying again in {pause:g} s"
@@ -221,6 +242,10 @@ class _Sender:
                 self.sleep(pause)
                 wait *= 2
         return None  # not reached: the last attempt returns
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _where(channel: Channel, recipient: Recipient) -> str:
