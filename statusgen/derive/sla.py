@@ -279,6 +279,7 @@ def check_maintenance(
         return MaintenanceCheck(
             policy, announced, given, notice_met, window_met,
             window_moved=moved,
+            announced_late=announced is not None and announced >= start,
             work_started=work_started,
             work_ended=work_ended,
             work_as_scheduled=(work_started, work_ended) in ((start, end), (None, None)),

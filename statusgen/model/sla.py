@@ -359,6 +359,7 @@ class MaintenanceCheck:
     # Whether `announced` is the `## Scheduled` update that moved the window to where it is,
     # rather than the first announcement.
     window_moved: bool = False
+    announced_late: bool = False  # whether `announced` came once the window had begun
     # The work as it happened: from its first `in_progress` or `verifying` update (or the
     # scheduled start, where none came first) to its `completed` update (or the scheduled end);
     # None before it began, and the end while it is under way.
