@@ -35,7 +35,7 @@ class UnusableChannel:
         self.reason = reason
 
     def recipients(self, notice: Notice) -> Sequence[Recipient]:
-        if self.components is not None and not notice.component_ids & self.components:
+        if not notice.touches(self.components):
             return []
         return [WEBHOOK]
 

@@ -51,7 +51,7 @@ class UrlChannel:
         return f"{type(self).__name__}({self.name!r})"
 
     def recipients(self, notice: Notice) -> Sequence[Recipient]:
-        if self.components is not None and not notice.component_ids & self.components:
+        if not notice.touches(self.components):
             return []
         return [WEBHOOK]
 

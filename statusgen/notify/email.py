@@ -360,8 +360,7 @@ class EmailChannel:
         return f"EmailChannel({self.name!r}, {len(self._subscribers)} subscribers)"
 
     def recipients(self, notice: Notice) -> Sequence[Recipient]:
-        wanted = self._settings.components
-        if wanted and not notice.component_ids & set(wanted):
+        if not notice.touches(self._settings.components):
             return []
         return [s.recipient for s in self._subscribers.values() if s.hears_of(notice)]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -52,6 +53,10 @@ class Notice:
     @property
     def component_ids(self) -> frozenset[str]:
         return frozenset(component.id for component, _ in self.state.affected)
+
+    def touches(self, components: Collection[str] | None) -> bool:
+        """Whether a channel limited to `components` hears of it (None or empty: unlimited)."""
+        return not components or not self.component_ids.isdisjoint(components)
 
 
 def notices(snapshot: Snapshot, site: SiteInfo) -> tuple[Notice, ...]:
